@@ -1,0 +1,90 @@
+# imgsearch — build, test, demo, benchmark.
+#
+#   make            build/imgsearch.so (the SQLite extension)
+#   make test       every test; closes with "N passed, N failed"
+#   make test SANITIZE=1   the same under ASan + UBSan (separate build dir)
+#   make demo       install missing packages, build, index samples/, search
+#   make bench      benchmark tables (needs ../shared/data; see docs/BENCHMARKS.md)
+#   make deps       install the Debian packages this project needs (root)
+
+CC      ?= cc
+CXX     ?= c++
+OPT     ?= -O2
+# -ffp-contract=off: split hyperplanes must be computed bit-identically on
+# every machine (deterministic shadow tables, delete-by-descent).
+COMMON  = $(OPT) -g -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wextra
+CFLAGS_ALL   = -std=c11 -D_GNU_SOURCE $(COMMON) $(CFLAGS)
+CXXFLAGS_ALL = -std=c++17 $(COMMON) -I/usr/include/opencv4 $(CXXFLAGS)
+LDFLAGS_ALL  = $(LDFLAGS)
+
+ifeq ($(SANITIZE),1)
+  B = build/sanitize
+  COMMON += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS_ALL += -fsanitize=address,undefined
+else
+  B = build
+endif
+
+EXT_C   = $(sort $(wildcard ext/*.c))
+EXT_CXX = $(sort $(wildcard ext/*.cpp))
+EXT_OBJ = $(EXT_C:ext/%.c=$(B)/obj/%.o) $(EXT_CXX:ext/%.cpp=$(B)/obj/%.o)
+OPENCV_LIBS = -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core
+EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) -lm
+
+DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
+  libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev
+
+.PHONY: all test demo bench deps clean
+all: $(B)/imgsearch.so
+
+$(B)/obj/%.o: ext/%.c ext/*.h | $(B)/obj
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(B)/obj/%.o: ext/%.cpp ext/*.h | $(B)/obj
+	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+$(B)/obj:
+	mkdir -p $@
+
+# Linked with the C++ driver only when there is C++ (OpenCV) inside.
+$(B)/imgsearch.so: $(EXT_OBJ) ext/exports.map
+	$(if $(EXT_CXX),$(CXX),$(CC)) -shared -Wl,--version-script=ext/exports.map $(LDFLAGS_ALL) -o $@ $(EXT_OBJ) $(EXT_LIBS)
+
+# ---- tests ------------------------------------------------------------------
+# Unit tests link single modules; the SQL-level tests load the built .so.
+TEST_BIN = $(B)/tests
+$(TEST_BIN):
+	mkdir -p $@
+$(TEST_BIN)/test_forest: tests/unit/test_forest.c ext/forest.c ext/distance.c ext/*.h | $(TEST_BIN)
+	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_forest.c ext/forest.c ext/distance.c $(LDFLAGS_ALL) -lsqlite3 -lm
+$(TEST_BIN)/test_vector: tests/unit/test_vector.c ext/vector.c ext/distance.c ext/*.h | $(TEST_BIN)
+	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_vector.c ext/vector.c ext/distance.c $(LDFLAGS_ALL) -lsqlite3 -lm
+$(TEST_BIN)/%: tests/sql/%.c tests/sql/testlib.h | $(TEST_BIN)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
+
+$(TEST_BIN)/sqltest: tests/sqltest.c | $(TEST_BIN)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3
+
+TEST_PROGRAMS = $(TEST_BIN)/sqltest $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(wildcard tests/unit/test_*.c)) \
+                $(patsubst tests/sql/%.c,$(TEST_BIN)/%,$(wildcard tests/sql/test_*.c))
+
+test: $(B)/imgsearch.so $(TEST_PROGRAMS)
+	@BUILD=$(B) sh tests/run.sh
+
+# ---- everything else --------------------------------------------------------
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+demo: deps
+	$(MAKE) all
+	@sh tests/demo.sh
+
+bench: $(B)/imgsearch.so
+	@sh tests/bench/run.sh
+
+clean:
+	rm -rf build

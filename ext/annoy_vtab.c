@@ -1,0 +1,821 @@
+/*
+** annoy_vtab.c — the "annoy" virtual table module: SQL in, store calls out.
+**
+**   CREATE VIRTUAL TABLE items USING annoy(
+**     v float32[128],            -- or uint8[N], bit[N]; any column name
+**     metric=euclidean,          -- euclidean|angular|cosine|dot|manhattan|hamming
+**     trees=16, leaf_size=64, seed=1, search_k=0);
+**
+** Declared columns: v, and hidden distance, k, search_k and a command column
+** named after the table (INSERT INTO items(items) VALUES('rebuild')).
+**
+** THE xBestIndex CONTRACT (written down once, read back by xFilter):
+**   idxNum  PLAN_SCAN   every row in rowid order        idxStr unused
+**           PLAN_ROWID  one row: rowid = ?              argv[0] = rowid
+**           PLAN_KNN    v MATCH ? nearest neighbours    idxStr below
+**   For PLAN_KNN, idxStr has one letter per argv[] entry, in order:
+**     'q' the query vector (MATCH)     'k' k (= constraint or LIMIT)
+**     'o' OFFSET (added to LIMIT)      's' search_k
+**     'r' rowid = ? filter             'i' rowid IN (...) filter (all values)
+**   KNN results come ordered by distance; ORDER BY distance is consumed.
+**
+** May call: annoy_store.h, vector.h. Owns no data of its own beyond the
+** per-cursor result list.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "sqlite_ext.h"
+#include "annoy_store.h"
+#include "annoy.h"
+#include "vector.h"
+
+#define COL_VECTOR    0
+#define COL_DISTANCE  1
+#define COL_K         2
+#define COL_SEARCH_K  3
+#define COL_COMMAND   4
+
+#define PLAN_SCAN   1
+#define PLAN_ROWID  2
+#define PLAN_KNN    3
+
+#define K_MAX 1000000
+
+typedef struct AnnoyTable {
+  sqlite3_vtab base;
+  sqlite3 *db;
+  AnnoyStore *store;
+  char *schema, *name;
+  AnnoyConnection *conn;     /* this connection's registry of tables */
+  struct AnnoyTable *next;   /* in conn's list */
+} AnnoyTable;
+
+typedef struct AnnoyCursor {
+  sqlite3_vtab_cursor base;
+  int plan;
+  int eof;
+  /* PLAN_SCAN */
+  sqlite3_stmt *scan;
+  /* PLAN_ROWID and PLAN_SCAN: the current row */
+  sqlite3_int64 rowid;
+  uint32_t slot;
+  /* PLAN_KNN */
+  AnnoyHit *hits;
+  int n_hits, i_hit;
+  /* PLAN_KNN without k: results are fetched in growing batches, and rows
+  ** already returned are skipped (see knn_widen). */
+  int open_ended, batch_k;
+  void *query;
+  int64_t search_k;
+  RowidSet filter, returned;
+  int has_filter;
+  double last_distance;
+} AnnoyCursor;
+
+/* ---- errors ------------------------------------------------------------------ */
+
+static int vtab_error(AnnoyTable *t, int rc, const char *fmt, ...){
+  va_list ap;
+  va_start(ap, fmt);
+  sqlite3_free(t->base.zErrMsg);
+  t->base.zErrMsg = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+static int store_failed(AnnoyTable *t, int rc){
+  if( rc==SQLITE_NOMEM ) return rc;
+  return vtab_error(t, rc, "%s", store_errmsg(t->store));
+}
+
+/* ---- registry: annoy_check() finds a connection's tables by name ---------------- */
+
+struct AnnoyConnection { AnnoyTable *tables; };
+
+AnnoyConnection *annoy_connection_new(void){
+  AnnoyConnection *c = sqlite3_malloc64(sizeof(*c));
+  if( c ) c->tables = 0;
+  return c;
+}
+
+void annoy_connection_free(void *p){ sqlite3_free(p); }
+
+static void registry_remove(AnnoyTable *t){
+  AnnoyTable **pp;
+  for(pp=&t->conn->tables; *pp; pp=&(*pp)->next){
+    if( *pp==t ){ *pp = t->next; return; }
+  }
+}
+
+/* ---- arguments ---------------------------------------------------------------- */
+
+static void trim(const char **s, size_t *n){
+  while( *n>0 && (**s==' ' || **s=='\t' || **s=='\n') ){ (*s)++; (*n)--; }
+  while( *n>0 && ((*s)[*n-1]==' ' || (*s)[*n-1]=='\t' || (*s)[*n-1]=='\n') ) (*n)--;
+}
+
+static int parse_int(const char *s, size_t n, sqlite3_int64 lo, sqlite3_int64 hi,
+                     sqlite3_int64 *out){
+  sqlite3_int64 v = 0;
+  size_t i;
+  int neg = n>0 && s[0]=='-';
+  if( n==(size_t)neg || n>(size_t)(19+neg) ) return 1;
+  for(i=(size_t)neg; i<n; i++){
+    if( s[i]<'0' || s[i]>'9' ) return 1;
+    v = v*10 + (s[i]-'0');
+  }
+  if( neg ) v = -v;
+  if( v<lo || v>hi ) return 1;
+  *out = v;
+  return 0;
+}
+
+/* "v float32[128]": column name, element type, dimension. */
+static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **err){
+  const char *p = arg, *type, *lb, *rb;
+  size_t n = strlen(arg), name_len;
+  sqlite3_int64 dim;
+  trim(&p, &n);
+  for(name_len=0; name_len<n && p[name_len]!=' ' && p[name_len]!='\t'; name_len++){}
+  type = p + name_len;
+  n -= name_len;
+  trim(&type, &n);
+  lb = memchr(type, '[', n);
+  rb = n>0 && type[n-1]==']' ? type+n-1 : 0;
+  if( name_len==0 || lb==0 || rb==0 || rb<lb ){
+    *err = sqlite3_mprintf("annoy: expected a vector column like 'v float32[128]', got '%s'", arg);
+    return SQLITE_ERROR;
+  }
+  cfg->forest.type = vec_type_from_name(type, (size_t)(lb-type));
+  if( cfg->forest.type==0 ){
+    *err = sqlite3_mprintf("annoy: unknown element type '%.*s' (use float32, uint8 or bit)",
+                           (int)(lb-type), type);
+    return SQLITE_ERROR;
+  }
+  if( parse_int(lb+1, (size_t)(rb-lb-1), 1, 65536, &dim)
+   || (cfg->forest.type==VEC_BIT && dim%8!=0) ){
+    *err = sqlite3_mprintf("annoy: bad dimension '%.*s' in '%s' (1..65536%s)", (int)(rb-lb-1), lb+1,
+                           arg, cfg->forest.type==VEC_BIT ? ", a multiple of 8 for bit" : "");
+    return SQLITE_ERROR;
+  }
+  cfg->forest.dim = (int)dim;
+  *col = sqlite3_mprintf("%.*s", (int)name_len, p);
+  return *col ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
+  const char *eq = strchr(arg, '='), *key = arg, *val;
+  size_t klen, vlen;
+  sqlite3_int64 v;
+  if( eq==0 ){
+    *err = sqlite3_mprintf("annoy: expected option=value, got '%s'", arg);
+    return SQLITE_ERROR;
+  }
+  klen = (size_t)(eq-arg);
+  val = eq+1;
+  vlen = strlen(val);
+  trim(&key, &klen);
+  trim(&val, &vlen);
+  if( vlen>=2 && (val[0]=='\'' || val[0]=='"') && val[vlen-1]==val[0] ){ val++; vlen -= 2; }
+#define KEY_IS(s) (klen==strlen(s) && strncasecmp(key, s, klen)==0)
+  if( KEY_IS("metric") ){
+    cfg->forest.metric = metric_from_name(val, vlen);
+    if( cfg->forest.metric==0 ){
+      *err = sqlite3_mprintf("annoy: unknown metric '%.*s' (use euclidean, angular, "
+                             "dot, manhattan or hamming)", (int)vlen, val);
+      return SQLITE_ERROR;
+    }
+    return SQLITE_OK;
+  }
+  if( KEY_IS("trees") ){
+    if( parse_int(val, vlen, 1, 1000, &v) ) goto bad_number;
+    cfg->forest.n_trees = (int)v;
+  }else if( KEY_IS("leaf_size") ){
+    if( parse_int(val, vlen, 2, 100000, &v) ) goto bad_number;
+    cfg->forest.leaf_size = (int)v;
+  }else if( KEY_IS("seed") ){
+    if( parse_int(val, vlen, 0, INT64_MAX, &v) ) goto bad_number;
+    cfg->forest.seed = (uint64_t)v;
+  }else if( KEY_IS("search_k") ){
+    if( parse_int(val, vlen, -1, INT64_MAX, &v) || v==0 ) goto bad_number;
+    cfg->search_k = v;
+  }else{
+    *err = sqlite3_mprintf("annoy: unknown option '%.*s' (metric, trees, leaf_size, "
+                           "seed, search_k)", (int)klen, key);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+#undef KEY_IS
+bad_number:
+  *err = sqlite3_mprintf("annoy: bad value '%.*s' for %.*s (trees 1..1000, leaf_size "
+                         "2..100000, seed >= 0, search_k -1 or >= 1)", (int)vlen, val, (int)klen, key);
+  return SQLITE_ERROR;
+}
+
+/* ---- create / connect / disconnect / destroy ------------------------------------- */
+
+static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                      sqlite3_vtab **out, char **err, int create){
+  AnnoyConfig cfg;
+  AnnoyTable *t = 0;
+  char *col = 0, *ddl;
+  int rc, i;
+
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.forest.n_trees = 16;
+  cfg.forest.leaf_size = 64;
+  cfg.forest.seed = 1;
+  *out = 0;
+  if( argc<4 ){
+    *err = sqlite3_mprintf("annoy: declare a vector column, e.g. USING annoy(v float32[128])");
+    return SQLITE_ERROR;
+  }
+  for(i=3; i<argc; i++){
+    if( col==0 && strchr(argv[i], '=')==0 ){
+      rc = parse_column(argv[i], &col, &cfg, err);
+    }else if( strchr(argv[i], '=')==0 ){
+      *err = sqlite3_mprintf("annoy: only one vector column is supported ('%s')", argv[i]);
+      rc = SQLITE_ERROR;
+    }else{
+      rc = parse_option(argv[i], &cfg, err);
+    }
+    if( rc ) goto fail;
+  }
+  if( col==0 ){
+    *err = sqlite3_mprintf("annoy: declare a vector column, e.g. USING annoy(v float32[128])");
+    rc = SQLITE_ERROR;
+    goto fail;
+  }
+  if( cfg.forest.metric==0 ){
+    cfg.forest.metric = cfg.forest.type==VEC_BIT ? METRIC_HAMMING : METRIC_EUCLIDEAN;
+  }
+  if( !metric_allowed(cfg.forest.type, cfg.forest.metric) ){
+    *err = sqlite3_mprintf("annoy: metric %s does not apply to %s vectors%s",
+      metric_name(cfg.forest.metric), vec_type_name(cfg.forest.type),
+      cfg.forest.type==VEC_BIT ? " (bit vectors use hamming)" : " (hamming is for bit vectors)");
+    rc = SQLITE_ERROR;
+    goto fail;
+  }
+  if( sqlite3_stricmp(col, "distance")==0 || sqlite3_stricmp(col, "k")==0
+   || sqlite3_stricmp(col, "search_k")==0 || sqlite3_stricmp(col, argv[2])==0 ){
+    *err = sqlite3_mprintf("annoy: the vector column cannot be named '%s'", col);
+    rc = SQLITE_ERROR;
+    goto fail;
+  }
+  ddl = sqlite3_mprintf("CREATE TABLE x(\"%w\" BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, "
+                        "search_k INTEGER HIDDEN, \"%w\" HIDDEN)", col, argv[2]);
+  if( ddl==0 ){ rc = SQLITE_NOMEM; goto fail; }
+  rc = sqlite3_declare_vtab(db, ddl);
+  sqlite3_free(ddl);
+  if( rc ) goto fail;
+  sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+
+  t = sqlite3_malloc64(sizeof(*t));
+  if( t==0 ){ rc = SQLITE_NOMEM; goto fail; }
+  memset(t, 0, sizeof(*t));
+  t->db = db;
+  t->conn = aux;
+  t->schema = sqlite3_mprintf("%s", argv[1]);
+  t->name = sqlite3_mprintf("%s", argv[2]);
+  if( t->schema==0 || t->name==0 ){ rc = SQLITE_NOMEM; goto fail; }
+  rc = store_open(db, argv[1], argv[2], &cfg, create, &t->store, err);
+  if( rc ) goto fail;
+  t->next = t->conn->tables;
+  t->conn->tables = t;
+  sqlite3_free(col);
+  *out = &t->base;
+  return SQLITE_OK;
+fail:
+  sqlite3_free(col);
+  if( t ){ sqlite3_free(t->schema); sqlite3_free(t->name); sqlite3_free(t); }
+  return rc;
+}
+
+static int annoy_create(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                        sqlite3_vtab **out, char **err){
+  return annoy_init(db, aux, argc, argv, out, err, 1);
+}
+static int annoy_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                         sqlite3_vtab **out, char **err){
+  return annoy_init(db, aux, argc, argv, out, err, 0);
+}
+
+static int annoy_disconnect(sqlite3_vtab *vtab){
+  AnnoyTable *t = (AnnoyTable*)vtab;
+  registry_remove(t);
+  store_close(t->store);
+  sqlite3_free(t->schema);
+  sqlite3_free(t->name);
+  sqlite3_free(t);
+  return SQLITE_OK;
+}
+
+static int annoy_destroy(sqlite3_vtab *vtab){
+  AnnoyTable *t = (AnnoyTable*)vtab;
+  int rc = store_drop(t->store);
+  if( rc ) return store_failed(t, rc);
+  return annoy_disconnect(vtab);
+}
+
+static int annoy_rename(sqlite3_vtab *vtab, const char *new_name){
+  AnnoyTable *t = (AnnoyTable*)vtab;
+  char *name;
+  int rc = store_rename(t->store, new_name);
+  if( rc ) return store_failed(t, rc);
+  if( (name = sqlite3_mprintf("%s", new_name))==0 ) return SQLITE_NOMEM;
+  sqlite3_free(t->name);
+  t->name = name;
+  return SQLITE_OK;
+}
+
+static int annoy_shadow_name(const char *suffix){
+  static const char *const names[] = { "info", "rowids", "vectors", "free", "nodes" };
+  unsigned i;
+  for(i=0; i<sizeof(names)/sizeof(names[0]); i++){
+    if( sqlite3_stricmp(suffix, names[i])==0 ) return 1;
+  }
+  return 0;
+}
+
+/* ---- planning ------------------------------------------------------------------ */
+
+static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
+  char plan[8];
+  int n_plan = 0, i, match = -1, k = -1, limit = -1, offset = -1, search_k = -1;
+  int rowid_eq = -1, rowid_in = -1, match_unusable = 0, order_ok;
+  (void)vtab;
+  for(i=0; i<info->nConstraint; i++){
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    if( c->op==SQLITE_INDEX_CONSTRAINT_MATCH && c->iColumn==COL_VECTOR ){
+      if( c->usable ) match = i; else match_unusable = 1;
+      continue;
+    }
+    if( !c->usable ) continue;
+    if( c->op==SQLITE_INDEX_CONSTRAINT_LIMIT ) limit = i;
+    else if( c->op==SQLITE_INDEX_CONSTRAINT_OFFSET ) offset = i;
+    else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn==COL_K ) k = i;
+    else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn==COL_SEARCH_K ) search_k = i;
+    else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn<0 ){
+      if( sqlite3_vtab_in(info, i, -1) ) rowid_in = i; else rowid_eq = i;
+    }
+  }
+  if( match<0 && match_unusable ) return SQLITE_CONSTRAINT;   /* try another join order */
+  if( match<0 ){
+    if( rowid_eq>=0 ){
+      info->idxNum = PLAN_ROWID;
+      info->aConstraintUsage[rowid_eq].argvIndex = 1;
+      info->aConstraintUsage[rowid_eq].omit = 1;
+      info->estimatedCost = 10;
+      info->estimatedRows = 1;
+      info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+    }else{
+      info->idxNum = PLAN_SCAN;
+      info->estimatedCost = 1e6;
+      if( info->nOrderBy==1 && info->aOrderBy[0].iColumn<0 && !info->aOrderBy[0].desc ){
+        info->orderByConsumed = 1;
+      }
+    }
+    return SQLITE_OK;
+  }
+  /* LIMIT stands for k only when rows are wanted nearest first. */
+  order_ok = info->nOrderBy==0
+          || (info->nOrderBy==1 && info->aOrderBy[0].iColumn==COL_DISTANCE && !info->aOrderBy[0].desc);
+  info->idxNum = PLAN_KNN;
+  plan[n_plan++] = 'q';
+  info->aConstraintUsage[match].argvIndex = n_plan;
+  info->aConstraintUsage[match].omit = 1;
+  if( k>=0 ){
+    plan[n_plan++] = 'k';
+    info->aConstraintUsage[k].argvIndex = n_plan;
+    info->aConstraintUsage[k].omit = 1;
+  }else if( limit>=0 && order_ok ){
+    plan[n_plan++] = 'k';
+    info->aConstraintUsage[limit].argvIndex = n_plan;
+    if( offset>=0 ){
+      plan[n_plan++] = 'o';
+      info->aConstraintUsage[offset].argvIndex = n_plan;
+    }
+  }
+  if( search_k>=0 ){
+    plan[n_plan++] = 's';
+    info->aConstraintUsage[search_k].argvIndex = n_plan;
+    info->aConstraintUsage[search_k].omit = 1;
+  }
+  if( rowid_in>=0 ){
+    plan[n_plan++] = 'i';
+    info->aConstraintUsage[rowid_in].argvIndex = n_plan;
+    info->aConstraintUsage[rowid_in].omit = 1;
+    sqlite3_vtab_in(info, rowid_in, 1);
+  }else if( rowid_eq>=0 ){
+    plan[n_plan++] = 'r';
+    info->aConstraintUsage[rowid_eq].argvIndex = n_plan;
+    info->aConstraintUsage[rowid_eq].omit = 1;
+  }
+  plan[n_plan] = 0;
+  info->idxStr = sqlite3_mprintf("%s", plan);
+  if( info->idxStr==0 ) return SQLITE_NOMEM;
+  info->needToFreeIdxStr = 1;
+  if( order_ok && info->nOrderBy==1 ) info->orderByConsumed = 1;
+  info->estimatedCost = 100;
+  info->estimatedRows = 10;
+  return SQLITE_OK;
+}
+
+/* ---- cursors ------------------------------------------------------------------ */
+
+static int annoy_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out){
+  AnnoyCursor *c = sqlite3_malloc64(sizeof(*c));
+  (void)vtab;
+  if( c==0 ) return SQLITE_NOMEM;
+  memset(c, 0, sizeof(*c));
+  *out = &c->base;
+  return SQLITE_OK;
+}
+
+static void cursor_reset(AnnoyCursor *c){
+  sqlite3_finalize(c->scan);
+  c->scan = 0;
+  sqlite3_free(c->hits);
+  c->hits = 0;
+  c->n_hits = c->i_hit = 0;
+  sqlite3_free(c->query);
+  c->query = 0;
+  rowid_set_free(&c->filter);
+  rowid_set_free(&c->returned);
+  c->open_ended = c->has_filter = 0;
+  c->eof = 1;
+}
+
+static int annoy_close(sqlite3_vtab_cursor *cur){
+  cursor_reset((AnnoyCursor*)cur);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+static int scan_step(AnnoyCursor *c){
+  AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
+  int rc = sqlite3_step(c->scan);
+  if( rc==SQLITE_ROW ){
+    sqlite3_int64 slot = sqlite3_column_int64(c->scan, 1);
+    c->rowid = sqlite3_column_int64(c->scan, 0);
+    if( slot<0 || slot>0xFFFFFFFFll ){
+      return vtab_error(t, SQLITE_CORRUPT_VTAB, "annoy table %s is corrupt: rowid %lld has slot %lld",
+                        t->name, c->rowid, slot);
+    }
+    c->slot = (uint32_t)slot;
+    return SQLITE_OK;
+  }
+  c->eof = 1;
+  if( rc==SQLITE_DONE ) return SQLITE_OK;
+  return vtab_error(t, rc, "%s", sqlite3_errmsg(t->db));
+}
+
+/* Read an integer argument of a KNN query, with its range in the message. */
+static int int_arg(AnnoyTable *t, sqlite3_value *v, const char *what,
+                   sqlite3_int64 lo, sqlite3_int64 hi, sqlite3_int64 *out){
+  if( sqlite3_value_numeric_type(v)!=SQLITE_INTEGER
+   || sqlite3_value_int64(v)<lo || sqlite3_value_int64(v)>hi ){
+    return vtab_error(t, SQLITE_ERROR, "annoy: %s must be an integer from %lld to %lld", what, lo, hi);
+  }
+  *out = sqlite3_value_int64(v);
+  return SQLITE_OK;
+}
+
+/* Parse a vector argument or value into buf (vec_bytes), with a message
+** naming the column on failure. */
+static int vector_arg(AnnoyTable *t, sqlite3_value *v, void *buf, const char *role){
+  const AnnoyConfig *cfg = store_config(t->store);
+  char err[VECTOR_ERR_SIZE];
+  int type = sqlite3_value_type(v);
+  if( type==SQLITE_NULL ){
+    return vtab_error(t, SQLITE_CONSTRAINT, "annoy: %s is NULL", role);
+  }
+  if( type!=SQLITE_BLOB && type!=SQLITE_TEXT ){
+    return vtab_error(t, SQLITE_MISMATCH, "annoy: %s must be a JSON array or a BLOB, not a number", role);
+  }
+  if( vector_parse(cfg->forest.type, cfg->forest.dim,
+                   type==SQLITE_BLOB ? sqlite3_value_blob(v) : (const void*)sqlite3_value_text(v),
+                   sqlite3_value_bytes(v), type==SQLITE_BLOB, buf, err) ){
+    return vtab_error(t, SQLITE_MISMATCH, "annoy: %s: %s", role, err);
+  }
+  return SQLITE_OK;
+}
+
+/* Run the KNN search for the cursor's query with k results. */
+static int knn_run(AnnoyCursor *c, int k){
+  AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
+  int rc;
+  sqlite3_free(c->hits);
+  c->hits = 0;
+  c->n_hits = c->i_hit = 0;
+  if( c->has_filter && c->filter.n==0 ) return SQLITE_OK;
+  rc = store_knn(t->store, c->query, k, c->search_k, c->has_filter ? &c->filter : 0,
+                 &c->hits, &c->n_hits);
+  return rc ? store_failed(t, rc) : SQLITE_OK;
+}
+
+/* An open-ended query (no k; SQLite applies LIMIT itself, which 3.40 does
+** not pass to xBestIndex together with MATCH) has returned every row of
+** its batch: search again for 4x as many, and go on with the rows not yet
+** returned that are no nearer than the last one. */
+static int knn_widen(AnnoyCursor *c){
+  int i, n = 0, rc, had = c->n_hits;
+  for(i=0; i<c->n_hits; i++){
+    if( (rc = rowid_set_add(&c->returned, c->hits[i].rowid)) ) return rc;
+  }
+  if( had < c->batch_k || c->batch_k>=K_MAX ){ c->eof = 1; return SQLITE_OK; }
+  c->batch_k = c->batch_k > K_MAX/4 ? K_MAX : c->batch_k*4;
+  if( (rc = knn_run(c, c->batch_k)) ) return rc;
+  for(i=0; i<c->n_hits; i++){
+    if( !rowid_set_has(&c->returned, c->hits[i].rowid)
+     && c->hits[i].distance >= c->last_distance ){
+      c->hits[n++] = c->hits[i];
+    }
+  }
+  if( n==0 && c->n_hits==c->batch_k ){ c->n_hits = 0; return knn_widen(c); }
+  c->n_hits = n;
+  c->eof = n==0;
+  return SQLITE_OK;
+}
+
+static int knn_filter(AnnoyCursor *c, const char *plan, int argc, sqlite3_value **argv){
+  AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
+  const AnnoyConfig *cfg = store_config(t->store);
+  sqlite3_int64 k = -1, offset = 0, search_k = 0;
+  int rc = SQLITE_OK, i;
+
+  c->query = sqlite3_malloc64(vec_bytes(cfg->forest.type, cfg->forest.dim));
+  if( c->query==0 ) return SQLITE_NOMEM;
+  for(i=0; rc==SQLITE_OK && i<argc && plan[i]; i++){
+    sqlite3_value *v = argv[i], *x;
+    switch( plan[i] ){
+      case 'q': rc = vector_arg(t, v, c->query, "the query vector (MATCH)"); break;
+      case 'k': rc = int_arg(t, v, "k (or LIMIT)", 0, K_MAX, &k); break;
+      case 'o': rc = int_arg(t, v, "OFFSET", 0, K_MAX, &offset); break;
+      case 's': rc = int_arg(t, v, "search_k (-1 = exact)", -1, INT64_MAX, &search_k);
+                if( rc==SQLITE_OK && search_k==0 ){
+                  rc = vtab_error(t, SQLITE_ERROR, "annoy: search_k must be -1 (exact) or >= 1");
+                }
+                break;
+      case 'r': c->has_filter = 1;
+                if( sqlite3_value_numeric_type(v)==SQLITE_INTEGER ){
+                  rc = rowid_set_add(&c->filter, sqlite3_value_int64(v));
+                }
+                break;
+      case 'i': c->has_filter = 1;
+                for(rc=sqlite3_vtab_in_first(v, &x); rc==SQLITE_OK && x; rc=sqlite3_vtab_in_next(v, &x)){
+                  if( sqlite3_value_numeric_type(x)==SQLITE_INTEGER
+                   && (rc = rowid_set_add(&c->filter, sqlite3_value_int64(x))) ) break;
+                }
+                if( rc==SQLITE_DONE ) rc = SQLITE_OK;
+                break;
+    }
+  }
+  if( rc ) return rc;
+  if( k+offset>K_MAX ){
+    return vtab_error(t, SQLITE_ERROR, "annoy: k plus OFFSET must be at most %d", K_MAX);
+  }
+  c->search_k = search_k;
+  c->open_ended = k<0;
+  c->batch_k = c->open_ended ? 16 : (int)(k+offset);
+  c->last_distance = -INFINITY;
+  rc = c->batch_k>0 ? knn_run(c, c->batch_k) : SQLITE_OK;
+  c->eof = c->n_hits==0;
+  return rc;
+}
+
+static int annoy_filter(sqlite3_vtab_cursor *cur, int plan, const char *plan_str,
+                        int argc, sqlite3_value **argv){
+  AnnoyCursor *c = (AnnoyCursor*)cur;
+  AnnoyTable *t = (AnnoyTable*)cur->pVtab;
+  int rc, found;
+  cursor_reset(c);
+  c->plan = plan;
+  if( plan==PLAN_KNN ) return knn_filter(c, plan_str, argc, argv);
+  if( plan==PLAN_ROWID ){
+    if( sqlite3_value_numeric_type(argv[0])!=SQLITE_INTEGER ) return SQLITE_OK;
+    c->rowid = sqlite3_value_int64(argv[0]);
+    rc = store_lookup(t->store, c->rowid, &c->slot, &found);
+    if( rc ) return store_failed(t, rc);
+    c->eof = !found;
+    return SQLITE_OK;
+  }
+  {
+    char *sql = sqlite3_mprintf("SELECT rowid, slot FROM \"%w\".\"%w_rowids\" ORDER BY rowid",
+                                t->schema, t->name);
+    if( sql==0 ) return SQLITE_NOMEM;
+    rc = sqlite3_prepare_v2(t->db, sql, -1, &c->scan, 0);
+    sqlite3_free(sql);
+    if( rc ) return vtab_error(t, rc, "%s", sqlite3_errmsg(t->db));
+    c->eof = 0;
+    return scan_step(c);
+  }
+}
+
+static int annoy_next(sqlite3_vtab_cursor *cur){
+  AnnoyCursor *c = (AnnoyCursor*)cur;
+  switch( c->plan ){
+    case PLAN_KNN:
+      c->last_distance = c->hits[c->i_hit].distance;
+      if( ++c->i_hit < c->n_hits ) return SQLITE_OK;
+      if( c->open_ended ) return knn_widen(c);
+      c->eof = 1;
+      return SQLITE_OK;
+    case PLAN_ROWID: c->eof = 1; return SQLITE_OK;
+    default:         return scan_step(c);
+  }
+}
+
+static int annoy_eof(sqlite3_vtab_cursor *cur){
+  return ((AnnoyCursor*)cur)->eof;
+}
+
+static int annoy_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col){
+  AnnoyCursor *c = (AnnoyCursor*)cur;
+  AnnoyTable *t = (AnnoyTable*)cur->pVtab;
+  const AnnoyConfig *cfg = store_config(t->store);
+  uint32_t slot = c->plan==PLAN_KNN ? c->hits[c->i_hit].slot : c->slot;
+  if( col==COL_VECTOR ){
+    const void *v;
+    int rc = store_vector(t->store, slot, &v);
+    if( rc ){
+      sqlite3_result_error(ctx, store_errmsg(t->store), -1);
+      sqlite3_result_error_code(ctx, rc);
+      return rc;
+    }
+    sqlite3_result_blob(ctx, v, (int)vec_bytes(cfg->forest.type, cfg->forest.dim), SQLITE_TRANSIENT);
+  }else if( col==COL_DISTANCE && c->plan==PLAN_KNN ){
+    sqlite3_result_double(ctx, c->hits[c->i_hit].distance);
+  }
+  return SQLITE_OK;
+}
+
+static int annoy_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid){
+  AnnoyCursor *c = (AnnoyCursor*)cur;
+  *rowid = c->plan==PLAN_KNN ? c->hits[c->i_hit].rowid : c->rowid;
+  return SQLITE_OK;
+}
+
+/* ---- changes ------------------------------------------------------------------ */
+
+static int run_command(AnnoyTable *t, sqlite3_value *cmd){
+  const char *text = (const char*)sqlite3_value_text(cmd);
+  int rc;
+  if( text && sqlite3_stricmp(text, "rebuild")==0 ){
+    rc = store_rebuild(t->store);
+    return rc ? store_failed(t, rc) : SQLITE_OK;
+  }
+  return vtab_error(t, SQLITE_ERROR, "annoy: unknown command '%s' (known: 'rebuild')",
+                    text ? text : "NULL");
+}
+
+/* A rowid that is taken: what the statement's ON CONFLICT says to do. */
+static int rowid_conflict(AnnoyTable *t, sqlite3_int64 rowid, int *replace){
+  int mode = sqlite3_vtab_on_conflict(t->db);
+  if( mode==SQLITE_REPLACE ){ *replace = 1; return SQLITE_OK; }
+  vtab_error(t, SQLITE_CONSTRAINT, "UNIQUE constraint failed: %s.rowid (%lld)", t->name, rowid);
+  return SQLITE_CONSTRAINT;
+}
+
+static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite_int64 *out_rowid){
+  AnnoyTable *t = (AnnoyTable*)vtab;
+  const AnnoyConfig *cfg = store_config(t->store);
+  sqlite3_int64 rowid, old_rowid;
+  void *vec = 0;
+  int rc, exists = 0, replace = 0, i;
+
+  if( argc==1 ){
+    rc = store_delete(t->store, sqlite3_value_int64(argv[0]));
+    return rc ? store_failed(t, rc) : SQLITE_OK;
+  }
+  if( sqlite3_value_type(argv[0])==SQLITE_NULL && sqlite3_value_type(argv[2+COL_COMMAND])!=SQLITE_NULL ){
+    return run_command(t, argv[2+COL_COMMAND]);
+  }
+  for(i=COL_DISTANCE; i<=COL_COMMAND; i++){
+    if( sqlite3_value_type(argv[2+i])!=SQLITE_NULL ){
+      return vtab_error(t, SQLITE_ERROR, "annoy: only the vector column and rowid can be written");
+    }
+  }
+  if( sqlite3_value_type(argv[1])!=SQLITE_NULL
+   && sqlite3_value_numeric_type(argv[1])!=SQLITE_INTEGER ){
+    return vtab_error(t, SQLITE_MISMATCH, "annoy: rowid must be an integer");
+  }
+  vec = sqlite3_malloc64(vec_bytes(cfg->forest.type, cfg->forest.dim));
+  if( vec==0 ) return SQLITE_NOMEM;
+  rc = vector_arg(t, argv[2+COL_VECTOR], vec, "the vector");
+  if( rc ) goto done;
+
+  if( sqlite3_value_type(argv[0])==SQLITE_NULL ){            /* INSERT */
+    if( sqlite3_value_type(argv[1])==SQLITE_NULL ){
+      if( (rc = store_next_rowid(t->store, &rowid)) ){ rc = store_failed(t, rc); goto done; }
+    }else{
+      rowid = sqlite3_value_int64(argv[1]);
+      if( (rc = store_exists(t->store, rowid, &exists)) ){ rc = store_failed(t, rc); goto done; }
+      if( exists && (rc = rowid_conflict(t, rowid, &replace)) ) goto done;
+    }
+    rc = replace ? store_update(t->store, rowid, rowid, vec) : store_insert(t->store, rowid, vec);
+    if( rc ){ rc = store_failed(t, rc); goto done; }
+    *out_rowid = rowid;
+  }else{                                                        /* UPDATE */
+    old_rowid = sqlite3_value_int64(argv[0]);
+    rowid = sqlite3_value_int64(argv[1]);
+    if( rowid!=old_rowid ){
+      if( (rc = store_exists(t->store, rowid, &exists)) ){ rc = store_failed(t, rc); goto done; }
+      if( exists ){
+        if( (rc = rowid_conflict(t, rowid, &replace)) ) goto done;
+        if( (rc = store_delete(t->store, rowid)) ){ rc = store_failed(t, rc); goto done; }
+      }
+    }
+    rc = store_update(t->store, old_rowid, rowid, vec);
+    if( rc ) rc = store_failed(t, rc);
+  }
+done:
+  sqlite3_free(vec);
+  return rc;
+}
+
+/* ---- transactions ------------------------------------------------------------ */
+
+static int annoy_sync(sqlite3_vtab *vtab){
+  AnnoyTable *t = (AnnoyTable*)vtab;
+  int rc = store_flush(t->store);
+  return rc ? store_failed(t, rc) : SQLITE_OK;
+}
+
+static int annoy_begin(sqlite3_vtab *vtab){ (void)vtab; return SQLITE_OK; }
+static int annoy_commit(sqlite3_vtab *vtab){ (void)vtab; return SQLITE_OK; }
+
+static int annoy_rollback(sqlite3_vtab *vtab){
+  store_discard(((AnnoyTable*)vtab)->store);
+  return SQLITE_OK;
+}
+
+/* Pending changes go to the database before a savepoint opens, so that
+** ROLLBACK TO finds them in the pages it restores. */
+static int annoy_savepoint(sqlite3_vtab *vtab, int n){
+  (void)n;
+  return annoy_sync(vtab);
+}
+static int annoy_release(sqlite3_vtab *vtab, int n){ (void)vtab; (void)n; return SQLITE_OK; }
+static int annoy_rollback_to(sqlite3_vtab *vtab, int n){ (void)n; return annoy_rollback(vtab); }
+
+static const sqlite3_module annoy_module = {
+  3,                      /* iVersion: savepoints and shadow names */
+  annoy_create, annoy_connect, annoy_best_index, annoy_disconnect, annoy_destroy,
+  annoy_open, annoy_close, annoy_filter, annoy_next, annoy_eof, annoy_column, annoy_rowid,
+  annoy_update, annoy_begin, annoy_sync, annoy_commit, annoy_rollback,
+  0,                      /* xFindFunction */
+  annoy_rename, annoy_savepoint, annoy_release, annoy_rollback_to, annoy_shadow_name
+};
+
+/* ---- annoy_check(table [, schema]) ----------------------------------------------- */
+
+static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  AnnoyConnection *conn = sqlite3_user_data(ctx);
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  const char *name = (const char*)sqlite3_value_text(argv[0]);
+  const char *schema = argc>1 ? (const char*)sqlite3_value_text(argv[1]) : "main";
+  AnnoyTable *t;
+  char *report = 0, *sql;
+  int rc;
+  if( name==0 || schema==0 ){
+    sqlite3_result_error(ctx, "annoy_check: give the table name, e.g. annoy_check('items')", -1);
+    return;
+  }
+  /* Connect the table if this connection has not used it yet. */
+  sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".\"%w\" WHERE rowid=0", schema, name);
+  if( sql==0 ){ sqlite3_result_error_nomem(ctx); return; }
+  rc = sqlite3_exec(db, sql, 0, 0, 0);
+  sqlite3_free(sql);
+  for(t=conn->tables; t; t=t->next){
+    if( sqlite3_stricmp(t->name, name)==0 && sqlite3_stricmp(t->schema, schema)==0 ) break;
+  }
+  if( t==0 ){
+    char *msg = sqlite3_mprintf("annoy_check: %s.%s is not an annoy table%s", schema, name,
+                                rc ? " (or cannot be opened)" : "");
+    sqlite3_result_error(ctx, msg ? msg : "annoy_check: no such annoy table", -1);
+    sqlite3_free(msg);
+    return;
+  }
+  rc = store_check(t->store, &report);
+  if( rc ){
+    sqlite3_result_error(ctx, store_errmsg(t->store), -1);
+    sqlite3_result_error_code(ctx, rc);
+    return;
+  }
+  sqlite3_result_text(ctx, report, -1, sqlite3_free);
+}
+
+int annoy_register(sqlite3 *db){
+  AnnoyConnection *conn = annoy_connection_new();
+  int rc;
+  if( conn==0 ) return SQLITE_NOMEM;
+  rc = sqlite3_create_module_v2(db, "annoy", &annoy_module, conn, annoy_connection_free);
+  if( rc ) return rc;
+  rc = sqlite3_create_function(db, "annoy_check", 1, SQLITE_UTF8, conn, annoy_check_func, 0, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_create_function(db, "annoy_check", 2, SQLITE_UTF8, conn, annoy_check_func, 0, 0);
+  }
+  return rc;
+}

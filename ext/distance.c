@@ -1,0 +1,184 @@
+/*
+** distance.c — distance kernels for float32, uint8 and bit vectors.
+**
+** The hot loops of every query live here. Each float/uint8 kernel is built
+** twice (target_clones): an AVX2 version and a baseline one, and the loader
+** picks the right one for the CPU at run time, so the .so stays portable.
+** The float kernels keep 8 running sums so the compiler may vectorise them
+** without -ffast-math; results can differ from a serial sum in the last bits,
+** which only matters for ordering exact ties.
+*/
+#include <math.h>
+#include <string.h>
+#include "distance.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+# define KERNEL __attribute__((target_clones("avx2","default")))
+#else
+# define KERNEL
+#endif
+
+size_t vec_bytes(VecType type, int dim){
+  switch( type ){
+    case VEC_FLOAT32: return (size_t)dim * 4;
+    case VEC_UINT8:   return (size_t)dim;
+    case VEC_BIT:     return (size_t)dim / 8;
+  }
+  return 0;
+}
+
+static const char *const type_names[] = { 0, "float32", "uint8", "bit" };
+static const char *const metric_names[] = {
+  0, "euclidean", "angular", "dot", "manhattan", "hamming"
+};
+
+const char *vec_type_name(VecType type){ return type_names[type]; }
+const char *metric_name(Metric metric){ return metric_names[metric]; }
+
+static int name_is(const char *name, size_t n, const char *want){
+  return strlen(want)==n && strncasecmp(name, want, n)==0;
+}
+
+VecType vec_type_from_name(const char *name, size_t n){
+  if( name_is(name, n, "float32") || name_is(name, n, "float") ) return VEC_FLOAT32;
+  if( name_is(name, n, "uint8") ) return VEC_UINT8;
+  if( name_is(name, n, "bit") ) return VEC_BIT;
+  return 0;
+}
+
+Metric metric_from_name(const char *name, size_t n){
+  int i;
+  for(i=METRIC_EUCLIDEAN; i<=METRIC_HAMMING; i++){
+    if( name_is(name, n, metric_names[i]) ) return (Metric)i;
+  }
+  if( name_is(name, n, "cosine") ) return METRIC_ANGULAR;
+  if( name_is(name, n, "l2") ) return METRIC_EUCLIDEAN;
+  if( name_is(name, n, "l1") ) return METRIC_MANHATTAN;
+  return 0;
+}
+
+int metric_allowed(VecType type, Metric metric){
+  return (type==VEC_BIT) == (metric==METRIC_HAMMING);
+}
+
+/* ---- float32 ---------------------------------------------------------- */
+KERNEL static float f32_l2sq(const void *pa, const void *pb, int dim){
+  const float *a = pa, *b = pb;
+  float s[8] = {0};
+  int i, j;
+  for(i=0; i+8<=dim; i+=8){
+    for(j=0; j<8; j++){ float d = a[i+j]-b[i+j]; s[j] += d*d; }
+  }
+  for(; i<dim; i++){ float d = a[i]-b[i]; s[0] += d*d; }
+  return ((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]));
+}
+
+KERNEL static float f32_l1(const void *pa, const void *pb, int dim){
+  const float *a = pa, *b = pb;
+  float s[8] = {0};
+  int i, j;
+  for(i=0; i+8<=dim; i+=8){
+    for(j=0; j<8; j++) s[j] += fabsf(a[i+j]-b[i+j]);
+  }
+  for(; i<dim; i++) s[0] += fabsf(a[i]-b[i]);
+  return ((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]));
+}
+
+/* Dot product and both squared norms in one pass. */
+KERNEL static void f32_dot3(const float *a, const float *b, int dim, float out[3]){
+  float ab[8] = {0}, aa[8] = {0}, bb[8] = {0};
+  int i, j;
+  for(i=0; i+8<=dim; i+=8){
+    for(j=0; j<8; j++){
+      ab[j] += a[i+j]*b[i+j]; aa[j] += a[i+j]*a[i+j]; bb[j] += b[i+j]*b[i+j];
+    }
+  }
+  for(; i<dim; i++){ ab[0] += a[i]*b[i]; aa[0] += a[i]*a[i]; bb[0] += b[i]*b[i]; }
+  out[0] = out[1] = out[2] = 0;
+  for(j=0; j<8; j++){ out[0] += ab[j]; out[1] += aa[j]; out[2] += bb[j]; }
+}
+
+static float cosine_score(float ab, float aa, float bb){
+  if( aa<=0 || bb<=0 ) return 1.0f;
+  return 1.0f - ab/sqrtf(aa*bb);
+}
+
+static float f32_angular(const void *a, const void *b, int dim){
+  float r[3];
+  f32_dot3(a, b, dim, r);
+  return cosine_score(r[0], r[1], r[2]);
+}
+
+static float f32_negdot(const void *a, const void *b, int dim){
+  float r[3];
+  f32_dot3(a, b, dim, r);
+  return -r[0];
+}
+
+/* ---- uint8: exact integer arithmetic ----------------------------------- */
+KERNEL static float u8_l2sq(const void *pa, const void *pb, int dim){
+  const uint8_t *a = pa, *b = pb;
+  uint32_t s = 0;
+  int i;
+  for(i=0; i<dim; i++){ int d = (int)a[i]-(int)b[i]; s += (uint32_t)(d*d); }
+  return (float)s;
+}
+
+KERNEL static float u8_l1(const void *pa, const void *pb, int dim){
+  const uint8_t *a = pa, *b = pb;
+  uint32_t s = 0;
+  int i;
+  for(i=0; i<dim; i++){ int d = (int)a[i]-(int)b[i]; s += (uint32_t)(d<0 ? -d : d); }
+  return (float)s;
+}
+
+KERNEL static void u8_dot3(const uint8_t *a, const uint8_t *b, int dim, uint64_t out[3]){
+  uint32_t ab = 0, aa = 0, bb = 0;   /* 255*255*dim fits for dim < 66051 */
+  int i;
+  for(i=0; i<dim; i++){
+    ab += (uint32_t)a[i]*b[i]; aa += (uint32_t)a[i]*a[i]; bb += (uint32_t)b[i]*b[i];
+  }
+  out[0] = ab; out[1] = aa; out[2] = bb;
+}
+
+static float u8_angular(const void *a, const void *b, int dim){
+  uint64_t r[3];
+  u8_dot3(a, b, dim, r);
+  return cosine_score((float)r[0], (float)r[1], (float)r[2]);
+}
+
+static float u8_negdot(const void *a, const void *b, int dim){
+  uint64_t r[3];
+  u8_dot3(a, b, dim, r);
+  return -(float)r[0];
+}
+
+/* ---- bit ----------------------------------------------------------------- */
+static float bit_hamming(const void *pa, const void *pb, int dim){
+  const uint8_t *a = pa, *b = pb;
+  int nbytes = dim/8, i;
+  uint32_t s = 0;
+  for(i=0; i+8<=nbytes; i+=8){
+    uint64_t x, y;
+    memcpy(&x, a+i, 8); memcpy(&y, b+i, 8);
+    s += (uint32_t)__builtin_popcountll(x^y);
+  }
+  for(; i<nbytes; i++) s += (uint32_t)__builtin_popcount((unsigned)(a[i]^b[i]));
+  return (float)s;
+}
+
+DistanceKernel distance_kernel(VecType type, Metric metric){
+  if( type==VEC_BIT ) return metric==METRIC_HAMMING ? bit_hamming : 0;
+  switch( metric ){
+    case METRIC_EUCLIDEAN: return type==VEC_UINT8 ? u8_l2sq : f32_l2sq;
+    case METRIC_MANHATTAN: return type==VEC_UINT8 ? u8_l1 : f32_l1;
+    case METRIC_ANGULAR:   return type==VEC_UINT8 ? u8_angular : f32_angular;
+    case METRIC_DOT:       return type==VEC_UINT8 ? u8_negdot : f32_negdot;
+    default:               return 0;
+  }
+}
+
+double distance_from_score(Metric metric, float score){
+  if( metric==METRIC_EUCLIDEAN ) return sqrt((double)(score>0 ? score : 0));
+  return (double)score;
+}

@@ -1,0 +1,648 @@
+/*
+** forest.c — the random-projection forest: split, insert, remove, build,
+** search. See forest.h for the shape of the trees and the invariants.
+**
+** May call: ForestIO callbacks (for nodes and vectors not in memory),
+** distance.c kernels, SQLite's allocator. Nothing else of SQLite.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "sqlite_ext.h"
+#include "forest.h"
+
+#define SPLIT_ATTEMPTS   3
+#define SPLIT_MIN_SHARE  0.05   /* retry a split leaving < 5% on one side */
+#define TWO_MEANS_STEPS  200    /* Annoy's iteration count */
+#define BIT_CANDIDATES   16     /* random bits tried per hamming split */
+#define SAMPLE_MAX       1024   /* items sampled to choose a hamming bit */
+
+/* ---- small helpers --------------------------------------------------------- */
+
+/* splitmix64: a tiny, well-mixed generator; the state is the seed. */
+static uint64_t rng_next(uint64_t *state){
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+static uint32_t rng_below(uint64_t *state, uint32_t n){
+  return (uint32_t)(rng_next(state) % n);
+}
+
+static int forest_error(Forest *f, int rc, const char *msg, uint32_t a, uint32_t b){
+  snprintf(f->errmsg, sizeof(f->errmsg), msg, a, b);
+  return rc;
+}
+
+static int is_bit_forest(const Forest *f){ return f->cfg.type==VEC_BIT; }
+
+ForestNode *forest_node_new(const ForestConfig *cfg, int is_split, uint32_t count){
+  ForestNode *n;
+  size_t extra = (is_split && cfg->type!=VEC_BIT) ? (size_t)cfg->dim*sizeof(float) : 0;
+  n = sqlite3_malloc64(sizeof(*n) + extra);
+  if( n==0 ) return 0;
+  memset(n, 0, sizeof(*n));
+  n->is_split = (uint8_t)(is_split!=0);
+  if( extra ) n->normal = (float*)(n+1);
+  if( !is_split && count>0 ){
+    n->slots = sqlite3_malloc64((sqlite3_uint64)count*sizeof(uint32_t));
+    if( n->slots==0 ){ sqlite3_free(n); return 0; }
+    n->alloc = count;
+  }
+  return n;
+}
+
+void forest_node_free(ForestNode *n){
+  if( n ){ sqlite3_free(n->slots); sqlite3_free(n); }
+}
+
+static int mark_dirty(Forest *f, uint32_t id){
+  ForestNode *n = f->node[id];
+  if( n->is_dirty ) return SQLITE_OK;
+  if( f->n_dirty==f->dirty_alloc ){
+    uint32_t alloc = f->dirty_alloc ? f->dirty_alloc*2 : 64;
+    uint32_t *d = sqlite3_realloc64(f->dirty, (sqlite3_uint64)alloc*sizeof(uint32_t));
+    if( d==0 ) return SQLITE_NOMEM;
+    f->dirty = d;
+    f->dirty_alloc = alloc;
+  }
+  f->dirty[f->n_dirty++] = id;
+  n->is_dirty = 1;
+  return SQLITE_OK;
+}
+
+void forest_dirty_clear(Forest *f){
+  uint32_t i;
+  for(i=0; i<f->n_dirty; i++){
+    if( f->node[f->dirty[i]] ) f->node[f->dirty[i]]->is_dirty = 0;
+  }
+  f->n_dirty = 0;
+}
+
+/* Append a new node; it is dirty from birth. */
+static int node_append(Forest *f, ForestNode *n, uint32_t *id){
+  if( f->n_nodes==0xFFFFFFFFu ) return forest_error(f, SQLITE_FULL, "too many tree nodes", 0, 0);
+  if( f->n_nodes==f->node_alloc ){
+    uint32_t alloc = f->node_alloc ? f->node_alloc*2 : 64;
+    ForestNode **a = sqlite3_realloc64(f->node, (sqlite3_uint64)alloc*sizeof(*a));
+    if( a==0 ) return SQLITE_NOMEM;
+    memset(a + f->node_alloc, 0, (size_t)(alloc - f->node_alloc)*sizeof(*a));
+    f->node = a;
+    f->node_alloc = alloc;
+  }
+  *id = f->n_nodes++;
+  f->node[*id] = n;
+  return mark_dirty(f, *id);
+}
+
+int forest_node(Forest *f, uint32_t id, ForestNode **out){
+  ForestNode *n;
+  int rc;
+  if( id>=f->n_nodes ){
+    return forest_error(f, SQLITE_CORRUPT, "tree node %u does not exist (%u nodes)", id, f->n_nodes);
+  }
+  if( f->node[id]==0 ){
+    rc = f->io.load_node(f->io.ctx, id, &n);
+    if( rc ) return forest_error(f, rc, "cannot read tree node %u", id, 0);
+    if( n->is_split && (n->child[0]<=id || n->child[1]<=id
+                        || n->child[0]>=f->n_nodes || n->child[1]>=f->n_nodes) ){
+      forest_node_free(n);
+      return forest_error(f, SQLITE_CORRUPT, "tree node %u has a bad child (%u nodes)", id, f->n_nodes);
+    }
+    if( n->is_split && is_bit_forest(f) && n->bit>=(uint32_t)f->cfg.dim ){
+      forest_node_free(n);
+      return forest_error(f, SQLITE_CORRUPT, "tree node %u tests bit %u, out of range", id, n->bit);
+    }
+    f->node[id] = n;
+  }
+  *out = f->node[id];
+  return SQLITE_OK;
+}
+
+/* ---- opening and closing --------------------------------------------------- */
+
+static void free_nodes(Forest *f){
+  uint32_t i;
+  for(i=0; i<f->n_nodes; i++) forest_node_free(f->node[i]);
+  sqlite3_free(f->node);
+  f->node = 0;
+  f->n_nodes = f->node_alloc = 0;
+  f->n_dirty = 0;
+}
+
+/* Empty leaves for roots 0..n_trees-1. */
+static int make_roots(Forest *f){
+  int t;
+  for(t=0; t<f->cfg.n_trees; t++){
+    uint32_t id;
+    ForestNode *n = forest_node_new(&f->cfg, 0, 0);
+    if( n==0 ) return SQLITE_NOMEM;
+    if( node_append(f, n, &id) ){ forest_node_free(n); return SQLITE_NOMEM; }
+  }
+  return SQLITE_OK;
+}
+
+int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t n_nodes){
+  memset(f, 0, sizeof(*f));
+  f->cfg = *cfg;
+  f->io = *io;
+  f->kernel = distance_kernel(cfg->type, cfg->metric);
+  f->scratch = sqlite3_malloc64((sqlite3_uint64)cfg->dim*4*sizeof(float));
+  if( f->scratch==0 ) return SQLITE_NOMEM;
+  if( n_nodes==0 ) return make_roots(f);
+  if( n_nodes<(uint32_t)cfg->n_trees ){
+    return forest_error(f, SQLITE_CORRUPT, "%u tree nodes stored, fewer than %u trees",
+                        n_nodes, (uint32_t)cfg->n_trees);
+  }
+  f->node = sqlite3_malloc64((sqlite3_uint64)n_nodes*sizeof(*f->node));
+  if( f->node==0 ) return SQLITE_NOMEM;
+  memset(f->node, 0, (size_t)n_nodes*sizeof(*f->node));
+  f->n_nodes = f->node_alloc = n_nodes;
+  return SQLITE_OK;
+}
+
+void forest_close(Forest *f){
+  free_nodes(f);
+  sqlite3_free(f->dirty);
+  sqlite3_free(f->scratch);
+  memset(f, 0, sizeof(*f));
+}
+
+/* ---- which side of a split a vector falls on --------------------------- */
+
+/* normal.x + offset, summed serially: inserts and removes must agree bit
+** for bit with the split that placed the item. */
+static float margin_exact(const Forest *f, const ForestNode *n, const void *vec){
+  float s = 0;
+  int i, dim = f->cfg.dim;
+  if( f->cfg.type==VEC_FLOAT32 ){
+    const float *x = vec;
+    for(i=0; i<dim; i++) s += n->normal[i]*x[i];
+  }else{
+    const uint8_t *x = vec;
+    for(i=0; i<dim; i++) s += n->normal[i]*(float)x[i];
+  }
+  return s + n->offset;
+}
+
+static int side_of(const Forest *f, const ForestNode *n, const void *vec){
+  if( is_bit_forest(f) ) return (int)vec_element(VEC_BIT, vec, (int)n->bit);
+  return margin_exact(f, n, vec) > 0;
+}
+
+int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id){
+  uint32_t id = root;
+  ForestNode *n;
+  int rc;
+  for(;;){
+    rc = forest_node(f, id, &n);
+    if( rc ) return rc;
+    if( !n->is_split ){ *leaf_id = id; return SQLITE_OK; }
+    id = n->child[side_of(f, n, vec)];
+  }
+}
+
+/* ---- splitting a leaf -------------------------------------------------------- */
+
+static int load_float(Forest *f, uint32_t slot, float *out){
+  const void *v;
+  int i, rc = f->io.load_vector(f->io.ctx, slot, &v);
+  if( rc ) return forest_error(f, rc, "cannot read the vector of slot %u", slot, 0);
+  for(i=0; i<f->cfg.dim; i++) out[i] = vec_element(f->cfg.type, v, i);
+  if( f->cfg.metric==METRIC_ANGULAR ){
+    float norm = 0;
+    for(i=0; i<f->cfg.dim; i++) norm += out[i]*out[i];
+    if( norm>0 ){
+      norm = sqrtf(norm);
+      for(i=0; i<f->cfg.dim; i++) out[i] /= norm;
+    }
+  }
+  return SQLITE_OK;
+}
+
+static float sq_dist(const float *a, const float *b, int dim){
+  float s = 0;
+  int i;
+  for(i=0; i<dim; i++){ float d = a[i]-b[i]; s += d*d; }
+  return s;
+}
+
+/* Two-means on the items (as Annoy does): two centroids that start at two
+** random items and move toward sampled items; the split is their
+** perpendicular bisector (through the origin for angular). */
+static int two_means_plane(Forest *f, uint64_t *rng, const uint32_t *slots,
+                           uint32_t n, ForestNode *split){
+  int dim = f->cfg.dim, d, rc;
+  float *p = f->scratch, *q = p + dim, *x = q + dim;
+  uint32_t i = rng_below(rng, n), j = rng_below(rng, n-1), steps, s;
+  float ic = 1, jc = 1, norm = 0, offset = 0;
+  if( j>=i ) j++;
+  if( (rc = load_float(f, slots[i], p)) || (rc = load_float(f, slots[j], q)) ) return rc;
+  steps = n < TWO_MEANS_STEPS ? n : TWO_MEANS_STEPS;
+  for(s=0; s<steps; s++){
+    float di, dj;
+    if( (rc = load_float(f, slots[rng_below(rng, n)], x)) ) return rc;
+    di = ic*sq_dist(p, x, dim);
+    dj = jc*sq_dist(q, x, dim);
+    if( di<dj ){
+      for(d=0; d<dim; d++) p[d] = (p[d]*ic + x[d])/(ic+1);
+      ic++;
+    }else if( dj<di ){
+      for(d=0; d<dim; d++) q[d] = (q[d]*jc + x[d])/(jc+1);
+      jc++;
+    }
+  }
+  for(d=0; d<dim; d++){
+    split->normal[d] = p[d]-q[d];
+    norm += split->normal[d]*split->normal[d];
+  }
+  if( !(norm>0) ){ split->offset = 0; return SQLITE_OK; }   /* no plane: p == q */
+  norm = sqrtf(norm);
+  for(d=0; d<dim; d++) split->normal[d] /= norm;
+  if( f->cfg.metric!=METRIC_ANGULAR ){
+    for(d=0; d<dim; d++) offset += split->normal[d]*(p[d]+q[d])*0.5f;
+    split->offset = -offset;
+  }
+  return SQLITE_OK;
+}
+
+/* For bit vectors: the most balanced of a few random bits, over a sample. */
+static int choose_bit(Forest *f, uint64_t *rng, const uint32_t *slots,
+                      uint32_t n, ForestNode *split){
+  uint32_t sample = n < SAMPLE_MAX ? n : SAMPLE_MAX, best_gap = 0xFFFFFFFFu, c, s;
+  for(c=0; c<BIT_CANDIDATES; c++){
+    uint32_t bit = rng_below(rng, (uint32_t)f->cfg.dim), ones = 0, gap;
+    for(s=0; s<sample; s++){
+      const void *v;
+      uint32_t slot = slots[sample==n ? s : rng_below(rng, n)];
+      int rc = f->io.load_vector(f->io.ctx, slot, &v);
+      if( rc ) return forest_error(f, rc, "cannot read the vector of slot %u", slot, 0);
+      ones += (uint32_t)vec_element(VEC_BIT, v, (int)bit);
+    }
+    gap = ones*2 > sample ? ones*2 - sample : sample - ones*2;
+    if( gap<best_gap ){ best_gap = gap; split->bit = bit; }
+  }
+  return SQLITE_OK;
+}
+
+/* Count how many items fall on side 1 of split. */
+static int count_side1(Forest *f, const ForestNode *split, const uint32_t *slots,
+                       uint32_t n, uint32_t *n1){
+  uint32_t i, c = 0;
+  for(i=0; i<n; i++){
+    const void *v;
+    int rc = f->io.load_vector(f->io.ctx, slots[i], &v);
+    if( rc ) return forest_error(f, rc, "cannot read the vector of slot %u", slots[i], 0);
+    c += (uint32_t)side_of(f, split, v);
+  }
+  *n1 = c;
+  return SQLITE_OK;
+}
+
+/* Choose a split for leaf `id`. *split is NULL when the items cannot be
+** separated (all on one side in every attempt). */
+static int choose_split(Forest *f, uint32_t id, ForestNode **split_out){
+  ForestNode *leaf = f->node[id], *best = 0, *cand = 0;
+  uint32_t best_small = 0, attempt;
+  int rc = SQLITE_OK;
+  *split_out = 0;
+  for(attempt=0; attempt<SPLIT_ATTEMPTS; attempt++){
+    uint64_t rng = f->cfg.seed ^ ((uint64_t)id << 20) ^ attempt;
+    uint32_t n1, small;
+    rng_next(&rng);
+    if( cand==0 && (cand = forest_node_new(&f->cfg, 1, 0))==0 ){ rc = SQLITE_NOMEM; break; }
+    rc = is_bit_forest(f) ? choose_bit(f, &rng, leaf->slots, leaf->count, cand)
+                          : two_means_plane(f, &rng, leaf->slots, leaf->count, cand);
+    if( rc==SQLITE_OK ) rc = count_side1(f, cand, leaf->slots, leaf->count, &n1);
+    if( rc ) break;
+    small = n1 < leaf->count-n1 ? n1 : leaf->count-n1;
+    if( small>best_small ){
+      ForestNode *t = best; best = cand; cand = t;
+      best_small = small;
+      if( small >= SPLIT_MIN_SHARE*leaf->count ) break;
+    }
+  }
+  forest_node_free(cand);
+  if( rc ){ forest_node_free(best); return rc; }
+  *split_out = best;
+  return SQLITE_OK;
+}
+
+/* Replace leaf `id` by `split` and two new leaves holding its items. */
+static int apply_split(Forest *f, uint32_t id, ForestNode *split){
+  ForestNode *leaf = f->node[id], *child[2] = {0, 0};
+  uint32_t i, n1 = 0;
+  int rc, side;
+  if( (rc = count_side1(f, split, leaf->slots, leaf->count, &n1)) ) goto fail;
+  child[0] = forest_node_new(&f->cfg, 0, leaf->count - n1);
+  child[1] = forest_node_new(&f->cfg, 0, n1);
+  if( child[0]==0 || child[1]==0 ){ rc = SQLITE_NOMEM; goto fail; }
+  for(i=0; i<leaf->count; i++){
+    const void *v;
+    if( (rc = f->io.load_vector(f->io.ctx, leaf->slots[i], &v)) ) goto fail;
+    side = side_of(f, split, v);
+    child[side]->slots[child[side]->count++] = leaf->slots[i];
+  }
+  for(side=0; side<2; side++){
+    if( (rc = node_append(f, child[side], &split->child[side])) ) goto fail;
+    child[side] = 0;
+  }
+  split->is_dirty = leaf->is_dirty;
+  f->node[id] = split;
+  forest_node_free(leaf);
+  return mark_dirty(f, id);
+fail:
+  forest_node_free(child[0]);
+  forest_node_free(child[1]);
+  forest_node_free(split);
+  return rc;
+}
+
+/* Split leaf `id`, and then any resulting leaf still over leaf_size. */
+static int split_recursive(Forest *f, uint32_t id){
+  uint32_t *stack = 0, n_stack = 0, stack_alloc = 0;
+  int rc = SQLITE_OK;
+  for(;;){
+    ForestNode *split;
+    if( (rc = choose_split(f, id, &split)) ) break;
+    if( split ){
+      if( (rc = apply_split(f, id, split)) ) break;
+      if( n_stack+2 > stack_alloc ){
+        uint32_t alloc = stack_alloc ? stack_alloc*2 : 32;
+        uint32_t *s = sqlite3_realloc64(stack, (sqlite3_uint64)alloc*sizeof(uint32_t));
+        if( s==0 ){ rc = SQLITE_NOMEM; break; }
+        stack = s;
+        stack_alloc = alloc;
+      }
+      split = f->node[id];
+      if( f->node[split->child[1]]->count > (uint32_t)f->cfg.leaf_size ) stack[n_stack++] = split->child[1];
+      if( f->node[split->child[0]]->count > (uint32_t)f->cfg.leaf_size ) stack[n_stack++] = split->child[0];
+    }
+    if( n_stack==0 ) break;
+    id = stack[--n_stack];
+  }
+  sqlite3_free(stack);
+  return rc;
+}
+
+/* ---- insert, remove, build -------------------------------------------------- */
+
+static int leaf_append(Forest *f, uint32_t id, uint32_t slot){
+  ForestNode *leaf = f->node[id];
+  if( leaf->count==leaf->alloc ){
+    uint32_t alloc = leaf->alloc ? leaf->alloc*2 : (uint32_t)f->cfg.leaf_size+1;
+    uint32_t *s = sqlite3_realloc64(leaf->slots, (sqlite3_uint64)alloc*sizeof(uint32_t));
+    if( s==0 ) return SQLITE_NOMEM;
+    leaf->slots = s;
+    leaf->alloc = alloc;
+  }
+  leaf->slots[leaf->count++] = slot;
+  return mark_dirty(f, id);
+}
+
+/* A leaf over leaf_size splits at once; one that could not be split (its
+** items are inseparable) tries again each time its size doubles. */
+static int wants_split(const Forest *f, uint32_t count){
+  uint32_t max = (uint32_t)f->cfg.leaf_size;
+  return count>max && (count==max+1 || (count & (count-1))==0);
+}
+
+int forest_insert(Forest *f, uint32_t slot, const void *vec){
+  int t, rc;
+  for(t=0; t<f->cfg.n_trees; t++){
+    uint32_t leaf;
+    if( (rc = forest_descend(f, (uint32_t)t, vec, &leaf)) ) return rc;
+    if( (rc = leaf_append(f, leaf, slot)) ) return rc;
+    if( wants_split(f, f->node[leaf]->count) && (rc = split_recursive(f, leaf)) ) return rc;
+  }
+  return SQLITE_OK;
+}
+
+static int leaf_remove(Forest *f, uint32_t id, uint32_t slot, int *found){
+  ForestNode *leaf = f->node[id];
+  uint32_t i;
+  for(i=0; i<leaf->count; i++){
+    if( leaf->slots[i]==slot ){
+      leaf->slots[i] = leaf->slots[--leaf->count];
+      *found = 1;
+      return mark_dirty(f, id);
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* Last resort when descent misses a slot (which only a damaged tree can
+** cause): look through every leaf of the tree. */
+static int remove_by_scan(Forest *f, uint32_t root, uint32_t slot, int *found){
+  uint32_t *stack = 0, n_stack = 0, stack_alloc = 0, id = root;
+  int rc = SQLITE_OK;
+  for(;;){
+    ForestNode *n;
+    if( (rc = forest_node(f, id, &n)) ) break;
+    if( n->is_split ){
+      if( n_stack+1 > stack_alloc ){
+        uint32_t alloc = stack_alloc ? stack_alloc*2 : 64;
+        uint32_t *s = sqlite3_realloc64(stack, (sqlite3_uint64)alloc*sizeof(uint32_t));
+        if( s==0 ){ rc = SQLITE_NOMEM; break; }
+        stack = s;
+        stack_alloc = alloc;
+      }
+      stack[n_stack++] = n->child[1];
+      id = n->child[0];
+      continue;
+    }
+    if( (rc = leaf_remove(f, id, slot, found)) || *found || n_stack==0 ) break;
+    id = stack[--n_stack];
+  }
+  sqlite3_free(stack);
+  return rc;
+}
+
+int forest_remove(Forest *f, uint32_t slot, const void *vec){
+  int t, rc;
+  for(t=0; t<f->cfg.n_trees; t++){
+    uint32_t leaf;
+    int found = 0;
+    if( (rc = forest_descend(f, (uint32_t)t, vec, &leaf)) ) return rc;
+    if( (rc = leaf_remove(f, leaf, slot, &found)) ) return rc;
+    if( !found && (rc = remove_by_scan(f, (uint32_t)t, slot, &found)) ) return rc;
+    if( !found ){
+      return forest_error(f, SQLITE_CORRUPT, "slot %u is missing from tree %u", slot, (uint32_t)t);
+    }
+  }
+  return SQLITE_OK;
+}
+
+int forest_build(Forest *f, const uint32_t *slots, uint32_t n){
+  int t, rc;
+  free_nodes(f);
+  if( (rc = make_roots(f)) ) return rc;
+  for(t=0; t<f->cfg.n_trees; t++){
+    ForestNode *root = f->node[t];
+    sqlite3_free(root->slots);
+    root->slots = sqlite3_malloc64((sqlite3_uint64)(n ? n : 1)*sizeof(uint32_t));
+    if( root->slots==0 ) return SQLITE_NOMEM;
+    memcpy(root->slots, slots, (size_t)n*sizeof(uint32_t));
+    root->count = root->alloc = n;
+    if( n > (uint32_t)f->cfg.leaf_size && (rc = split_recursive(f, (uint32_t)t)) ) return rc;
+  }
+  return SQLITE_OK;
+}
+
+/* ---- search -------------------------------------------------------------------- */
+
+/* Margin for search only: a faster sum order is fine here, because a query
+** that lands a hair on the other side just looks there second. */
+static float margin_fast(const float *normal, const float *q, float offset, int dim){
+  float s[8] = {0};
+  int i, j;
+  for(i=0; i+8<=dim; i+=8){
+    for(j=0; j<8; j++) s[j] += normal[i+j]*q[i+j];
+  }
+  for(; i<dim; i++) s[0] += normal[i]*q[i];
+  return ((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7])) + offset;
+}
+
+static int queue_push(ForestSearcher *s, float priority, uint32_t id){
+  int i;
+  if( s->n_queue==s->queue_alloc ){
+    int alloc = s->queue_alloc ? s->queue_alloc*2 : 256;
+    void *q = sqlite3_realloc64(s->queue, (sqlite3_uint64)alloc*sizeof(*s->queue));
+    if( q==0 ) return SQLITE_NOMEM;
+    s->queue = q;
+    s->queue_alloc = alloc;
+  }
+  for(i=s->n_queue++; i>0 && s->queue[(i-1)/2].priority < priority; i=(i-1)/2){
+    s->queue[i] = s->queue[(i-1)/2];
+  }
+  s->queue[i].priority = priority;
+  s->queue[i].id = id;
+  return SQLITE_OK;
+}
+
+static void queue_pop(ForestSearcher *s, float *priority, uint32_t *id){
+  int i = 0, n = --s->n_queue;
+  *priority = s->queue[0].priority;
+  *id = s->queue[0].id;
+  for(;;){
+    int c = 2*i+1;
+    if( c>=n ) break;
+    if( c+1<n && s->queue[c+1].priority > s->queue[c].priority ) c++;
+    if( s->queue[c].priority <= s->queue[n].priority ) break;
+    s->queue[i] = s->queue[c];
+    i = c;
+  }
+  s->queue[i] = s->queue[n];
+}
+
+static uint32_t hash_slot(uint32_t slot){
+  return (slot+1u) * 0x9E3779B1u;
+}
+
+/* Make room for a set of at least n slots, emptied. */
+static int seen_reset(ForestSearcher *s, uint64_t n){
+  uint64_t want = 64;
+  while( want < 2*n ) want *= 2;
+  if( want > s->seen_mask+1 || s->seen==0 ){
+    sqlite3_free(s->seen);
+    s->seen = sqlite3_malloc64(want*sizeof(uint32_t));
+    if( s->seen==0 ){ s->seen_mask = 0; return SQLITE_NOMEM; }
+    s->seen_mask = (uint32_t)(want-1);
+  }
+  memset(s->seen, 0, ((size_t)s->seen_mask+1)*sizeof(uint32_t));
+  return SQLITE_OK;
+}
+
+/* Add slot to the seen set; 1 if it was new. Grows the set at half load. */
+static int seen_add(ForestSearcher *s, uint32_t slot, uint32_t *n_seen, int *is_new){
+  uint32_t h;
+  if( (*n_seen+1)*2 > s->seen_mask+1 ){
+    uint32_t old_mask = s->seen_mask, *old = s->seen, i;
+    s->seen = 0;
+    if( seen_reset(s, (uint64_t)old_mask+1) ){ s->seen = old; s->seen_mask = old_mask; return SQLITE_NOMEM; }
+    for(i=0; i<=old_mask; i++){
+      if( old[i] ){
+        for(h=hash_slot(old[i]-1) & s->seen_mask; s->seen[h]; h=(h+1) & s->seen_mask){}
+        s->seen[h] = old[i];
+      }
+    }
+    sqlite3_free(old);
+  }
+  for(h=hash_slot(slot) & s->seen_mask; s->seen[h]; h=(h+1) & s->seen_mask){
+    if( s->seen[h]==slot+1 ){ *is_new = 0; return SQLITE_OK; }
+  }
+  s->seen[h] = slot+1;
+  (*n_seen)++;
+  *is_new = 1;
+  return SQLITE_OK;
+}
+
+int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
+                  int64_t search_k,
+                  int (*accept)(void *ctx, uint32_t slot), void *accept_ctx){
+  int dim = f->cfg.dim, rc, t, i;
+  int64_t n_scored = 0;
+  uint32_t n_seen = 0;
+
+  sqlite3_free(s->top.hits);
+  s->top.hits = sqlite3_malloc64((sqlite3_uint64)(k>0 ? k : 1)*sizeof(TopkHit));
+  s->top.n = 0;
+  s->top.k = k;
+  if( s->top.hits==0 ) return SQLITE_NOMEM;
+  if( !is_bit_forest(f) ){
+    if( s->query_f==0 && (s->query_f = sqlite3_malloc64((sqlite3_uint64)dim*sizeof(float)))==0 ){
+      return SQLITE_NOMEM;
+    }
+    for(i=0; i<dim; i++) s->query_f[i] = vec_element(f->cfg.type, query, i);
+  }
+  if( (rc = seen_reset(s, (uint64_t)(search_k < (1<<20) ? search_k : (1<<20)))) ) return rc;
+  s->n_queue = 0;
+  for(t=0; t<f->cfg.n_trees; t++){
+    if( (rc = queue_push(s, INFINITY, (uint32_t)t)) ) return rc;
+  }
+  while( s->n_queue>0 && n_scored<search_k ){
+    float priority;
+    uint32_t id;
+    ForestNode *n;
+    queue_pop(s, &priority, &id);
+    if( (rc = forest_node(f, id, &n)) ) return rc;
+    if( n->is_split ){
+      float m0, m1;
+      if( is_bit_forest(f) ){
+        int bit = (int)vec_element(VEC_BIT, query, (int)n->bit);
+        m1 = bit ? priority : priority-1;
+        m0 = bit ? priority-1 : priority;
+      }else{
+        float m = margin_fast(n->normal, s->query_f, n->offset, dim);
+        m1 = priority < m ? priority : m;
+        m0 = priority < -m ? priority : -m;
+      }
+      if( (rc = queue_push(s, m1, n->child[1])) || (rc = queue_push(s, m0, n->child[0])) ) return rc;
+      continue;
+    }
+    for(i=0; i<(int)n->count; i++){
+      uint32_t slot = n->slots[i];
+      const void *v;
+      int is_new;
+      if( (rc = seen_add(s, slot, &n_seen, &is_new)) ) return rc;
+      if( !is_new ) continue;
+      if( (rc = f->io.load_vector(f->io.ctx, slot, &v)) ){
+        return forest_error(f, rc, "cannot read the vector of slot %u", slot, 0);
+      }
+      if( accept && !accept(accept_ctx, slot) ) continue;
+      topk_push(&s->top, f->kernel(query, v, dim), slot);
+      n_scored++;
+    }
+  }
+  topk_sort(&s->top);
+  return SQLITE_OK;
+}
+
+void forest_searcher_free(ForestSearcher *s){
+  sqlite3_free(s->queue);
+  sqlite3_free(s->seen);
+  sqlite3_free(s->top.hits);
+  sqlite3_free(s->query_f);
+  memset(s, 0, sizeof(*s));
+}

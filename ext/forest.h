@@ -1,0 +1,115 @@
+/*
+** forest.h — an Annoy-style forest of random-projection trees.
+**
+** Owns: the trees and how they change. Items are dense 32-bit "slots"; the
+** vector of a slot, and any node not yet in memory, come from the caller
+** through ForestIO, so this module makes no SQLite calls (it uses SQLite's
+** allocator and result codes only) and can be tested over plain arrays.
+**
+** Shape. Nodes are numbered; nodes 0..n_trees-1 are the roots. A node is a
+** leaf (a list of slots) or a split: a hyperplane normal.x + offset = 0
+** (for bit vectors: one bit) with two children; slots where the margin
+** normal.x + offset is > 0 live under child[1], the others under child[0].
+** A child's id is always greater than its parent's (so a corrupt tree cannot
+** loop). The invariant everything relies on: every slot is in exactly one
+** leaf of every tree, the leaf its own vector descends to. That lets insert
+** and remove work by descent, one leaf per tree, with no parent pointers.
+**
+** Change. Insert appends to the leaf; a leaf over leaf_size splits in two
+** (two-means on its items, as Annoy does at build time). A leaf whose items
+** cannot be separated (duplicates) grows instead, and tries again when its
+** size reaches the next power of two. Remove deletes from the leaf; empty
+** leaves stay until a rebuild. forest_build() makes every tree from scratch.
+**
+** Determinism. Split randomness is seeded by (seed, node id, attempt), and
+** hyperplanes are computed with plain serial float loops (build with
+** -ffp-contract=off), so the same operations give the same bytes anywhere.
+**
+** Dirty nodes. Every node created or changed is listed as dirty until the
+** caller has written it out (forest_dirty_*).
+*/
+#ifndef IMGSEARCH_FOREST_H
+#define IMGSEARCH_FOREST_H
+#include <stdint.h>
+#include "distance.h"
+#include "topk.h"
+
+typedef struct ForestConfig {
+  VecType type;
+  Metric metric;
+  int dim;
+  int n_trees;
+  int leaf_size;
+  uint64_t seed;
+} ForestConfig;
+
+typedef struct ForestNode {
+  uint8_t is_split;
+  uint8_t is_dirty;
+  /* split */
+  uint32_t child[2];
+  uint32_t bit;          /* bit vectors: the bit tested */
+  float offset;
+  float *normal;         /* dim floats, in the same allocation; NULL for bit */
+  /* leaf */
+  uint32_t count, alloc;
+  uint32_t *slots;       /* separate allocation, grows */
+} ForestNode;
+
+typedef struct ForestIO {
+  void *ctx;
+  /* Read node id from storage into a new node (forest_node_new). */
+  int (*load_node)(void *ctx, uint32_t id, ForestNode **out);
+  /* Point *out at the vector of a live slot (valid until the next call). */
+  int (*load_vector)(void *ctx, uint32_t slot, const void **out);
+} ForestIO;
+
+typedef struct Forest {
+  ForestConfig cfg;
+  ForestIO io;
+  DistanceKernel kernel;
+  ForestNode **node;     /* node[id]; NULL until loaded */
+  uint32_t n_nodes, node_alloc;
+  uint32_t *dirty;       /* ids of dirty nodes */
+  uint32_t n_dirty, dirty_alloc;
+  float *scratch;        /* 4*dim floats for splits */
+  char errmsg[200];      /* why the last call failed, when it did */
+} Forest;
+
+/* Open a forest of n_nodes stored nodes (0 = new: empty roots, dirty). */
+int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t n_nodes);
+void forest_close(Forest *f);
+
+int forest_insert(Forest *f, uint32_t slot, const void *vec);
+int forest_remove(Forest *f, uint32_t slot, const void *vec);
+/* Replace every tree by one built top-down over these slots. */
+int forest_build(Forest *f, const uint32_t *slots, uint32_t n);
+
+/* The leaf of tree `root` that vec descends to. */
+int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf);
+/* Get node id (loading it if needed). */
+int forest_node(Forest *f, uint32_t id, ForestNode **out);
+ForestNode *forest_node_new(const ForestConfig *cfg, int is_split, uint32_t count);
+void forest_node_free(ForestNode *n);
+
+/* Dirty nodes: ids to write out, then forest_dirty_clear(). */
+void forest_dirty_clear(Forest *f);
+
+/* Query state, kept apart from the index (one per concurrent query). */
+typedef struct ForestSearcher {
+  struct { float priority; uint32_t id; } *queue;
+  int n_queue, queue_alloc;
+  uint32_t *seen;        /* open-addressing set of slots, 0 = empty */
+  uint32_t seen_mask;
+  Topk top;
+  float *query_f;        /* query as floats, for margins */
+} ForestSearcher;
+
+/* Return the k best slots by score (best first in top.hits after the call),
+** visiting leaves in order of margin until search_k distinct accepted slots
+** have been scored or the forest is exhausted. accept may be NULL. */
+int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
+                  int64_t search_k,
+                  int (*accept)(void *ctx, uint32_t slot), void *accept_ctx);
+void forest_searcher_free(ForestSearcher *s);
+#endif
