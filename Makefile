@@ -43,6 +43,8 @@ $(B)/obj/%.o: ext/%.cpp ext/*.h | $(B)/obj
 	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
 $(B)/obj:
 	mkdir -p $@
+# The hot loops: distance kernels and margins vectorise at -O3.
+$(B)/obj/distance.o $(B)/obj/forest.o: OPT = -O3
 
 # Linked with the C++ driver only when there is C++ (OpenCV) inside.
 $(B)/imgsearch.so: $(EXT_OBJ) ext/exports.map

@@ -99,6 +99,7 @@ static int node_append(Forest *f, ForestNode *n, uint32_t *id){
 int forest_node(Forest *f, uint32_t id, ForestNode **out){
   ForestNode *n;
   int rc;
+  if( id<f->n_nodes && f->node[id] ){ *out = f->node[id]; return SQLITE_OK; }
   if( id>=f->n_nodes ){
     return forest_error(f, SQLITE_CORRUPT, "tree node %u does not exist (%u nodes)", id, f->n_nodes);
   }
@@ -171,24 +172,33 @@ void forest_close(Forest *f){
 
 /* ---- which side of a split a vector falls on --------------------------- */
 
-/* normal.x + offset, summed serially: inserts and removes must agree bit
-** for bit with the split that placed the item. */
-static float margin_exact(const Forest *f, const ForestNode *n, const void *vec){
-  float s = 0;
-  int i, dim = f->cfg.dim;
+/* normal.x + offset, as 8 interleaved partial sums added in a fixed order.
+** The order is part of the file format: inserts and removes must agree bit
+** for bit with the split that placed an item, on any machine, so the sum is
+** spelled out (and -ffp-contract=off forbids fused multiply-adds). Eight
+** independent lanes also let the compiler vectorise it. */
+static float margin_of(const Forest *f, const ForestNode *n, const void *vec){
+  float s[8] = {0};
+  int i, j, dim = f->cfg.dim;
   if( f->cfg.type==VEC_FLOAT32 ){
     const float *x = vec;
-    for(i=0; i<dim; i++) s += n->normal[i]*x[i];
+    for(i=0; i+8<=dim; i+=8){
+      for(j=0; j<8; j++) s[j] += n->normal[i+j]*x[i+j];
+    }
+    for(; i<dim; i++) s[0] += n->normal[i]*x[i];
   }else{
     const uint8_t *x = vec;
-    for(i=0; i<dim; i++) s += n->normal[i]*(float)x[i];
+    for(i=0; i+8<=dim; i+=8){
+      for(j=0; j<8; j++) s[j] += n->normal[i+j]*(float)x[i+j];
+    }
+    for(; i<dim; i++) s[0] += n->normal[i]*(float)x[i];
   }
-  return s + n->offset;
+  return (((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]))) + n->offset;
 }
 
 static int side_of(const Forest *f, const ForestNode *n, const void *vec){
   if( is_bit_forest(f) ) return (int)vec_element(VEC_BIT, vec, (int)n->bit);
-  return margin_exact(f, n, vec) > 0;
+  return margin_of(f, n, vec) > 0;
 }
 
 int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id){
@@ -492,18 +502,6 @@ int forest_build(Forest *f, const uint32_t *slots, uint32_t n){
 
 /* ---- search -------------------------------------------------------------------- */
 
-/* Margin for search only: a faster sum order is fine here, because a query
-** that lands a hair on the other side just looks there second. */
-static float margin_fast(const float *normal, const float *q, float offset, int dim){
-  float s[8] = {0};
-  int i, j;
-  for(i=0; i+8<=dim; i+=8){
-    for(j=0; j<8; j++) s[j] += normal[i+j]*q[i+j];
-  }
-  for(; i<dim; i++) s[0] += normal[i]*q[i];
-  return ((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7])) + offset;
-}
-
 static int queue_push(ForestSearcher *s, float priority, uint32_t id){
   int i;
   if( s->n_queue==s->queue_alloc ){
@@ -590,16 +588,11 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
   s->top.n = 0;
   s->top.k = k;
   if( s->top.hits==0 ) return SQLITE_NOMEM;
-  if( !is_bit_forest(f) ){
-    if( s->query_f==0 && (s->query_f = sqlite3_malloc64((sqlite3_uint64)dim*sizeof(float)))==0 ){
-      return SQLITE_NOMEM;
-    }
-    for(i=0; i<dim; i++) s->query_f[i] = vec_element(f->cfg.type, query, i);
-  }
   if( (rc = seen_reset(s, (uint64_t)(search_k < (1<<20) ? search_k : (1<<20)))) ) return rc;
   s->n_queue = 0;
+  /* Bit forests count wrong turns down from dim (INFINITY-1 would not). */
   for(t=0; t<f->cfg.n_trees; t++){
-    if( (rc = queue_push(s, INFINITY, (uint32_t)t)) ) return rc;
+    if( (rc = queue_push(s, is_bit_forest(f) ? (float)dim : INFINITY, (uint32_t)t)) ) return rc;
   }
   while( s->n_queue>0 && n_scored<search_k ){
     float priority;
@@ -614,7 +607,7 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
         m1 = bit ? priority : priority-1;
         m0 = bit ? priority-1 : priority;
       }else{
-        float m = margin_fast(n->normal, s->query_f, n->offset, dim);
+        float m = margin_of(f, n, query);
         m1 = priority < m ? priority : m;
         m0 = priority < -m ? priority : -m;
       }
@@ -643,6 +636,5 @@ void forest_searcher_free(ForestSearcher *s){
   sqlite3_free(s->queue);
   sqlite3_free(s->seen);
   sqlite3_free(s->top.hits);
-  sqlite3_free(s->query_f);
   memset(s, 0, sizeof(*s));
 }

@@ -22,8 +22,8 @@
 ** leaves stay until a rebuild. forest_build() makes every tree from scratch.
 **
 ** Determinism. Split randomness is seeded by (seed, node id, attempt), and
-** hyperplanes are computed with plain serial float loops (build with
-** -ffp-contract=off), so the same operations give the same bytes anywhere.
+** float sums run in a fixed order (build with -ffp-contract=off), so the
+** same operations give the same bytes anywhere.
 **
 ** Dirty nodes. Every node created or changed is listed as dirty until the
 ** caller has written it out (forest_dirty_*).
@@ -102,7 +102,6 @@ typedef struct ForestSearcher {
   uint32_t *seen;        /* open-addressing set of slots, 0 = empty */
   uint32_t seen_mask;
   Topk top;
-  float *query_f;        /* query as floats, for margins */
 } ForestSearcher;
 
 /* Return the k best slots by score (best first in top.hits after the call),

@@ -1,0 +1,92 @@
+/*
+** testlib.h — helpers for the SQL-level test programs in tests/sql/.
+**
+** Each program takes the extension's path as argv[1], prints one line per
+** case ("ok - ..." / "not ok - ..."), and exits 1 if any case failed.
+*/
+#ifndef TESTLIB_H
+#define TESTLIB_H
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int test_failures = 0;
+static const char *test_extension = "build/imgsearch.so";
+
+static void check(int ok, const char *fmt, ...){
+  va_list ap;
+  printf("%s - ", ok ? "ok" : "not ok");
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  printf("\n");
+  fflush(stdout);
+  if( !ok ) test_failures++;
+}
+
+static sqlite3 *open_db(const char *path){
+  sqlite3 *db;
+  char *err = 0;
+  if( sqlite3_open(path, &db) ){ fprintf(stderr, "open %s failed\n", path); exit(2); }
+  sqlite3_enable_load_extension(db, 1);
+  if( sqlite3_load_extension(db, test_extension, 0, &err) ){
+    fprintf(stderr, "cannot load %s: %s\n", test_extension, err);
+    exit(2);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+/* Run SQL; on failure print it and return the error code. */
+static int exec(sqlite3 *db, const char *fmt, ...){
+  va_list ap;
+  char *sql, *err = 0;
+  int rc;
+  va_start(ap, fmt);
+  sql = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  rc = sqlite3_exec(db, sql, 0, 0, &err);
+  if( rc && getenv("TEST_VERBOSE") ) fprintf(stderr, "# %s: %s\n", sql, err);
+  sqlite3_free(err);
+  sqlite3_free(sql);
+  return rc;
+}
+
+/* First column of the first row as text (sqlite3_malloc'd; NULL if none). */
+static char *query_text(sqlite3 *db, const char *fmt, ...){
+  va_list ap;
+  char *sql, *out = 0;
+  sqlite3_stmt *st;
+  va_start(ap, fmt);
+  sql = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  if( sqlite3_prepare_v2(db, sql, -1, &st, 0)==SQLITE_OK ){
+    if( sqlite3_step(st)==SQLITE_ROW ) out = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
+    else if( sqlite3_errcode(db)!=SQLITE_DONE && sqlite3_errcode(db)!=SQLITE_OK ){
+      out = sqlite3_mprintf("error: %s", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+  }else{
+    out = sqlite3_mprintf("error: %s", sqlite3_errmsg(db));
+  }
+  sqlite3_free(sql);
+  return out;
+}
+
+static int query_is(sqlite3 *db, const char *want, const char *sql){
+  char *got = query_text(db, "%s", sql);
+  int ok = got && strcmp(got, want)==0;
+  if( !ok ) fprintf(stderr, "# %s\n#   want %s\n#   got  %s\n", sql, want, got ? got : "(no row)");
+  sqlite3_free(got);
+  return ok;
+}
+
+static uint64_t test_rng = 88172645463325252ull;
+static uint32_t rnd(void){
+  test_rng ^= test_rng << 13; test_rng ^= test_rng >> 7; test_rng ^= test_rng << 17;
+  return (uint32_t)test_rng;
+}
+#endif
