@@ -455,6 +455,11 @@ static int store_ready(AnnoyStore *s){
     return rc;
   }
   if( nodes==0 ) s->counters_dirty = 1;    /* fresh roots to write */
+  /* Room for every slot now, so vector pointers stay put during a search. */
+  if( (rc = cache_reserve(s, s->next_slot)) ){
+    forest_close(&s->forest);
+    return rc;
+  }
   s->loaded = 1;
   s->data_version = version;
   return SQLITE_OK;

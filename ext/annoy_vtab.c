@@ -122,7 +122,7 @@ static int parse_int(const char *s, size_t n, sqlite3_int64 lo, sqlite3_int64 hi
   int neg = n>0 && s[0]=='-';
   if( n==(size_t)neg || n>(size_t)(19+neg) ) return 1;
   for(i=(size_t)neg; i<n; i++){
-    if( s[i]<'0' || s[i]>'9' ) return 1;
+    if( s[i]<'0' || s[i]>'9' || v > (INT64_MAX - (s[i]-'0'))/10 ) return 1;
     v = v*10 + (s[i]-'0');
   }
   if( neg ) v = -v;
@@ -168,6 +168,10 @@ static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
   const char *eq = strchr(arg, '='), *key = arg, *val;
   size_t klen, vlen;
   sqlite3_int64 v;
+  if( eq==0 && strchr(arg, '[') ){
+    *err = sqlite3_mprintf("annoy: only one vector column is supported ('%s')", arg);
+    return SQLITE_ERROR;
+  }
   if( eq==0 ){
     *err = sqlite3_mprintf("annoy: expected option=value, got '%s'", arg);
     return SQLITE_ERROR;
@@ -234,9 +238,6 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
   for(i=3; i<argc; i++){
     if( col==0 && strchr(argv[i], '=')==0 ){
       rc = parse_column(argv[i], &col, &cfg, err);
-    }else if( strchr(argv[i], '=')==0 ){
-      *err = sqlite3_mprintf("annoy: only one vector column is supported ('%s')", argv[i]);
-      rc = SQLITE_ERROR;
     }else{
       rc = parse_option(argv[i], &cfg, err);
     }

@@ -614,18 +614,27 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
       if( (rc = queue_push(s, m1, n->child[1])) || (rc = queue_push(s, m0, n->child[0])) ) return rc;
       continue;
     }
-    for(i=0; i<(int)n->count; i++){
-      uint32_t slot = n->slots[i];
-      const void *v;
-      int is_new;
-      if( (rc = seen_add(s, slot, &n_seen, &is_new)) ) return rc;
-      if( !is_new ) continue;
-      if( (rc = f->io.load_vector(f->io.ctx, slot, &v)) ){
-        return forest_error(f, rc, "cannot read the vector of slot %u", slot, 0);
+    /* Gather the leaf's new candidates in small batches, prefetching
+    ** their vectors, then score them: the loads overlap instead of each
+    ** distance waiting for its own cache miss. */
+    for(i=0; i<(int)n->count; ){
+      const void *vec[32];
+      uint32_t slot[32];
+      int m = 0, j;
+      for(; i<(int)n->count && m<32; i++){
+        int is_new;
+        if( (rc = seen_add(s, n->slots[i], &n_seen, &is_new)) ) return rc;
+        if( !is_new ) continue;
+        if( (rc = f->io.load_vector(f->io.ctx, n->slots[i], &vec[m])) ){
+          return forest_error(f, rc, "cannot read the vector of slot %u", n->slots[i], 0);
+        }
+        if( accept && !accept(accept_ctx, n->slots[i]) ) continue;
+        __builtin_prefetch(vec[m]);
+        __builtin_prefetch((const char*)vec[m] + 64);
+        slot[m++] = n->slots[i];
       }
-      if( accept && !accept(accept_ctx, slot) ) continue;
-      topk_push(&s->top, f->kernel(query, v, dim), slot);
-      n_scored++;
+      for(j=0; j<m; j++) topk_push(&s->top, f->kernel(query, vec[j], dim), slot[j]);
+      n_scored += m;
     }
   }
   topk_sort(&s->top);

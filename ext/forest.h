@@ -60,7 +60,8 @@ typedef struct ForestIO {
   void *ctx;
   /* Read node id from storage into a new node (forest_node_new). */
   int (*load_node)(void *ctx, uint32_t id, ForestNode **out);
-  /* Point *out at the vector of a live slot (valid until the next call). */
+  /* Point *out at the vector of a live slot. The pointer must stay valid
+  ** for the rest of the forest call that asked (a search holds many). */
   int (*load_vector)(void *ctx, uint32_t slot, const void **out);
 } ForestIO;
 

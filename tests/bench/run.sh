@@ -1,0 +1,27 @@
+#!/bin/sh
+# run.sh — `make bench`: the annoy table against its peers on real SIFT.
+#
+#   sh tests/bench/run.sh                  everything (first run ~20 min)
+#   TREES=32 SEARCH_K="5000 10000" sh tests/bench/run.sh annoy   only our rows
+#
+# Steps: extract.sh (SIFT descriptors from ../shared/data, once), peers.sh
+# (ground truth, hnswlib, sqlite-vec), then bench_annoy for uint8 and float32
+# tables. Every program prints markdown rows; copy the tables to
+# docs/BENCHMARKS.md with the date and machine.
+set -eu
+cd "$(dirname "$0")/../.."
+TREES=${TREES:-16}
+LEAF=${LEAF:-64}
+SEARCH_K=${SEARCH_K:-"0 1000 2000 5000 10000 20000 -1"}
+TYPES=${TYPES:-"uint8 float32"}
+what=${1:-all}
+
+sh tests/bench/extract.sh >&2
+[ "$what" = annoy ] || sh tests/bench/peers.sh
+cc -O2 -Wall -Wextra -o build/bench/bench_annoy tests/bench/bench_annoy.c -lsqlite3
+for type in $TYPES; do
+  # shellcheck disable=SC2086
+  build/bench/bench_annoy build/imgsearch.so "$type" "$TREES" "$LEAF" $SEARCH_K
+  echo
+done
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
