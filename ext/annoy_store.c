@@ -47,7 +47,7 @@
 enum {
   STMT_INFO_GET, STMT_INFO_SET,
   STMT_ROWID_GET, STMT_ROWID_PUT, STMT_ROWID_DEL, STMT_ROWID_MAX,
-  STMT_VEC_GET, STMT_VEC_PUT, STMT_VEC_DEL, STMT_VEC_ALL,
+  STMT_VEC_GET, STMT_VEC_ADD, STMT_VEC_SET, STMT_VEC_DEL, STMT_VEC_ALL,
   STMT_FREE_FIRST, STMT_FREE_ADD, STMT_FREE_DEL,
   STMT_NODE_GET, STMT_NODE_PUT, STMT_NODE_CLEAR,
   STMT_COUNT
@@ -61,7 +61,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
   "DELETE FROM \"%w\".\"%w_rowids\" WHERE rowid=?1",
   "SELECT max(rowid) FROM \"%w\".\"%w_rowids\"",
   "SELECT item, v FROM \"%w\".\"%w_vectors\" WHERE slot=?1",
-  "INSERT OR REPLACE INTO \"%w\".\"%w_vectors\"(slot, item, v) VALUES(?1, ?2, ?3)",
+  "INSERT INTO \"%w\".\"%w_vectors\"(slot, item, v) VALUES(?1, ?2, ?3)",
+  "UPDATE \"%w\".\"%w_vectors\" SET item=?2, v=?3 WHERE slot=?1",
   "DELETE FROM \"%w\".\"%w_vectors\" WHERE slot=?1",
   "SELECT slot, item, v FROM \"%w\".\"%w_vectors\"",
   "SELECT slot FROM \"%w\".\"%w_free\" ORDER BY slot LIMIT 1",
@@ -82,6 +83,7 @@ struct AnnoyStore {
   size_t vbytes;
   sqlite3_stmt *stmt[STMT_COUNT];
   char *errmsg;
+  char *broken;               /* why this table cannot be used, if it cannot */
 
   /* Counters, as in NAME_info once flushed. */
   int loaded;                 /* counters read and forest opened */
@@ -114,20 +116,27 @@ static int store_error(AnnoyStore *s, int rc, const char *fmt, ...){
   return rc;
 }
 
-static int corrupt(AnnoyStore *s, const char *what){
-  return store_error(s, SQLITE_CORRUPT_VTAB,
+/* SQLITE_CORRUPT_VTAB with "annoy table X is corrupt: <detail> (advice)". */
+static int corrupt(AnnoyStore *s, const char *fmt, ...){
+  va_list ap;
+  char *detail;
+  va_start(ap, fmt);
+  detail = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  store_error(s, SQLITE_CORRUPT_VTAB,
     "annoy table %s is corrupt: %s (run INSERT INTO %s(%s) VALUES('rebuild') "
-    "if the vectors are intact)", s->name, what, s->name, s->name);
+    "if the vectors are intact)", s->name, detail ? detail : "?", s->name, s->name);
+  sqlite3_free(detail);
+  return SQLITE_CORRUPT_VTAB;
 }
 
-/* Copy the forest's or SQLite's message for rc. */
+/* The forest failed: use its message, or keep the one a ForestIO callback
+** of ours already left in s->errmsg. */
 static int forest_failed(AnnoyStore *s, int rc){
   if( rc==SQLITE_NOMEM ) return store_error(s, rc, "out of memory");
-  if( (rc & 0xff)==SQLITE_CORRUPT ) return corrupt(s, s->forest.errmsg);
-  if( s->errmsg==0 || s->forest.errmsg[0] ){
-    return store_error(s, rc, "%s", s->forest.errmsg[0] ? s->forest.errmsg : sqlite3_errstr(rc));
-  }
-  return rc;
+  if( s->forest.errmsg[0]==0 ) return s->errmsg ? rc : store_error(s, rc, "%s", sqlite3_errstr(rc));
+  if( (rc & 0xff)==SQLITE_CORRUPT ) return corrupt(s, "%s", s->forest.errmsg);
+  return store_error(s, rc, "%s", s->forest.errmsg);
 }
 
 const char *store_errmsg(AnnoyStore *s){
@@ -239,11 +248,11 @@ static int node_decode(AnnoyStore *s, uint32_t id, const uint8_t *p, int len,
   uint32_t i;
   *out = 0;
   if( len<5 || (p[0]!=NODE_LEAF && p[0]!=NODE_SPLIT) ){
-    return store_error(s, SQLITE_CORRUPT_VTAB, "node %u is malformed", id);
+    return corrupt(s, "node %u is malformed", id);
   }
   if( p[0]==NODE_SPLIT ){
     if( (size_t)len!=split_bytes(cfg) ){
-      return store_error(s, SQLITE_CORRUPT_VTAB, "split node %u has %d bytes", id, len);
+      return corrupt(s, "split node %u has %d bytes", id, len);
     }
     if( (n = forest_node_new(cfg, 1, 0))==0 ) return SQLITE_NOMEM;
     n->child[0] = get_u32(p+1);
@@ -256,20 +265,20 @@ static int node_decode(AnnoyStore *s, uint32_t id, const uint8_t *p, int len,
       for(i=0; i<(uint32_t)cfg->dim && isfinite(n->normal[i]); i++){}
       if( i<(uint32_t)cfg->dim || !isfinite(n->offset) ){
         forest_node_free(n);
-        return store_error(s, SQLITE_CORRUPT_VTAB, "split node %u is not finite", id);
+        return corrupt(s, "split node %u is not finite", id);
       }
     }
   }else{
     uint32_t count = get_u32(p+1);
     if( (size_t)len != 5 + 4*(size_t)count ){
-      return store_error(s, SQLITE_CORRUPT_VTAB, "leaf %u: %u slots in %d bytes", id, count, len);
+      return corrupt(s, "leaf %u: %u slots in %d bytes", id, count, len);
     }
     if( (n = forest_node_new(cfg, 0, count))==0 ) return SQLITE_NOMEM;
     for(i=0; i<count; i++){
       n->slots[i] = get_u32(p+5+4*i);
       if( n->slots[i]>=s->next_slot ){
         forest_node_free(n);
-        return store_error(s, SQLITE_CORRUPT_VTAB, "leaf %u holds slot %u, beyond %u",
+        return corrupt(s, "leaf %u holds slot %u, beyond %u",
                            id, get_u32(p+5+4*i), s->next_slot);
       }
     }
@@ -293,7 +302,7 @@ static int io_load_node(void *ctx, uint32_t id, ForestNode **out){
     return rc;
   }
   sqlite3_reset(st);
-  if( rc==SQLITE_DONE ) return store_error(s, SQLITE_CORRUPT_VTAB, "node %u is missing", id);
+  if( rc==SQLITE_DONE ) return corrupt(s, "node %u is missing", id);
   return store_error(s, rc, "%s", sqlite3_errmsg(s->db));
 }
 
@@ -344,7 +353,7 @@ static int vector_row_ok(AnnoyStore *s, const void *v, int len){
 static int cache_load(AnnoyStore *s, uint32_t slot){
   sqlite3_stmt *st;
   int rc;
-  if( slot>=s->next_slot ) return store_error(s, SQLITE_CORRUPT_VTAB, "slot %u is out of range", slot);
+  if( slot>=s->next_slot ) return corrupt(s, "slot %u is out of range", slot);
   if( slot<s->vec_alloc && s->vec_loaded[slot] ) return SQLITE_OK;
   if( (rc = stmt_get(s, STMT_VEC_GET, &st)) ) return rc;
   sqlite3_bind_int64(st, 1, slot);
@@ -353,14 +362,14 @@ static int cache_load(AnnoyStore *s, uint32_t slot){
     const void *v = sqlite3_column_blob(st, 1);
     if( !vector_row_ok(s, v, sqlite3_column_bytes(st, 1)) ){
       sqlite3_reset(st);
-      return store_error(s, SQLITE_CORRUPT_VTAB, "the vector in slot %u is malformed", slot);
+      return corrupt(s, "the vector in slot %u is malformed", slot);
     }
     rc = cache_put(s, slot, sqlite3_column_int64(st, 0), v);
     sqlite3_reset(st);
     return rc;
   }
   sqlite3_reset(st);
-  if( rc==SQLITE_DONE ) return store_error(s, SQLITE_CORRUPT_VTAB, "the vector of slot %u is missing", slot);
+  if( rc==SQLITE_DONE ) return corrupt(s, "the vector of slot %u is missing", slot);
   return store_error(s, rc, "%s", sqlite3_errmsg(s->db));
 }
 
@@ -376,7 +385,7 @@ static int cache_load_all(AnnoyStore *s){
     const void *v = sqlite3_column_blob(st, 2);
     if( slot<0 || slot>=s->next_slot || !vector_row_ok(s, v, sqlite3_column_bytes(st, 2)) ){
       sqlite3_reset(st);
-      return store_error(s, SQLITE_CORRUPT_VTAB, "vector row %lld is malformed", slot);
+      return corrupt(s, "vector row %lld is malformed", slot);
     }
     if( !s->vec_loaded[slot] ) cache_put(s, (uint32_t)slot, sqlite3_column_int64(st, 1), v);
   }
@@ -416,11 +425,7 @@ void store_discard(AnnoyStore *s){
 static int read_counter(AnnoyStore *s, const char *key, sqlite3_int64 max, sqlite3_int64 *out){
   int found, rc = info_get_int(s, key, out, &found);
   if( rc ) return rc;
-  if( !found || *out<0 || *out>max ){
-    char *what = sqlite3_mprintf("_info.%s is missing or out of range", key);
-    rc = corrupt(s, what ? what : key);
-    sqlite3_free(what);
-  }
+  if( !found || *out<0 || *out>max ) rc = corrupt(s, "_info.%s is missing or out of range", key);
   return rc;
 }
 
@@ -430,6 +435,7 @@ static int store_ready(AnnoyStore *s){
   sqlite3_int64 generation, next_slot, nodes, count;
   ForestIO io = { 0, io_load_node, io_load_vector };
   int rc;
+  if( s->broken ) return store_error(s, SQLITE_CORRUPT_VTAB, "%s", s->broken);
   if( s->loaded && (s->counters_dirty || s->forest.n_dirty) ) return SQLITE_OK;  /* our own write txn */
   sqlite3_file_control(s->db, s->schema, SQLITE_FCNTL_DATA_VERSION, &version);
   if( s->loaded && version==s->data_version ) return SQLITE_OK;
@@ -465,11 +471,25 @@ static int store_ready(AnnoyStore *s){
   return SQLITE_OK;
 }
 
+static int flush_pending(AnnoyStore *s);
+
+/* Write pending node changes and counters. The user's last_insert_rowid
+** must not see our own INSERTs into the shadow tables. */
+int store_refresh(AnnoyStore *s){ return store_ready(s); }
+
 int store_flush(AnnoyStore *s){
+  sqlite3_int64 last_rowid = sqlite3_last_insert_rowid(s->db);
+  int rc;
+  if( !s->loaded || (!s->counters_dirty && s->forest.n_dirty==0) ) return SQLITE_OK;
+  rc = flush_pending(s);
+  sqlite3_set_last_insert_rowid(s->db, last_rowid);
+  return rc;
+}
+
+static int flush_pending(AnnoyStore *s){
   sqlite3_stmt *st;
   uint32_t i;
   int rc;
-  if( !s->loaded || (!s->counters_dirty && s->forest.n_dirty==0) ) return SQLITE_OK;
   if( s->rebuilt ){
     if( (rc = stmt_get(s, STMT_NODE_CLEAR, &st)) || (rc = stmt_run(s, st)) ) return rc;
     s->rebuilt = 0;
@@ -582,6 +602,13 @@ int store_open(sqlite3 *db, const char *schema, const char *name,
   s->name = sqlite3_mprintf("%s", name);
   if( s->schema==0 || s->name==0 ){ store_close(s); return SQLITE_NOMEM; }
   rc = create ? create_tables(s, err) : check_tables(s, err);
+  if( !create && (rc & 0xff)==SQLITE_CORRUPT ){
+    /* Connect anyway, so that the table can still be dropped; every use
+    ** reports the damage. */
+    s->broken = *err;
+    *err = 0;
+    rc = SQLITE_OK;
+  }
   if( rc ){
     if( *err==0 ) *err = sqlite3_mprintf("%s", store_errmsg(s));
     store_close(s);
@@ -599,6 +626,7 @@ void store_close(AnnoyStore *s){
   sqlite3_free(s->schema);
   sqlite3_free(s->name);
   sqlite3_free(s->errmsg);
+  sqlite3_free(s->broken);
   sqlite3_free(s);
 }
 
@@ -696,7 +724,12 @@ static int slot_allocate(AnnoyStore *s, uint32_t *slot){
   if( rc==SQLITE_ROW ){
     sqlite3_int64 v = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    if( v<0 || v>=s->next_slot ) return corrupt(s, "a _free row is out of range");
+    if( v<0 || v>=s->next_slot ) return corrupt(s, "_free holds slot %lld, beyond %u", v, s->next_slot);
+    if( (rc = stmt_get(s, STMT_VEC_GET, &st)) ) return rc;
+    sqlite3_bind_int64(st, 1, v);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if( rc==SQLITE_ROW ) return corrupt(s, "_free holds slot %lld, which is in use", v);
     *slot = (uint32_t)v;
     if( (rc = stmt_get(s, STMT_FREE_DEL, &st)) ) return rc;
     sqlite3_bind_int64(st, 1, v);
@@ -710,14 +743,19 @@ static int slot_allocate(AnnoyStore *s, uint32_t *slot){
   return SQLITE_OK;
 }
 
-static int vector_write(AnnoyStore *s, uint32_t slot, sqlite3_int64 rowid, const void *vec){
+/* Store slot's vector: a new row (is_new) or over the old one. */
+static int vector_write(AnnoyStore *s, uint32_t slot, sqlite3_int64 rowid, const void *vec,
+                        int is_new){
   sqlite3_stmt *st;
-  int rc = stmt_get(s, STMT_VEC_PUT, &st);
+  int rc = stmt_get(s, is_new ? STMT_VEC_ADD : STMT_VEC_SET, &st);
   if( rc ) return rc;
   sqlite3_bind_int64(st, 1, slot);
   sqlite3_bind_int64(st, 2, rowid);
   sqlite3_bind_blob(st, 3, vec, (int)s->vbytes, SQLITE_STATIC);
-  if( (rc = stmt_run(s, st)) ) return rc;
+  rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if( rc==SQLITE_CONSTRAINT ) return corrupt(s, "_info.next_slot is below a stored slot");
+  if( rc!=SQLITE_DONE ) return store_error(s, rc, "%s", sqlite3_errmsg(s->db));
   return cache_put(s, slot, rowid, vec);
 }
 
@@ -742,7 +780,7 @@ int store_insert(AnnoyStore *s, sqlite3_int64 rowid, const void *vec){
   uint32_t slot = 0;
   int rc;
   if( (rc = store_ready(s)) || (rc = slot_allocate(s, &slot)) ) return rc;
-  if( (rc = rowid_write(s, rowid, slot)) || (rc = vector_write(s, slot, rowid, vec)) ) return rc;
+  if( (rc = rowid_write(s, rowid, slot)) || (rc = vector_write(s, slot, rowid, vec, 1)) ) return rc;
   if( (rc = forest_insert(&s->forest, slot, vec)) ) return forest_failed(s, rc);
   s->count++;
   s->counters_dirty = 1;
@@ -787,7 +825,7 @@ int store_update(AnnoyStore *s, sqlite3_int64 old_rowid, sqlite3_int64 new_rowid
   if( new_rowid!=old_rowid ){
     if( (rc = rowid_erase(s, old_rowid)) || (rc = rowid_write(s, new_rowid, slot)) ) return rc;
   }
-  if( (rc = vector_write(s, slot, new_rowid, vec)) ) return rc;
+  if( (rc = vector_write(s, slot, new_rowid, vec, 0)) ) return rc;
   if( (rc = forest_insert(&s->forest, slot, vec)) ) return forest_failed(s, rc);
   s->counters_dirty = 1;
   return SQLITE_OK;
@@ -973,7 +1011,7 @@ static int check_tree(AnnoyStore *s, int t, uint8_t *seen, Report *r){
     ForestNode *n;
     if( (rc = forest_node(&s->forest, id, &n)) ){
       if( (rc & 0xff)!=SQLITE_CORRUPT ) break;
-      report(r, "tree %d: %s", t, s->forest.errmsg);
+      report(r, "tree %d: %s", t, s->forest.errmsg[0] ? s->forest.errmsg : store_errmsg(s));
       rc = SQLITE_OK;
     }else if( n->is_split ){
       if( n_stack+2 > stack_alloc ){
@@ -1052,6 +1090,17 @@ int store_check(AnnoyStore *s, char **out){
   }
   if( (rc = sqlite3_finalize(st)) ){ store_error(s, rc, "%s", sqlite3_errmsg(s->db)); goto done; }
   if( n_rowids!=s->count ) report(&r, "_info.count is %lld but %lld rowids are stored", s->count, n_rowids);
+  sql = sqlite3_mprintf("SELECT slot FROM \"%w\".\"%w_free\"", s->schema, s->name);
+  if( sql==0 ){ rc = SQLITE_NOMEM; goto done; }
+  rc = sqlite3_prepare_v2(s->db, sql, -1, &st, 0);
+  sqlite3_free(sql);
+  if( rc ){ store_error(s, rc, "%s", sqlite3_errmsg(s->db)); goto done; }
+  while( sqlite3_step(st)==SQLITE_ROW ){
+    sqlite3_int64 slot = sqlite3_column_int64(st, 0);
+    if( slot<0 || slot>=s->next_slot ) report(&r, "_free holds slot %lld, beyond %u", slot, s->next_slot);
+    else if( s->vec_loaded[slot] ) report(&r, "_free holds slot %lld, which is in use", slot);
+  }
+  if( (rc = sqlite3_finalize(st)) ){ store_error(s, rc, "%s", sqlite3_errmsg(s->db)); goto done; }
 
   seen = sqlite3_malloc64(s->next_slot ? s->next_slot : 1);
   if( seen==0 ){ rc = SQLITE_NOMEM; goto done; }

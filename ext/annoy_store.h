@@ -59,6 +59,10 @@ int store_vector(AnnoyStore *s, uint32_t slot, const void **vec);
 int store_knn(AnnoyStore *s, const void *query, int k, int64_t search_k,
               const RowidSet *filter, AnnoyHit **hits, int *n_hits);
 
+/* Make the cache agree with the database (another connection may have
+** committed); fails if the table is damaged. Every other call does this. */
+int store_refresh(AnnoyStore *s);
+
 /* Transactions: write what is pending (before commit and at savepoints);
 ** forget everything cached (after any rollback). */
 int store_flush(AnnoyStore *s);

@@ -66,6 +66,7 @@ typedef struct AnnoyCursor {
   /* PLAN_KNN without k: results are fetched in growing batches, and rows
   ** already returned are skipped (see knn_widen). */
   int open_ended, batch_k;
+  int batch_short;           /* the last search found fewer than batch_k */
   void *query;
   int64_t search_k;
   RowidSet filter, returned;
@@ -510,9 +511,11 @@ static int knn_run(AnnoyCursor *c, int k){
   sqlite3_free(c->hits);
   c->hits = 0;
   c->n_hits = c->i_hit = 0;
+  c->batch_short = 1;
   if( c->has_filter && c->filter.n==0 ) return SQLITE_OK;
   rc = store_knn(t->store, c->query, k, c->search_k, c->has_filter ? &c->filter : 0,
                  &c->hits, &c->n_hits);
+  c->batch_short = c->n_hits < k;
   return rc ? store_failed(t, rc) : SQLITE_OK;
 }
 
@@ -521,11 +524,11 @@ static int knn_run(AnnoyCursor *c, int k){
 ** its batch: search again for 4x as many, and go on with the rows not yet
 ** returned that are no nearer than the last one. */
 static int knn_widen(AnnoyCursor *c){
-  int i, n = 0, rc, had = c->n_hits;
+  int i, n = 0, rc;
   for(i=0; i<c->n_hits; i++){
     if( (rc = rowid_set_add(&c->returned, c->hits[i].rowid)) ) return rc;
   }
-  if( had < c->batch_k || c->batch_k>=K_MAX ){ c->eof = 1; return SQLITE_OK; }
+  if( c->batch_short || c->batch_k>=K_MAX ){ c->eof = 1; return SQLITE_OK; }
   c->batch_k = c->batch_k > K_MAX/4 ? K_MAX : c->batch_k*4;
   if( (rc = knn_run(c, c->batch_k)) ) return rc;
   for(i=0; i<c->n_hits; i++){
@@ -534,7 +537,7 @@ static int knn_widen(AnnoyCursor *c){
       c->hits[n++] = c->hits[i];
     }
   }
-  if( n==0 && c->n_hits==c->batch_k ){ c->n_hits = 0; return knn_widen(c); }
+  if( n==0 && !c->batch_short ){ c->n_hits = 0; return knn_widen(c); }
   c->n_hits = n;
   c->eof = n==0;
   return SQLITE_OK;
@@ -602,6 +605,7 @@ static int annoy_filter(sqlite3_vtab_cursor *cur, int plan, const char *plan_str
     c->eof = !found;
     return SQLITE_OK;
   }
+  if( (rc = store_refresh(t->store)) ) return store_failed(t, rc);
   {
     char *sql = sqlite3_mprintf("SELECT rowid, slot FROM \"%w\".\"%w_rowids\" ORDER BY rowid",
                                 t->schema, t->name);
@@ -682,12 +686,13 @@ static int rowid_conflict(AnnoyTable *t, sqlite3_int64 rowid, int *replace){
 static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite_int64 *out_rowid){
   AnnoyTable *t = (AnnoyTable*)vtab;
   const AnnoyConfig *cfg = store_config(t->store);
-  sqlite3_int64 rowid, old_rowid;
+  sqlite3_int64 rowid, old_rowid, last_rowid = sqlite3_last_insert_rowid(t->db);
   void *vec = 0;
   int rc, exists = 0, replace = 0, i;
 
   if( argc==1 ){
     rc = store_delete(t->store, sqlite3_value_int64(argv[0]));
+    sqlite3_set_last_insert_rowid(t->db, last_rowid);
     return rc ? store_failed(t, rc) : SQLITE_OK;
   }
   if( sqlite3_value_type(argv[0])==SQLITE_NULL && sqlite3_value_type(argv[2+COL_COMMAND])!=SQLITE_NULL ){
@@ -698,7 +703,7 @@ static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqli
       return vtab_error(t, SQLITE_ERROR, "annoy: only the vector column and rowid can be written");
     }
   }
-  if( sqlite3_value_type(argv[1])!=SQLITE_NULL
+  if( (sqlite3_value_type(argv[1])!=SQLITE_NULL || sqlite3_value_type(argv[0])!=SQLITE_NULL)
    && sqlite3_value_numeric_type(argv[1])!=SQLITE_INTEGER ){
     return vtab_error(t, SQLITE_MISMATCH, "annoy: rowid must be an integer");
   }
@@ -732,6 +737,9 @@ static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqli
     if( rc ) rc = store_failed(t, rc);
   }
 done:
+  /* Our own statements on the shadow tables moved last_insert_rowid. */
+  sqlite3_set_last_insert_rowid(t->db, rc==SQLITE_OK && sqlite3_value_type(argv[0])==SQLITE_NULL
+                                       ? *out_rowid : last_rowid);
   sqlite3_free(vec);
   return rc;
 }

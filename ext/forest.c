@@ -11,6 +11,15 @@
 #include "sqlite_ext.h"
 #include "forest.h"
 
+/* The float loops below are built for AVX2 and for the baseline CPU, chosen
+** at load time. Both compute the same eight lanes in the same order, so the
+** results are identical (no FMA: -ffp-contract=off). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+# define KERNEL __attribute__((target_clones("avx2","default")))
+#else
+# define KERNEL
+#endif
+
 #define SPLIT_ATTEMPTS   3
 #define SPLIT_MIN_SHARE  0.05   /* retry a split leaving < 5% on one side */
 #define TWO_MEANS_STEPS  200    /* Annoy's iteration count */
@@ -32,6 +41,12 @@ static uint32_t rng_below(uint64_t *state, uint32_t n){
 
 static int forest_error(Forest *f, int rc, const char *msg, uint32_t a, uint32_t b){
   snprintf(f->errmsg, sizeof(f->errmsg), msg, a, b);
+  return rc;
+}
+
+/* A ForestIO callback failed: it has explained why, so add nothing. */
+static int io_failed(Forest *f, int rc){
+  f->errmsg[0] = 0;
   return rc;
 }
 
@@ -105,7 +120,7 @@ int forest_node(Forest *f, uint32_t id, ForestNode **out){
   }
   if( f->node[id]==0 ){
     rc = f->io.load_node(f->io.ctx, id, &n);
-    if( rc ) return forest_error(f, rc, "cannot read tree node %u", id, 0);
+    if( rc ) return io_failed(f, rc);
     if( n->is_split && (n->child[0]<=id || n->child[1]<=id
                         || n->child[0]>=f->n_nodes || n->child[1]>=f->n_nodes) ){
       forest_node_free(n);
@@ -177,7 +192,7 @@ void forest_close(Forest *f){
 ** for bit with the split that placed an item, on any machine, so the sum is
 ** spelled out (and -ffp-contract=off forbids fused multiply-adds). Eight
 ** independent lanes also let the compiler vectorise it. */
-static float margin_of(const Forest *f, const ForestNode *n, const void *vec){
+KERNEL static float margin_of(const Forest *f, const ForestNode *n, const void *vec){
   float s[8] = {0};
   int i, j, dim = f->cfg.dim;
   if( f->cfg.type==VEC_FLOAT32 ){
@@ -218,7 +233,7 @@ int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id)
 static int load_float(Forest *f, uint32_t slot, float *out){
   const void *v;
   int i, rc = f->io.load_vector(f->io.ctx, slot, &v);
-  if( rc ) return forest_error(f, rc, "cannot read the vector of slot %u", slot, 0);
+  if( rc ) return io_failed(f, rc);
   for(i=0; i<f->cfg.dim; i++) out[i] = vec_element(f->cfg.type, v, i);
   if( f->cfg.metric==METRIC_ANGULAR ){
     float norm = 0;
@@ -231,11 +246,14 @@ static int load_float(Forest *f, uint32_t slot, float *out){
   return SQLITE_OK;
 }
 
-static float sq_dist(const float *a, const float *b, int dim){
-  float s = 0;
-  int i;
-  for(i=0; i<dim; i++){ float d = a[i]-b[i]; s += d*d; }
-  return s;
+KERNEL static float sq_dist(const float *a, const float *b, int dim){
+  float s[8] = {0};
+  int i, j;
+  for(i=0; i+8<=dim; i+=8){
+    for(j=0; j<8; j++){ float d = a[i+j]-b[i+j]; s[j] += d*d; }
+  }
+  for(; i<dim; i++){ float d = a[i]-b[i]; s[0] += d*d; }
+  return ((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]));
 }
 
 /* Two-means on the items (as Annoy does): two centroids that start at two
@@ -287,7 +305,7 @@ static int choose_bit(Forest *f, uint64_t *rng, const uint32_t *slots,
       const void *v;
       uint32_t slot = slots[sample==n ? s : rng_below(rng, n)];
       int rc = f->io.load_vector(f->io.ctx, slot, &v);
-      if( rc ) return forest_error(f, rc, "cannot read the vector of slot %u", slot, 0);
+      if( rc ) return io_failed(f, rc);
       ones += (uint32_t)vec_element(VEC_BIT, v, (int)bit);
     }
     gap = ones*2 > sample ? ones*2 - sample : sample - ones*2;
@@ -303,7 +321,7 @@ static int count_side1(Forest *f, const ForestNode *split, const uint32_t *slots
   for(i=0; i<n; i++){
     const void *v;
     int rc = f->io.load_vector(f->io.ctx, slots[i], &v);
-    if( rc ) return forest_error(f, rc, "cannot read the vector of slot %u", slots[i], 0);
+    if( rc ) return io_failed(f, rc);
     c += (uint32_t)side_of(f, split, v);
   }
   *n1 = c;
@@ -625,9 +643,7 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
         int is_new;
         if( (rc = seen_add(s, n->slots[i], &n_seen, &is_new)) ) return rc;
         if( !is_new ) continue;
-        if( (rc = f->io.load_vector(f->io.ctx, n->slots[i], &vec[m])) ){
-          return forest_error(f, rc, "cannot read the vector of slot %u", n->slots[i], 0);
-        }
+        if( (rc = f->io.load_vector(f->io.ctx, n->slots[i], &vec[m])) ) return io_failed(f, rc);
         if( accept && !accept(accept_ctx, n->slots[i]) ) continue;
         __builtin_prefetch(vec[m]);
         __builtin_prefetch((const char*)vec[m] + 64);

@@ -8,6 +8,7 @@
 **                                   JSON or float32 BLOBs (metric default
 **                                   euclidean; hamming takes bit BLOBs)
 */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "sqlite_ext.h"
@@ -82,6 +83,20 @@ static void vec_json_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
   dim = type==VEC_FLOAT32 ? n/4 : (type==VEC_UINT8 ? n : n*8);
+  if( n==0 ){ sqlite3_result_text(ctx, "[]", 2, SQLITE_STATIC); return; }
+  if( type==VEC_FLOAT32 ){
+    char err[VECTOR_ERR_SIZE];
+    float *check = sqlite3_malloc64((sqlite3_uint64)(n ? n : 4));
+    if( check==0 ){ sqlite3_result_error_nomem(ctx); return; }
+    if( vector_parse(VEC_FLOAT32, dim, sqlite3_value_blob(argv[0]), n, 1, check, err) ){
+      char *msg = sqlite3_mprintf("vec_json: %s", err);
+      sqlite3_result_error(ctx, msg, -1);
+      sqlite3_free(msg);
+      sqlite3_free(check);
+      return;
+    }
+    sqlite3_free(check);
+  }
   json = vector_to_json(type, dim, sqlite3_value_blob(argv[0]));
   if( json==0 ){ sqlite3_result_error_nomem(ctx); return; }
   sqlite3_result_text(ctx, json, -1, sqlite3_free);
@@ -117,8 +132,24 @@ static void vec_distance_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
       sqlite3_result_error(ctx, msg, -1);
       sqlite3_free(msg);
     }else{
-      float score = distance_kernel(VEC_FLOAT32, metric)(a, b, da);
-      sqlite3_result_double(ctx, distance_from_score(metric, score));
+      /* Scale both by a power of two (exact) into [-1, 1] so that large
+      ** finite values cannot overflow the float sums, then scale back. */
+      float big = 0, score;
+      int i, e = 0;
+      double d;
+      for(i=0; i<da; i++){
+        if( fabsf(a[i])>big ) big = fabsf(a[i]);
+        if( fabsf(b[i])>big ) big = fabsf(b[i]);
+      }
+      if( big>1 ){
+        frexpf(big, &e);
+        for(i=0; i<da; i++){ a[i] = ldexpf(a[i], -e); b[i] = ldexpf(b[i], -e); }
+      }
+      score = distance_kernel(VEC_FLOAT32, metric)(a, b, da);
+      d = distance_from_score(metric, score);
+      if( metric==METRIC_DOT ) d = ldexp(d, 2*e);
+      else if( metric!=METRIC_ANGULAR ) d = ldexp(d, e);
+      sqlite3_result_double(ctx, d);
     }
   }
   sqlite3_free(a);
