@@ -8,7 +8,7 @@
 ** is cheaper (squared L2 for euclidean). distance_from_score() turns a score
 ** into the distance users see:
 **   euclidean  L2 = sqrt(sum (a-b)^2)
-**   angular    cosine distance 1 - a.b/(|a||b|)   (0 when either is zero)
+**   angular    cosine distance 1 - a.b/(|a||b|)   (1 when either is zero)
 **   dot        negative inner product -a.b (smaller = more similar)
 **   manhattan  L1 = sum |a-b|
 **   hamming    number of differing bits (bit vectors only)

@@ -127,8 +127,9 @@ int forest_node(Forest *f, uint32_t id, ForestNode **out){
       return forest_error(f, SQLITE_CORRUPT, "tree node %u has a bad child (%u nodes)", id, f->n_nodes);
     }
     if( n->is_split && is_bit_forest(f) && n->bit>=(uint32_t)f->cfg.dim ){
+      uint32_t bit = n->bit;
       forest_node_free(n);
-      return forest_error(f, SQLITE_CORRUPT, "tree node %u tests bit %u, out of range", id, n->bit);
+      return forest_error(f, SQLITE_CORRUPT, "tree node %u tests bit %u, out of range", id, bit);
     }
     f->node[id] = n;
   }
