@@ -183,6 +183,7 @@ void forest_close(Forest *f){
   free_nodes(f);
   sqlite3_free(f->dirty);
   sqlite3_free(f->scratch);
+  sqlite3_free(f->leaf_scratch);
   memset(f, 0, sizeof(*f));
 }
 
@@ -437,13 +438,53 @@ static int wants_split(const Forest *f, uint32_t count){
   return count>max && (count==max+1 || (count & (count-1))==0);
 }
 
+/* Ask the memory system for node id (its struct and the normal that
+** follows it in the same allocation) before it is needed. */
+static void prefetch_node(const Forest *f, uint32_t id){
+  const char *p = (const char*)f->node[id];
+  size_t i, bytes = sizeof(ForestNode) + (is_bit_forest(f) ? 0 : (size_t)f->cfg.dim*sizeof(float));
+  if( p==0 ) return;
+  for(i=0; i<bytes; i+=64) __builtin_prefetch(p+i);
+}
+
+/* The leaf of every tree that vec descends to. The trees are walked side
+** by side, one level of each in turn, with the next node of each
+** prefetched: a forest much larger than the CPU caches is then limited by
+** memory bandwidth rather than by one cache miss after another. */
+static int descend_all(Forest *f, const void *vec, uint32_t *leaf){
+  int t, rc, active = 1;
+  for(t=0; t<f->cfg.n_trees; t++) leaf[t] = (uint32_t)t;
+  while( active ){
+    active = 0;
+    for(t=0; t<f->cfg.n_trees; t++){
+      ForestNode *n;
+      if( (rc = forest_node(f, leaf[t], &n)) ) return rc;
+      if( !n->is_split ) continue;
+      leaf[t] = n->child[side_of(f, n, vec)];
+      if( leaf[t]<f->n_nodes ) prefetch_node(f, leaf[t]);
+      active = 1;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* descend_all() into a scratch array of n_trees ids. */
+static int leaves_of(Forest *f, const void *vec, uint32_t **leaf){
+  if( f->leaf_scratch==0 ){
+    f->leaf_scratch = sqlite3_malloc64((sqlite3_uint64)f->cfg.n_trees*sizeof(uint32_t));
+    if( f->leaf_scratch==0 ) return SQLITE_NOMEM;
+  }
+  *leaf = f->leaf_scratch;
+  return descend_all(f, vec, *leaf);
+}
+
 int forest_insert(Forest *f, uint32_t slot, const void *vec){
+  uint32_t *leaf;
   int t, rc;
+  if( (rc = leaves_of(f, vec, &leaf)) ) return rc;
   for(t=0; t<f->cfg.n_trees; t++){
-    uint32_t leaf;
-    if( (rc = forest_descend(f, (uint32_t)t, vec, &leaf)) ) return rc;
-    if( (rc = leaf_append(f, leaf, slot)) ) return rc;
-    if( wants_split(f, f->node[leaf]->count) && (rc = split_recursive(f, leaf)) ) return rc;
+    if( (rc = leaf_append(f, leaf[t], slot)) ) return rc;
+    if( wants_split(f, f->node[leaf[t]]->count) && (rc = split_recursive(f, leaf[t])) ) return rc;
   }
   return SQLITE_OK;
 }
@@ -489,12 +530,12 @@ static int remove_by_scan(Forest *f, uint32_t root, uint32_t slot, int *found){
 }
 
 int forest_remove(Forest *f, uint32_t slot, const void *vec){
+  uint32_t *leaf;
   int t, rc;
+  if( (rc = leaves_of(f, vec, &leaf)) ) return rc;
   for(t=0; t<f->cfg.n_trees; t++){
-    uint32_t leaf;
     int found = 0;
-    if( (rc = forest_descend(f, (uint32_t)t, vec, &leaf)) ) return rc;
-    if( (rc = leaf_remove(f, leaf, slot, &found)) ) return rc;
+    if( (rc = leaf_remove(f, leaf[t], slot, &found)) ) return rc;
     if( !found && (rc = remove_by_scan(f, (uint32_t)t, slot, &found)) ) return rc;
     if( !found ){
       return forest_error(f, SQLITE_CORRUPT, "slot %u is missing from tree %u", slot, (uint32_t)t);

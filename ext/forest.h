@@ -74,6 +74,7 @@ typedef struct Forest {
   uint32_t *dirty;       /* ids of dirty nodes */
   uint32_t n_dirty, dirty_alloc;
   float *scratch;        /* 4*dim floats for splits */
+  uint32_t *leaf_scratch; /* n_trees leaf ids for insert and remove */
   char errmsg[200];      /* why the last call failed, when it did */
 } Forest;
 
