@@ -20,8 +20,9 @@
 **     forest nodes 0..nodes-1 (0..trees-1 are the roots), little-endian:
 **       leaf:  u8 0, u32 count, count x u32 slot
 **       split: u8 1, u32 child0, u32 child1, then
-**              f32 offset, dim x f32 normal   (float32 and uint8 tables)
-**              u32 bit                         (bit tables)
+**              f32 scale, f32 threshold, dim x i8 normal  (float32, uint8)
+**              u32 bit                                    (bit tables)
+**     A vector x goes to child1 when normal.x > threshold (see forest.h).
 **
 ** Slots are dense small integers so the forest can use arrays; rowids are
 ** whatever the user chose.
@@ -214,7 +215,7 @@ static void put_f32(uint8_t *p, float f){ uint32_t v; memcpy(&v, &f, 4); put_u32
 static float get_f32(const uint8_t *p){ uint32_t v = get_u32(p); float f; memcpy(&f, &v, 4); return f; }
 
 static size_t split_bytes(const ForestConfig *cfg){
-  return cfg->type==VEC_BIT ? 13 : 13 + 4*(size_t)cfg->dim;
+  return cfg->type==VEC_BIT ? 13 : 17 + (size_t)cfg->dim;
 }
 
 /* Encoded node into a sqlite3_malloc'd buffer. */
@@ -230,8 +231,9 @@ static uint8_t *node_encode(const ForestConfig *cfg, const ForestNode *n, int *l
     if( cfg->type==VEC_BIT ){
       put_u32(p+9, n->bit);
     }else{
-      put_f32(p+9, n->offset);
-      for(i=0; i<(uint32_t)cfg->dim; i++) put_f32(p+13+4*i, n->normal[i]);
+      put_f32(p+9, n->scale);
+      put_f32(p+13, n->threshold);
+      memcpy(p+17, n->normal, (size_t)cfg->dim);
     }
   }else{
     put_u32(p+1, n->count);
@@ -260,10 +262,10 @@ static int node_decode(AnnoyStore *s, uint32_t id, const uint8_t *p, int len,
     if( cfg->type==VEC_BIT ){
       n->bit = get_u32(p+9);
     }else{
-      n->offset = get_f32(p+9);
-      for(i=0; i<(uint32_t)cfg->dim; i++) n->normal[i] = get_f32(p+13+4*i);
-      for(i=0; i<(uint32_t)cfg->dim && isfinite(n->normal[i]); i++){}
-      if( i<(uint32_t)cfg->dim || !isfinite(n->offset) ){
+      n->scale = get_f32(p+9);
+      n->threshold = get_f32(p+13);
+      memcpy(n->normal, p+17, (size_t)cfg->dim);
+      if( !(n->scale>0) || !isfinite(n->scale) || !isfinite(n->threshold) ){
         forest_node_free(n);
         return corrupt(s, "split node %u is not finite", id);
       }

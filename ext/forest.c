@@ -54,12 +54,12 @@ static int is_bit_forest(const Forest *f){ return f->cfg.type==VEC_BIT; }
 
 ForestNode *forest_node_new(const ForestConfig *cfg, int is_split, uint32_t count){
   ForestNode *n;
-  size_t extra = (is_split && cfg->type!=VEC_BIT) ? (size_t)cfg->dim*sizeof(float) : 0;
+  size_t extra = (is_split && cfg->type!=VEC_BIT) ? (size_t)cfg->dim : 0;
   n = sqlite3_malloc64(sizeof(*n) + extra);
   if( n==0 ) return 0;
   memset(n, 0, sizeof(*n));
   n->is_split = (uint8_t)(is_split!=0);
-  if( extra ) n->normal = (float*)(n+1);
+  if( extra ) n->normal = (int8_t*)(n+1);
   if( !is_split && count>0 ){
     n->slots = sqlite3_malloc64((sqlite3_uint64)count*sizeof(uint32_t));
     if( n->slots==0 ){ sqlite3_free(n); return 0; }
@@ -189,28 +189,32 @@ void forest_close(Forest *f){
 
 /* ---- which side of a split a vector falls on --------------------------- */
 
-/* normal.x + offset, as 8 interleaved partial sums added in a fixed order.
-** The order is part of the file format: inserts and removes must agree bit
-** for bit with the split that placed an item, on any machine, so the sum is
-** spelled out (and -ffp-contract=off forbids fused multiply-adds). Eight
-** independent lanes also let the compiler vectorise it. */
+/* normal.x - threshold. For uint8 vectors the dot product is an exact
+** integer; for float32 vectors it is 8 interleaved partial sums added in a
+** fixed order. Either way inserts and removes agree bit for bit with the
+** split that placed an item, on any machine (-ffp-contract=off forbids
+** fused multiply-adds), and eight independent lanes vectorise. */
 KERNEL static float margin_of(const Forest *f, const ForestNode *n, const void *vec){
-  float s[8] = {0};
   int i, j, dim = f->cfg.dim;
-  if( f->cfg.type==VEC_FLOAT32 ){
-    const float *x = vec;
-    for(i=0; i+8<=dim; i+=8){
-      for(j=0; j<8; j++) s[j] += n->normal[i+j]*x[i+j];
-    }
-    for(; i<dim; i++) s[0] += n->normal[i]*x[i];
-  }else{
+  if( f->cfg.type==VEC_UINT8 ){
     const uint8_t *x = vec;
+    int32_t s[8] = {0};
+    int64_t sum;
     for(i=0; i+8<=dim; i+=8){
-      for(j=0; j<8; j++) s[j] += n->normal[i+j]*(float)x[i+j];
+      for(j=0; j<8; j++) s[j] += (int32_t)n->normal[i+j]*(int32_t)x[i+j];
     }
-    for(; i<dim; i++) s[0] += n->normal[i]*(float)x[i];
+    for(; i<dim; i++) s[0] += (int32_t)n->normal[i]*(int32_t)x[i];
+    sum = (int64_t)s[0]+s[1]+s[2]+s[3]+s[4]+s[5]+s[6]+s[7];
+    return (float)((double)sum - (double)n->threshold);
+  }else{
+    const float *x = vec;
+    float s[8] = {0};
+    for(i=0; i+8<=dim; i+=8){
+      for(j=0; j<8; j++) s[j] += (float)n->normal[i+j]*x[i+j];
+    }
+    for(; i<dim; i++) s[0] += (float)n->normal[i]*x[i];
+    return (((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]))) - n->threshold;
   }
-  return (((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]))) + n->offset;
 }
 
 static int side_of(const Forest *f, const ForestNode *n, const void *vec){
@@ -283,17 +287,27 @@ static int two_means_plane(Forest *f, uint64_t *rng, const uint32_t *slots,
       jc++;
     }
   }
+  /* normal = p - q, quantised to int8 with the largest component at 127 */
   for(d=0; d<dim; d++){
-    split->normal[d] = p[d]-q[d];
-    norm += split->normal[d]*split->normal[d];
+    float a = fabsf(p[d]-q[d]);
+    if( a>norm ) norm = a;
   }
-  if( !(norm>0) ){ split->offset = 0; return SQLITE_OK; }   /* no plane: p == q */
-  norm = sqrtf(norm);
-  for(d=0; d<dim; d++) split->normal[d] /= norm;
+  if( !(norm>0) ){                      /* no plane: p == q */
+    memset(split->normal, 0, (size_t)dim);
+    split->scale = 1;
+    split->threshold = 0;
+    return SQLITE_OK;
+  }
+  for(d=0; d<dim; d++) split->normal[d] = (int8_t)lrintf((p[d]-q[d])/norm*127.0f);
+  /* Through the midpoint of p and q (the origin for angular). */
   if( f->cfg.metric!=METRIC_ANGULAR ){
-    for(d=0; d<dim; d++) offset += split->normal[d]*(p[d]+q[d])*0.5f;
-    split->offset = -offset;
+    for(d=0; d<dim; d++) offset += (float)split->normal[d]*((p[d]+q[d])*0.5f);
   }
+  split->threshold = offset;
+  /* scale makes the margin a distance: 1/|normal| */
+  norm = 0;
+  for(d=0; d<dim; d++) norm += (float)split->normal[d]*(float)split->normal[d];
+  split->scale = 1.0f/sqrtf(norm);
   return SQLITE_OK;
 }
 
@@ -442,7 +456,7 @@ static int wants_split(const Forest *f, uint32_t count){
 ** follows it in the same allocation) before it is needed. */
 static void prefetch_node(const Forest *f, uint32_t id){
   const char *p = (const char*)f->node[id];
-  size_t i, bytes = sizeof(ForestNode) + (is_bit_forest(f) ? 0 : (size_t)f->cfg.dim*sizeof(float));
+  size_t i, bytes = sizeof(ForestNode) + (is_bit_forest(f) ? 0 : (size_t)f->cfg.dim);
   if( p==0 ) return;
   for(i=0; i<bytes; i+=64) __builtin_prefetch(p+i);
 }
@@ -667,7 +681,7 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
         m1 = bit ? priority : priority-1;
         m0 = bit ? priority-1 : priority;
       }else{
-        float m = margin_of(f, n, query);
+        float m = margin_of(f, n, query)*n->scale;
         m1 = priority < m ? priority : m;
         m0 = priority < -m ? priority : -m;
       }

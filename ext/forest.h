@@ -7,9 +7,12 @@
 ** allocator and result codes only) and can be tested over plain arrays.
 **
 ** Shape. Nodes are numbered; nodes 0..n_trees-1 are the roots. A node is a
-** leaf (a list of slots) or a split: a hyperplane normal.x + offset = 0
-** (for bit vectors: one bit) with two children; slots where the margin
-** normal.x + offset is > 0 live under child[1], the others under child[0].
+** leaf (a list of slots) or a split: a hyperplane normal.x = threshold (for
+** bit vectors: one bit) with two children; slots where normal.x > threshold
+** live under child[1], the others under child[0]. The normal is quantised
+** to int8 (times a float scale): a split costs dim bytes rather than 4*dim,
+** which is what a descent mostly pays for, and for uint8 vectors the side
+** test is exact integer arithmetic.
 ** A child's id is always greater than its parent's (so a corrupt tree cannot
 ** loop). The invariant everything relies on: every slot is in exactly one
 ** leaf of every tree, the leaf its own vector descends to. That lets insert
@@ -49,8 +52,9 @@ typedef struct ForestNode {
   /* split */
   uint32_t child[2];
   uint32_t bit;          /* bit vectors: the bit tested */
-  float offset;
-  float *normal;         /* dim floats, in the same allocation; NULL for bit */
+  float scale;           /* the hyperplane is scale*normal.x = scale*threshold */
+  float threshold;
+  int8_t *normal;        /* dim values, in the same allocation; NULL for bit */
   /* leaf */
   uint32_t count, alloc;
   uint32_t *slots;       /* separate allocation, grows */

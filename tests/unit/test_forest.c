@@ -148,8 +148,8 @@ static int same_forest(Forest *a, Forest *b){
     ForestNode *x = a->node[i], *y = b->node[i];
     if( x->is_split!=y->is_split ) return 0;
     if( x->is_split ){
-      if( x->child[0]!=y->child[0] || x->child[1]!=y->child[1] || x->offset!=y->offset ) return 0;
-      if( memcmp(x->normal, y->normal, (size_t)a->cfg.dim*4) ) return 0;
+      if( x->child[0]!=y->child[0] || x->child[1]!=y->child[1] || x->threshold!=y->threshold ) return 0;
+      if( x->scale!=y->scale || memcmp(x->normal, y->normal, (size_t)a->cfg.dim) ) return 0;
     }else if( x->count!=y->count || memcmp(x->slots, y->slots, x->count*4u) ){
       return 0;
     }
