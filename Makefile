@@ -59,6 +59,8 @@ $(TEST_BIN)/test_forest: tests/unit/test_forest.c ext/forest.c ext/distance.c ex
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_forest.c ext/forest.c ext/distance.c $(LDFLAGS_ALL) -lsqlite3 -lm
 $(TEST_BIN)/test_image: tests/unit/test_image.c ext/image.c ext/image.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_image.c ext/image.c $(LDFLAGS_ALL) -lsqlite3 -lm
+$(TEST_BIN)/test_vlad: tests/unit/test_vlad.c ext/sift_blob.c ext/sample.c ext/vlad.c ext/pca.c ext/*.h | $(TEST_BIN)
+	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_vlad.c ext/sift_blob.c ext/sample.c ext/vlad.c ext/pca.c $(LDFLAGS_ALL) -lsqlite3 -lm
 $(TEST_BIN)/%: tests/sql/%.c tests/sql/testlib.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
 

@@ -11,6 +11,7 @@
 SQLITE_EXTENSION_INIT1
 #include "annoy.h"
 #include "vector_sql.h"
+#include "image_sql.h"
 
 #ifdef _WIN32
 __declspec(dllexport)
@@ -21,6 +22,7 @@ int sqlite3_imgsearch_init(sqlite3 *db, char **err, const sqlite3_api_routines *
   SQLITE_EXTENSION_INIT2(api);
   rc = annoy_register(db);
   if( rc==SQLITE_OK ) rc = vector_sql_register(db);
+  if( rc==SQLITE_OK ) rc = image_sql_register(db);
   if( rc ) *err = sqlite3_mprintf("imgsearch: cannot register functions: %s", sqlite3_errstr(rc));
   return rc;
 }

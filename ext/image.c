@@ -1,0 +1,526 @@
+/*
+** image.c — the only stb_image translation unit: probe, decode, limits,
+** downscale.  See image.h for the contract.
+**
+** May call: stb_image (compiled here, all of it static), sqlite3_malloc64 /
+** sqlite3_realloc64 / sqlite3_free / sqlite3_mprintf through sqlite3ext.h.
+** Nothing else.
+**
+** Formats compiled in: JPEG, PNG, BMP, GIF (first frame), TGA, PNM (P5/P6).
+** PSD, HDR and PIC are left out: no photo arrives in them and every
+** decoder is attack surface.
+**
+** Known stb_image 2.27 defects (Debian 12 ships 2.27; upstream fixed most
+** in later releases) are screened out before stb sees the bytes, in
+** image_screen():
+**   - JPEG DHT segment declaring more than 256 codes: stb writes past its
+**     Huffman arrays (upstream issues #1289, #1291).
+**   - JPEG scan using a Huffman table never defined: stb decodes with
+**     uninitialised memory and indexes arrays with it.
+**   - PNM header numbers of 10+ digits: signed overflow in stb's parser.
+**   - 16-bit PNM (maxval > 255): stb keeps the low byte of each big-endian
+**     sample (wrong pixels), and for P6 reads past its buffer converting
+**     to grey.  Refused with a message saying to convert the file.
+**   - an empty first PNG IDAT: memcpy(NULL, .., 0); see image_stb_memcpy.
+** Not screened: on corrupt JPEG entropy data stb can shift its exhausted
+** bit buffer (value 0) by 32 or more (stb_image.h:2065, UBSan "shift
+** exponent").  Memory-safe, and decoding then fails or yields noise, but a
+** UBSan build that fuzzes JPEGs needs -fno-sanitize=shift for this file.
+**
+** Why our own header readers: stbi_info() refuses JPEG and PNG headers whose
+** pixel buffer would overflow an int ("too large"), which is exactly when
+** the user most needs to hear the real size.  So the JPEG frame header and
+** the PNG IHDR are read here as well, and the pixel limit is checked against
+** whichever reader understood the header.
+**
+** Thread safety: no mutable globals.  stb_image keeps its failure reason in
+** a thread-local (C11), and we never touch its flip/unpremultiply switches.
+*/
+#include "sqlite3ext.h"
+SQLITE_EXTENSION_INIT3
+
+#include <limits.h>
+#include <string.h>
+
+#include "image.h"
+
+/* ---- stb_image, configured --------------------------------------------- */
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_NO_STDIO
+#define STBI_FAILURE_USERMSG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_GIF
+#define STBI_ONLY_TGA
+#define STBI_ONLY_PNM
+/* Never ask for 0 bytes: sqlite3_malloc64(0) is NULL, which stb would
+** report as out of memory. */
+#define STBI_MALLOC(sz)        sqlite3_malloc64((sz) ? (sqlite3_uint64)(sz) : 1)
+#define STBI_REALLOC(p, newsz) \
+  sqlite3_realloc64((p), (newsz) ? (sqlite3_uint64)(newsz) : 1)
+#define STBI_FREE(p)           sqlite3_free(p)
+
+/* stb_image 2.27 calls memcpy(NULL, src, 0) on a PNG whose first IDAT
+** chunk is empty: harmless, but undefined behaviour that UBSan (our
+** SANITIZE=1 build) rightly stops on.  Route stb's copies through a
+** wrapper that skips empty ones.  <string.h> is already included above,
+** so the macro affects only the stb code below. */
+static void *image_stb_memcpy(void *dst, const void *src, size_t n){
+  return n ? memcpy(dst, src, n) : dst;
+}
+#define memcpy image_stb_memcpy
+
+/* With STB_IMAGE_STATIC the parts of stb's API we do not call are unused
+** statics, and one (stbi_set_unpremultiply_on_load_thread) is declared but
+** never defined, which GCC reports at the end of the file; so the warning
+** stays off for the rest of this file. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+#include <stb/stb_image.h>
+#undef memcpy
+
+/* ---- header sniffing ----------------------------------------------------- */
+
+/* Hand a message to the caller, or drop it if they did not ask. */
+static void image_set_error(char **pzErr, char *zMsg){
+  if( pzErr ) *pzErr = zMsg;
+  else sqlite3_free(zMsg);
+}
+
+static uint32_t image_be32(const unsigned char *p){
+  return (uint32_t)p[0]<<24 | (uint32_t)p[1]<<16 | (uint32_t)p[2]<<8 | p[3];
+}
+
+/* Offset just past the SOI marker if p starts like a JPEG, else 0.  Like
+** stb_image, accept any number of 0xFF fill bytes before the D8. */
+static size_t image_jpeg_start(const unsigned char *p, size_t n){
+  size_t i = 1;
+  if( n<2 || p[0]!=0xFF ) return 0;
+  while( i<n && p[i]==0xFF ) i++;
+  return (i<n && p[i]==0xD8) ? i+1 : 0;
+}
+
+/* Format name from magic bytes, or NULL.  TGA has no magic; stb_image
+** tries it last, and so do we (see image_probe). */
+static const char *image_sniff_format(const unsigned char *p, size_t n){
+  if( image_jpeg_start(p, n)>0 ) return "jpeg";
+  if( n>=8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8)==0 ) return "png";
+  if( n>=6 && (memcmp(p, "GIF87a", 6)==0 || memcmp(p, "GIF89a", 6)==0) ){
+    return "gif";
+  }
+  if( n>=2 && p[0]=='B' && p[1]=='M' ) return "bmp";
+  if( n>=2 && p[0]=='P' && (p[1]=='5' || p[1]=='6') ) return "pnm";
+  return 0;
+}
+
+/* PNG: the IHDR chunk must come first; width and height are big-endian
+** at offsets 16 and 20.  Returns 1 if both are usable. */
+static int image_png_header_size(const unsigned char *p, size_t n,
+                                 int *pWidth, int *pHeight){
+  uint32_t w, h;
+  if( n<24 || memcmp(p+12, "IHDR", 4)!=0 ) return 0;
+  w = image_be32(p+16);
+  h = image_be32(p+20);
+  if( w==0 || h==0 || w>INT_MAX || h>INT_MAX ) return 0;
+  *pWidth = (int)w;
+  *pHeight = (int)h;
+  return 1;
+}
+
+/* JPEG: walk the marker segments up to the first SOFn frame header,
+** which holds precision(1) height(2) width(2).  Returns 1 if found. */
+static int image_jpeg_header_size(const unsigned char *p, size_t n,
+                                  int *pWidth, int *pHeight){
+  size_t i = image_jpeg_start(p, n);       /* past SOI */
+  while( i+4<=n ){
+    unsigned marker;
+    size_t len;
+    if( p[i]!=0xFF ) return 0;
+    marker = p[i+1];
+    if( marker==0xFF ){ i++; continue; }   /* fill byte */
+    i += 2;
+    if( marker==0x01 || (marker>=0xD0 && marker<=0xD8) ) continue;  /* no body */
+    if( marker==0xD9 || marker==0xDA ) return 0;  /* EOI/SOS before a frame */
+    len = (size_t)p[i]<<8 | p[i+1];
+    if( len<2 ) return 0;
+    if( marker>=0xC0 && marker<=0xCF
+     && marker!=0xC4 && marker!=0xC8 && marker!=0xCC ){
+      if( len<7 || i+7>n ) return 0;
+      *pHeight = p[i+3]<<8 | p[i+4];
+      *pWidth = p[i+5]<<8 | p[i+6];
+      return *pWidth>0 && *pHeight>0;
+    }
+    i += len;
+  }
+  return 0;
+}
+
+/* ---- screening for stb_image 2.27 defects -------------------------------- */
+
+/* Byte at i, or 0 past the end: the way stb_image reads a short buffer. */
+static unsigned image_byte_at(const unsigned char *p, size_t n, size_t i){
+  return i<n ? p[i] : 0;
+}
+
+/* One DHT segment whose body starts at i and declares len-2 bytes, read
+** exactly as stb_image reads it (tables may run past the segment; stb then
+** fails later, but only after building them).  Marks each table it defines
+** in defined[class][id].  Returns 0 if a table declares more than 256
+** codes. */
+static int image_jpeg_dht_ok(const unsigned char *p, size_t n, size_t i,
+                             size_t len, unsigned char defined[2][4]){
+  long remaining = (long)len - 2;
+  while( remaining>0 ){
+    unsigned q = image_byte_at(p, n, i++);
+    unsigned codes = 0;
+    int k;
+    if( (q>>4)>1 || (q&15)>3 ) return 1;   /* stb rejects this itself */
+    for(k=0; k<16; k++) codes += image_byte_at(p, n, i++);
+    if( codes>256 ) return 0;
+    defined[q>>4][q&15] = 1;
+    i += codes;
+    remaining -= 17 + (long)codes;
+  }
+  return 1;
+}
+
+/* SOS segment body at i: every Huffman table the scan will decode with
+** must have been defined (stb_image would read its uninitialised memory).
+** Which tables a scan uses: baseline, both; progressive, the DC table in
+** a first DC scan (Ss=0, Ah=0) and the AC table in any AC scan (Ss>0). */
+static int image_jpeg_sos_ok(const unsigned char *p, size_t n, size_t i,
+                             int progressive, unsigned char defined[2][4]){
+  unsigned count = image_byte_at(p, n, i);
+  size_t params = i + 1 + 2*(size_t)count;   /* Ss, Se, Ah<<4|Al */
+  unsigned ss = image_byte_at(p, n, params);
+  unsigned ah = image_byte_at(p, n, params+2)>>4;
+  int use_dc = !progressive || (ss==0 && ah==0);
+  int use_ac = !progressive || ss>0;
+  unsigned c;
+  if( count>4 ) return 1;                   /* stb rejects this itself */
+  for(c=0; c<count; c++){
+    unsigned tables = image_byte_at(p, n, i + 2 + 2*(size_t)c);
+    if( (tables>>4)>3 || (tables&15)>3 ) return 1;   /* stb rejects */
+    if( use_dc && !defined[0][tables>>4] ) return 0;
+    if( use_ac && !defined[1][tables&15] ) return 0;
+  }
+  return 1;
+}
+
+/* Walk the JPEG marker segments as stb_image does (skipping stray bytes
+** between segments and the entropy-coded data after each SOS) and check
+** every DHT and SOS. */
+static int image_jpeg_screen(const unsigned char *p, size_t n, char **pzErr){
+  unsigned char defined[2][4];
+  size_t i = image_jpeg_start(p, n);
+  int progressive = 0;
+  memset(defined, 0, sizeof(defined));
+  while( i+1<n ){
+    unsigned marker;
+    size_t len;
+    if( p[i]!=0xFF ){ i++; continue; }
+    marker = p[i+1];
+    if( marker==0xFF ){ i++; continue; }
+    i += 2;
+    if( marker==0xD9 ) break;                                    /* EOI */
+    if( marker==0x00 || marker==0x01 || (marker>=0xD0 && marker<=0xD8) ) continue;
+    if( i+2>n ) break;
+    len = (size_t)p[i]<<8 | p[i+1];
+    if( marker==0xC2 ) progressive = 1;
+    if( marker==0xC4 && !image_jpeg_dht_ok(p, n, i+2, len, defined) ){
+      image_set_error(pzErr, sqlite3_mprintf(
+          "corrupt JPEG: a Huffman table declares more than 256 codes"));
+      return SQLITE_ERROR;
+    }
+    if( marker==0xDA && !image_jpeg_sos_ok(p, n, i+2, progressive, defined) ){
+      image_set_error(pzErr, sqlite3_mprintf(
+          "corrupt JPEG: a scan uses a Huffman table that was never defined "
+          "(Motion-JPEG frames without tables are not supported)"));
+      return SQLITE_ERROR;
+    }
+    if( len<2 ) break;
+    i += len;
+    if( marker==0xDA ){
+      /* Entropy-coded data ends at the first marker that is not a
+      ** stuffed 0xFF00 or a restart marker. */
+      while( i+1<n && !(p[i]==0xFF && p[i+1]!=0x00 && !(p[i+1]>=0xD0 && p[i+1]<=0xD7)) ){
+        i++;
+      }
+    }
+  }
+  return SQLITE_OK;
+}
+
+/* PNM header: P5|P6, width, height, maxval, separated by whitespace and
+** '#' comments.  Refuse numbers stb would overflow, and 16-bit samples. */
+static int image_pnm_screen(const unsigned char *p, size_t n, char **pzErr){
+  size_t i = 2;
+  unsigned long value[3] = {0, 0, 0};
+  int field;
+  for(field=0; field<3; field++){
+    int digits = 0;
+    for(;;){
+      while( i<n && (p[i]==' ' || (p[i]>='\t' && p[i]<='\r')) ) i++;
+      if( i<n && p[i]=='#' ){
+        while( i<n && p[i]!='\n' && p[i]!='\r' ) i++;
+        continue;
+      }
+      break;
+    }
+    while( i<n && p[i]>='0' && p[i]<='9' ){
+      if( ++digits>9 ){
+        image_set_error(pzErr, sqlite3_mprintf(
+            "corrupt PNM header: a number has more than 9 digits"));
+        return SQLITE_ERROR;
+      }
+      value[field] = value[field]*10 + (unsigned long)(p[i]-'0');
+      i++;
+    }
+  }
+  if( value[2]>255 ){
+    image_set_error(pzErr, sqlite3_mprintf(
+        "16-bit PNM (maxval %lu) is not supported; convert it to 8 bits "
+        "or to PNG", value[2]));
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* Refuse inputs that would reach a known stb_image 2.27 defect. */
+static int image_screen(const unsigned char *p, size_t n, const char *format,
+                        char **pzErr){
+  if( format==0 ) return SQLITE_OK;
+  if( strcmp(format, "jpeg")==0 ) return image_jpeg_screen(p, n, pzErr);
+  if( strcmp(format, "pnm")==0 ) return image_pnm_screen(p, n, pzErr);
+  return SQLITE_OK;
+}
+
+/* ---- public API ----------------------------------------------------------- */
+
+void image_limits_default(ImageLimits *lim){
+  lim->max_pixels = IMAGE_DEFAULT_MAX_PIXELS;
+  lim->max_side = IMAGE_DEFAULT_MAX_SIDE;
+}
+
+/* stb_image reads an int length; also the empty-input message lives here. */
+static int image_check_size(size_t n, char **pzErr){
+  if( n==0 ){
+    image_set_error(pzErr, sqlite3_mprintf("image is empty (0 bytes)"));
+    return SQLITE_ERROR;
+  }
+  if( n>(size_t)INT_MAX ){
+    image_set_error(pzErr, sqlite3_mprintf(
+        "image data is %llu bytes; the decoder accepts at most %d bytes",
+        (unsigned long long)n, INT_MAX));
+    return SQLITE_TOOBIG;
+  }
+  return SQLITE_OK;
+}
+
+int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
+  const unsigned char *p = (const unsigned char*)data;
+  const char *format;
+  int w = 0, h = 0, channels = 0;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  if( pzErr ) *pzErr = 0;
+  rc = image_check_size(n, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+
+  format = image_sniff_format(p, n);
+  rc = image_screen(p, n, format, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  if( stbi_info_from_memory(p, (int)n, &w, &h, &channels) ){
+    if( w<=0 || h<=0 ){
+      image_set_error(pzErr, sqlite3_mprintf(
+          "%s header says %dx%d: the image has no pixels",
+          format ? format : "tga", w, h));
+      return SQLITE_ERROR;
+    }
+    out->width = w;
+    out->height = h;
+    out->channels = channels;
+    out->format = format ? format : "tga";
+    return SQLITE_OK;
+  }
+  /* stb_image refused; if it was only the size, our readers know it. */
+  if( format && ((strcmp(format, "png")==0 && image_png_header_size(p,n,&w,&h))
+              || (strcmp(format, "jpeg")==0 && image_jpeg_header_size(p,n,&w,&h))) ){
+    out->width = w;
+    out->height = h;
+    out->channels = 0;
+    out->format = format;
+    return SQLITE_OK;
+  }
+  if( format ){
+    image_set_error(pzErr, sqlite3_mprintf(
+        "cannot read the %s header: %s", format, stbi_failure_reason()));
+  }else{
+    image_set_error(pzErr, sqlite3_mprintf(
+        "not a supported image (expected jpeg, png, bmp, gif, tga or pnm; "
+        "%s)", stbi_failure_reason()));
+  }
+  return SQLITE_ERROR;
+}
+
+/* Megapixels as a short string for messages: "12", "50.4". */
+static char *image_megapixels_text(uint64_t pixels){
+  if( pixels%1000000==0 ){
+    return sqlite3_mprintf("%llu", (unsigned long long)(pixels/1000000));
+  }
+  return sqlite3_mprintf("%.1f", (double)pixels/1e6);
+}
+
+/* SQLITE_TOOBIG with a message if width*height is over the limit. */
+static int image_check_pixel_limit(int w, int h, uint64_t max_pixels,
+                                   char **pzErr){
+  uint64_t pixels = (uint64_t)w*(uint64_t)h;
+  char *zMsg;
+  if( max_pixels==0 || pixels<=max_pixels ) return SQLITE_OK;
+  if( (pixels+50000)/100000 == (max_pixels+50000)/100000 ){
+    /* One decimal would print the same number twice; use exact counts. */
+    zMsg = sqlite3_mprintf(
+        "image is %dx%d = %llu pixels, over the %llu pixel limit (see img_limits)",
+        w, h, (unsigned long long)pixels, (unsigned long long)max_pixels);
+  }else{
+    char *zHave = image_megapixels_text(pixels);
+    char *zLimit = image_megapixels_text(max_pixels);
+    zMsg = (zHave && zLimit) ? sqlite3_mprintf(
+        "image is %dx%d = %s MP, over the %s MP limit (see img_limits)",
+        w, h, zHave, zLimit) : 0;
+    sqlite3_free(zHave);
+    sqlite3_free(zLimit);
+  }
+  if( zMsg==0 ) return SQLITE_NOMEM;
+  image_set_error(pzErr, zMsg);
+  return SQLITE_TOOBIG;
+}
+
+void image_area_downscale(const unsigned char *src, int sw, int sh,
+                          int src_stride, unsigned char *dst, int dw, int dh){
+  /* Work in units of 1/dw source pixels horizontally and 1/dh vertically:
+  ** source column j spans [j*dw, (j+1)*dw), output column x spans
+  ** [x*sw, (x+1)*sw).  Overlaps are exact integers; the weights of one
+  ** output pixel sum to sw*sh, and 255*sw*sh < 2^64 for any int sizes. */
+  const uint64_t total = (uint64_t)sw*(uint64_t)sh;
+  int x, y;
+  for(y=0; y<dh; y++){
+    uint64_t ylo = (uint64_t)y*sh, yhi = ylo + (uint64_t)sh;
+    int r0 = (int)(ylo/dh), r1 = (int)((yhi-1)/dh);
+    for(x=0; x<dw; x++){
+      uint64_t xlo = (uint64_t)x*sw, xhi = xlo + (uint64_t)sw;
+      int j0 = (int)(xlo/dw), j1 = (int)((xhi-1)/dw);
+      uint64_t sum = 0;
+      int r, j;
+      for(r=r0; r<=r1; r++){
+        uint64_t top = (uint64_t)r*dh, bottom = top + (uint64_t)dh;
+        uint64_t wy = (bottom<yhi ? bottom : yhi) - (top>ylo ? top : ylo);
+        const unsigned char *row = src + (size_t)r*(size_t)src_stride;
+        uint64_t rowsum = 0;
+        for(j=j0; j<=j1; j++){
+          uint64_t left = (uint64_t)j*dw, right = left + (uint64_t)dw;
+          uint64_t wx = (right<xhi ? right : xhi) - (left>xlo ? left : xlo);
+          rowsum += wx*row[j];
+        }
+        sum += wy*rowsum;
+      }
+      dst[(size_t)y*dw + x] = (unsigned char)((sum + total/2)/total);
+    }
+  }
+}
+
+/* Output size for the longest side max_side, aspect kept, never below 1. */
+static void image_scaled_size(int w, int h, int max_side, int *pw, int *ph){
+  int longest = w>h ? w : h;
+  if( max_side<=0 || longest<=max_side ){
+    *pw = w;
+    *ph = h;
+    return;
+  }
+  *pw = (int)(((uint64_t)w*max_side + (uint64_t)longest/2)/(uint64_t)longest);
+  *ph = (int)(((uint64_t)h*max_side + (uint64_t)longest/2)/(uint64_t)longest);
+  if( *pw<1 ) *pw = 1;
+  if( *ph<1 ) *ph = 1;
+}
+
+int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
+                      GreyImage *out, char **pzErr){
+  ImageLimits defaults;
+  ImageInfo info;
+  unsigned char *decoded = 0;
+  unsigned char *scaled = 0;
+  int w = 0, h = 0, channels = 0, dw, dh;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  if( pzErr ) *pzErr = 0;
+  if( lim==0 ){
+    image_limits_default(&defaults);
+    lim = &defaults;
+  }
+
+  rc = image_probe(data, n, &info, pzErr);
+  if( rc!=SQLITE_OK ) goto cleanup;
+  rc = image_check_pixel_limit(info.width, info.height, lim->max_pixels, pzErr);
+  if( rc!=SQLITE_OK ) goto cleanup;
+
+  decoded = stbi_load_from_memory((const unsigned char*)data, (int)n,
+                                  &w, &h, &channels, 1);
+  if( decoded==0 ){
+    const char *zReason = stbi_failure_reason();
+    if( zReason && strcmp(zReason, "Out of memory")==0 ){
+      rc = SQLITE_NOMEM;
+    }else{
+      rc = SQLITE_ERROR;
+    }
+    image_set_error(pzErr, sqlite3_mprintf("cannot decode %s image (%dx%d): %s",
+        info.format, info.width, info.height,
+        zReason ? zReason : "unknown reason"));
+    goto cleanup;
+  }
+  if( w<=0 || h<=0 ){
+    rc = SQLITE_ERROR;
+    image_set_error(pzErr, sqlite3_mprintf(
+        "decoder returned an empty %s image (%dx%d)", info.format, w, h));
+    goto cleanup;
+  }
+  /* The header was checked; the decoded size is what we allocate by. */
+  rc = image_check_pixel_limit(w, h, lim->max_pixels, pzErr);
+  if( rc!=SQLITE_OK ) goto cleanup;
+
+  image_scaled_size(w, h, lim->max_side, &dw, &dh);
+  if( dw!=w || dh!=h ){
+    scaled = (unsigned char*)sqlite3_malloc64((sqlite3_uint64)dw*(sqlite3_uint64)dh);
+    if( scaled==0 ){
+      rc = SQLITE_NOMEM;
+      image_set_error(pzErr, sqlite3_mprintf(
+          "out of memory downscaling a %dx%d image to %dx%d", w, h, dw, dh));
+      goto cleanup;
+    }
+    image_area_downscale(decoded, w, h, w, scaled, dw, dh);
+    stbi_image_free(decoded);
+    decoded = scaled;
+    scaled = 0;
+  }
+  out->width = dw;
+  out->height = dh;
+  out->original_width = w;
+  out->original_height = h;
+  out->pixels = decoded;
+  decoded = 0;
+
+cleanup:
+  if( decoded ) stbi_image_free(decoded);
+  sqlite3_free(scaled);
+  return rc;
+}
+
+void image_grey_free(GreyImage *img){
+  if( img==0 ) return;
+  sqlite3_free(img->pixels);
+  memset(img, 0, sizeof(*img));
+}

@@ -1,0 +1,542 @@
+/*
+** pca.c — PCA-whitening: training on a sample of vectors, the PCA blob, and
+** projection.  See pca.h for the contract.
+**
+** May call: sample.h, sqlite3_malloc64 / sqlite3_free / sqlite3_mprintf
+** through sqlite_ext.h, and libm.  Nothing else.
+**
+** PCA BLOB FORMAT, version 1.  Little-endian; floats IEEE-754 binary32.
+**
+**   offset  size  field
+**   0       4     magic "VPCA" (56 50 43 41)
+**   4       1     format version, 1
+**   5       3     reserved, zero
+**   8       4     uint32 D: input dimensions (1..2^20)
+**   12      4     uint32 d: output dimensions (1..D)
+**   16      4*D   mean of the training vectors
+**   16+4D   4*d   variance along each component, descending, all > 0
+**   16+4D+4d  4*d*D  components, row-major: row r is the unit vector of
+**                    component r (floats [r*D, (r+1)*D))
+**
+** Length is exactly 16 + 4*(D + d + d*D) bytes; every value is finite.
+** Projection: y[r] = components[r] . (x - mean) / sqrt(variance[r]), then
+** y is L2-normalised.
+**
+** HOW TRAINING WORKS
+**   The sample (sample.c) keeps at most PCA_TRAIN_MAX_VECTORS vectors,
+**   chosen by content hash, in a fixed order.  With N sample vectors of D
+**   dimensions and N < D (VLAD: N <= 1000, D = 8192) the D x D covariance
+**   is never formed: the N x N Gram matrix G = Xc Xc^T of the centred
+**   vectors has the same nonzero eigenvalues, and an eigenvector u of G
+**   gives the component Xc^T u / |Xc^T u|.  G's eigen decomposition:
+**   Householder reduction to tridiagonal form, then implicit symmetric QR
+**   steps with Wilkinson shifts (Golub & Van Loan, ch. 8), in double.
+**   Each component's sign is fixed so that its largest-magnitude entry is
+**   positive.  Components whose variance is below 1e-9 of the largest are
+**   dropped: whitening would divide by noise.
+*/
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "sqlite_ext.h"
+#include "pca.h"
+#include "sample.h"
+
+#define PCA_VERSION          1
+#define PCA_HEADER_BYTES     16
+#define PCA_MIN_RELATIVE_VARIANCE 1e-9
+#define PCA_MAX_QR_STEPS_PER_VALUE 60
+
+static const unsigned char pca_magic[4] = {'V', 'P', 'C', 'A'};
+
+static void pca_set_error(char **pzErr, char *zMsg){
+  if( pzErr ) *pzErr = zMsg;
+  else sqlite3_free(zMsg);
+}
+
+/* ---- blob ------------------------------------------------------------------ */
+
+static uint32_t pca_get_u32(const unsigned char *p){
+  return (uint32_t)p[0] | (uint32_t)p[1]<<8 | (uint32_t)p[2]<<16
+       | (uint32_t)p[3]<<24;
+}
+
+static void pca_put_u32(unsigned char *p, uint32_t v){
+  p[0] = (unsigned char)v;
+  p[1] = (unsigned char)(v>>8);
+  p[2] = (unsigned char)(v>>16);
+  p[3] = (unsigned char)(v>>24);
+}
+
+/* Read n floats at p into out; 0 if any is not finite. */
+static int pca_get_floats(const unsigned char *p, uint64_t n, float *out){
+  uint64_t i;
+  for(i=0; i<n; i++){
+    uint32_t bits = pca_get_u32(p + 4*i);
+    memcpy(&out[i], &bits, 4);
+    if( !isfinite(out[i]) ) return 0;
+  }
+  return 1;
+}
+
+static void pca_put_floats(unsigned char *p, const float *v, uint64_t n){
+  uint64_t i;
+  for(i=0; i<n; i++){
+    uint32_t bits;
+    memcpy(&bits, &v[i], 4);
+    pca_put_u32(p + 4*i, bits);
+  }
+}
+
+void pca_model_free(PcaModel *model){
+  if( model==0 ) return;
+  sqlite3_free(model->mean);
+  sqlite3_free(model->variances);
+  sqlite3_free(model->components);
+  memset(model, 0, sizeof(*model));
+}
+
+int pca_model_parse(const void *data, size_t n, PcaModel *out, char **pzErr){
+  const unsigned char *p = (const unsigned char*)data;
+  uint32_t input_dims, output_dims;
+  uint64_t expected;
+  int r;
+
+  memset(out, 0, sizeof(*out));
+  if( pzErr ) *pzErr = 0;
+  if( p==0 || n<4 || memcmp(p, pca_magic, 4)!=0 ){
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "not a PCA blob (it does not start with \"VPCA\"); make one with "
+        "img_pca_train(vlad)"));
+    return SQLITE_ERROR;
+  }
+  if( n<PCA_HEADER_BYTES ){
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "PCA blob is truncated: %llu bytes, the header alone is %d",
+        (unsigned long long)n, PCA_HEADER_BYTES));
+    return SQLITE_ERROR;
+  }
+  if( p[4]!=PCA_VERSION ){
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "PCA blob has format version %d; this build reads version %d "
+        "(train it again with img_pca_train)", p[4], PCA_VERSION));
+    return SQLITE_ERROR;
+  }
+  if( p[5] || p[6] || p[7] ){
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "corrupt PCA blob: reserved header bytes are not zero"));
+    return SQLITE_ERROR;
+  }
+  input_dims = pca_get_u32(p+8);
+  output_dims = pca_get_u32(p+12);
+  if( input_dims<1 || input_dims>PCA_MAX_INPUT_DIMS
+   || output_dims<1 || output_dims>input_dims ){
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "corrupt PCA blob: %u input and %u output dimensions", input_dims,
+        output_dims));
+    return SQLITE_ERROR;
+  }
+  expected = PCA_HEADER_BYTES
+           + 4*((uint64_t)input_dims + output_dims + (uint64_t)output_dims*input_dims);
+  if( expected!=(uint64_t)n ){
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "corrupt PCA blob: %u x %u dimensions need %llu bytes, the blob has "
+        "%llu", output_dims, input_dims, (unsigned long long)expected,
+        (unsigned long long)n));
+    return SQLITE_ERROR;
+  }
+  out->input_dims = (int)input_dims;
+  out->output_dims = (int)output_dims;
+  out->mean = (float*)sqlite3_malloc64(4*(uint64_t)input_dims);
+  out->variances = (float*)sqlite3_malloc64(4*(uint64_t)output_dims);
+  out->components = (float*)sqlite3_malloc64(4*(uint64_t)output_dims*input_dims);
+  if( out->mean==0 || out->variances==0 || out->components==0 ){
+    pca_model_free(out);
+    pca_set_error(pzErr, sqlite3_mprintf("out of memory reading a PCA blob"));
+    return SQLITE_NOMEM;
+  }
+  p += PCA_HEADER_BYTES;
+  if( !pca_get_floats(p, input_dims, out->mean)
+   || !pca_get_floats(p + 4*(uint64_t)input_dims, output_dims, out->variances)
+   || !pca_get_floats(p + 4*((uint64_t)input_dims + output_dims),
+                      (uint64_t)output_dims*input_dims, out->components) ){
+    pca_model_free(out);
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "corrupt PCA blob: a value is not finite"));
+    return SQLITE_ERROR;
+  }
+  for(r=0; r<(int)output_dims; r++){
+    if( !(out->variances[r]>0.0f) ){
+      pca_model_free(out);
+      pca_set_error(pzErr, sqlite3_mprintf(
+          "corrupt PCA blob: variance %d is not positive", r));
+      return SQLITE_ERROR;
+    }
+  }
+  return SQLITE_OK;
+}
+
+unsigned char *pca_model_encode(const PcaModel *m, size_t *pn){
+  uint64_t D = (uint64_t)m->input_dims, d = (uint64_t)m->output_dims;
+  uint64_t n = PCA_HEADER_BYTES + 4*(D + d + d*D);
+  unsigned char *blob = (unsigned char*)sqlite3_malloc64(n);
+  *pn = 0;
+  if( blob==0 ) return 0;
+  memcpy(blob, pca_magic, 4);
+  blob[4] = PCA_VERSION;
+  blob[5] = blob[6] = blob[7] = 0;
+  pca_put_u32(blob+8, (uint32_t)D);
+  pca_put_u32(blob+12, (uint32_t)d);
+  pca_put_floats(blob + PCA_HEADER_BYTES, m->mean, D);
+  pca_put_floats(blob + PCA_HEADER_BYTES + 4*D, m->variances, d);
+  pca_put_floats(blob + PCA_HEADER_BYTES + 4*(D + d), m->components, d*D);
+  *pn = (size_t)n;
+  return blob;
+}
+
+/* ---- projection ------------------------------------------------------------ */
+
+int pca_project(const PcaModel *m, const float *in, float *out){
+  double total = 0.0;
+  int r, j;
+  for(r=0; r<m->output_dims; r++){
+    const float *row = m->components + (size_t)r*m->input_dims;
+    double lane[4] = {0, 0, 0, 0};
+    for(j=0; j+4<=m->input_dims; j+=4){
+      lane[0] += (double)row[j]*(in[j]-m->mean[j]);
+      lane[1] += (double)row[j+1]*(in[j+1]-m->mean[j+1]);
+      lane[2] += (double)row[j+2]*(in[j+2]-m->mean[j+2]);
+      lane[3] += (double)row[j+3]*(in[j+3]-m->mean[j+3]);
+    }
+    for(; j<m->input_dims; j++) lane[0] += (double)row[j]*(in[j]-m->mean[j]);
+    out[r] = (float)(((lane[0]+lane[1]) + (lane[2]+lane[3]))
+                     / sqrt((double)m->variances[r]));
+    total += (double)out[r]*out[r];
+  }
+  if( !(total>0.0) || !isfinite(total) ){
+    memset(out, 0, sizeof(float)*(size_t)m->output_dims);
+    return 0;
+  }
+  {
+    float scale = (float)(1.0/sqrt(total));
+    for(r=0; r<m->output_dims; r++) out[r] *= scale;
+  }
+  return 1;
+}
+
+/* ---- symmetric eigen decomposition ----------------------------------------- */
+
+/* Reduce the symmetric n x n matrix a (row-major, destroyed) to tridiagonal
+** form T = Q^T A Q by Householder reflections.  On return d[0..n-1] is T's
+** diagonal, e[0..n-2] its subdiagonal, and vt (n x n) holds Q transposed:
+** row c of vt is column c of Q (so later rotations touch contiguous rows).
+** work needs 2n doubles. */
+static void pca_tridiagonalize(double *a, int n, double *d, double *e,
+                               double *vt, double *work){
+  double *v = work, *p = work + n;
+  int k, i, j;
+
+  memset(vt, 0, sizeof(double)*(size_t)n*n);
+  for(i=0; i<n; i++) vt[(size_t)i*n+i] = 1.0;
+  for(k=0; k+2<n; k++){
+    const int m = n-k-1;                 /* length of the column below k */
+    double xnorm = 0.0, alpha, vnorm, K = 0.0;
+    for(i=0; i<m; i++){
+      double x = a[(size_t)(k+1+i)*n + k];
+      v[i] = x;
+      xnorm += x*x;
+    }
+    xnorm = sqrt(xnorm);
+    if( xnorm==0.0 ) continue;           /* already reduced */
+    alpha = v[0]>=0.0 ? -xnorm : xnorm;
+    v[0] -= alpha;
+    vnorm = 0.0;
+    for(i=0; i<m; i++) vnorm += v[i]*v[i];
+    vnorm = sqrt(vnorm);
+    if( vnorm==0.0 ) continue;
+    for(i=0; i<m; i++) v[i] /= vnorm;    /* H = I - 2 v v^T */
+
+    /* Trailing block S = a[k+1.., k+1..]: S <- H S H = S - 2(v w^T + w v^T)
+    ** with p = S v, K = v.p, w = p - K v. */
+    for(i=0; i<m; i++){
+      const double *row = a + (size_t)(k+1+i)*n + (k+1);
+      double s = 0.0;
+      for(j=0; j<m; j++) s += row[j]*v[j];
+      p[i] = s;
+    }
+    for(i=0; i<m; i++) K += v[i]*p[i];
+    for(i=0; i<m; i++) p[i] -= K*v[i];   /* p is now w */
+    for(i=0; i<m; i++){
+      double *row = a + (size_t)(k+1+i)*n + (k+1);
+      for(j=0; j<m; j++) row[j] -= 2.0*(v[i]*p[j] + p[i]*v[j]);
+    }
+    a[(size_t)(k+1)*n + k] = alpha;
+    a[(size_t)k*n + (k+1)] = alpha;
+    for(i=1; i<m; i++){
+      a[(size_t)(k+1+i)*n + k] = 0.0;
+      a[(size_t)k*n + (k+1+i)] = 0.0;
+    }
+
+    /* Q <- Q H: in vt, rows k+1.. change: s = sum_i v[i] vt[k+1+i],
+    ** vt[k+1+i] -= 2 v[i] s.  p (free again) holds s. */
+    memset(p, 0, sizeof(double)*(size_t)n);
+    for(i=0; i<m; i++){
+      const double *row = vt + (size_t)(k+1+i)*n;
+      for(j=0; j<n; j++) p[j] += v[i]*row[j];
+    }
+    for(i=0; i<m; i++){
+      double *row = vt + (size_t)(k+1+i)*n;
+      double f = 2.0*v[i];
+      for(j=0; j<n; j++) row[j] -= f*p[j];
+    }
+  }
+  for(i=0; i<n; i++) d[i] = a[(size_t)i*n + i];
+  for(i=0; i+1<n; i++) e[i] = a[(size_t)(i+1)*n + i];
+}
+
+/* Eigenvalues of the symmetric tridiagonal (d, e) by implicit QR steps with
+** Wilkinson shifts; the rotations are applied to the rows of vt, which then
+** hold the eigenvectors of the original matrix (row i for d[i]).  Returns
+** 0 if some eigenvalue did not converge. */
+static int pca_tridiagonal_eigen(double *d, double *e, int n, double *vt){
+  long steps = 0, max_steps = (long)PCA_MAX_QR_STEPS_PER_VALUE*n;
+  int hi = n-1;
+  while( hi>0 ){
+    int lo, k, j;
+    double t, ee, mu, x, z;
+    if( fabs(e[hi-1]) <= DBL_EPSILON*(fabs(d[hi-1]) + fabs(d[hi])) ){
+      e[hi-1] = 0.0;
+      hi--;
+      continue;
+    }
+    lo = hi-1;
+    while( lo>0 && fabs(e[lo-1]) > DBL_EPSILON*(fabs(d[lo-1]) + fabs(d[lo])) ){
+      lo--;
+    }
+    if( ++steps>max_steps ) return 0;
+    /* Wilkinson shift: the eigenvalue of the trailing 2x2 nearer d[hi]. */
+    t = (d[hi-1] - d[hi])/2.0;
+    ee = e[hi-1];
+    mu = d[hi] - ee*ee/(t + (t>=0.0 ? 1.0 : -1.0)*hypot(t, ee));
+    x = d[lo] - mu;
+    z = e[lo];
+    for(k=lo; k<hi; k++){
+      /* Rotation in the (k, k+1) plane that zeroes z against x: the first
+      ** one starts the implicit step, the others chase the bulge down. */
+      double r = hypot(x, z), c = 1.0, s = 0.0, a, b, cc;
+      double *rk = vt + (size_t)k*n, *rk1 = vt + (size_t)(k+1)*n;
+      if( r!=0.0 ){ c = x/r; s = z/r; }
+      if( k>lo ) e[k-1] = r;
+      a = d[k];
+      b = e[k];
+      cc = d[k+1];
+      d[k]   = c*c*a + 2.0*c*s*b + s*s*cc;
+      d[k+1] = s*s*a - 2.0*c*s*b + c*c*cc;
+      e[k]   = c*s*(cc - a) + (c*c - s*s)*b;
+      if( k+1<hi ){
+        x = e[k];
+        z = s*e[k+1];
+        e[k+1] *= c;
+      }
+      for(j=0; j<n; j++){
+        double u = rk[j], w = rk1[j];
+        rk[j] = c*u + s*w;
+        rk1[j] = c*w - s*u;
+      }
+    }
+  }
+  return 1;
+}
+
+/* ---- training -------------------------------------------------------------- */
+
+struct PcaTrainer {
+  int input_dims;
+  Sample *sample;            /* rows of input_dims floats */
+};
+
+PcaTrainer *pca_trainer_new(int input_dims, int max_vectors){
+  PcaTrainer *t;
+  if( input_dims<1 || input_dims>PCA_MAX_INPUT_DIMS || max_vectors<2 ) return 0;
+  t = (PcaTrainer*)sqlite3_malloc64(sizeof(*t));
+  if( t==0 ) return 0;
+  t->input_dims = input_dims;
+  t->sample = sample_new(sizeof(float)*(size_t)input_dims, max_vectors);
+  if( t->sample==0 ){
+    sqlite3_free(t);
+    return 0;
+  }
+  return t;
+}
+
+int pca_trainer_input_dims(const PcaTrainer *t){
+  return t->input_dims;
+}
+
+int pca_trainer_add(PcaTrainer *t, const float *vector){
+  return sample_add(t->sample, vector);
+}
+
+void pca_trainer_free(PcaTrainer *t){
+  if( t==0 ) return;
+  sample_free(t->sample);
+  sqlite3_free(t);
+}
+
+/* Indices 0..n-1 ordered by value descending, ties by index (insertion
+** sort: n is at most PCA_TRAIN_MAX_VECTORS and this runs once). */
+static void pca_order_descending(const double *value, int n, int *order){
+  int i, j;
+  for(i=0; i<n; i++){
+    int idx = i;
+    for(j=i; j>0 && value[order[j-1]]<value[idx]; j--) order[j] = order[j-1];
+    order[j] = idx;
+  }
+}
+
+int pca_trainer_finish(PcaTrainer *t, int dims, PcaModel *out, char **pzErr){
+  const int D = t->input_dims;
+  const int N = sample_count(t->sample);
+  double *mean = 0, *gram = 0, *vt = 0, *d = 0, *e = 0, *work = 0, *comp = 0;
+  float *centred = 0;
+  int *order = 0;
+  int rc = SQLITE_NOMEM, i, j, r, keep;
+  double largest;
+
+  memset(out, 0, sizeof(*out));
+  if( pzErr ) *pzErr = 0;
+  if( dims<1 ){
+    pca_set_error(pzErr, sqlite3_mprintf("PCA needs at least 1 dimension"));
+    return SQLITE_ERROR;
+  }
+  if( N<2 ){
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "PCA needs at least 2 distinct vectors, got %lld",
+        (long long)sample_seen(t->sample)));
+    return SQLITE_ERROR;
+  }
+  sample_sort(t->sample);
+
+  mean = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)D);
+  centred = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)N*D);
+  gram = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N*N);
+  vt = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N*N);
+  d = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N);
+  e = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N);
+  work = (double*)sqlite3_malloc64(sizeof(double)*2*(sqlite3_uint64)N);
+  comp = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)D);
+  order = (int*)sqlite3_malloc64(sizeof(int)*(sqlite3_uint64)N);
+  if( !mean || !centred || !gram || !vt || !d || !e || !work || !comp || !order ){
+    goto nomem;
+  }
+
+  /* Mean, then centred vectors. */
+  memset(mean, 0, sizeof(double)*(size_t)D);
+  for(i=0; i<N; i++){
+    const float *x = (const float*)sample_row(t->sample, i);
+    for(j=0; j<D; j++) mean[j] += x[j];
+  }
+  for(j=0; j<D; j++) mean[j] /= N;
+  for(i=0; i<N; i++){
+    const float *x = (const float*)sample_row(t->sample, i);
+    float *c = centred + (size_t)i*D;
+    for(j=0; j<D; j++) c[j] = (float)(x[j] - mean[j]);
+  }
+
+  /* Gram matrix of the centred vectors (symmetric: upper half, mirrored). */
+  for(i=0; i<N; i++){
+    const float *a = centred + (size_t)i*D;
+    for(r=i; r<N; r++){
+      const float *b = centred + (size_t)r*D;
+      double lane[4] = {0, 0, 0, 0};
+      for(j=0; j+4<=D; j+=4){
+        lane[0] += (double)a[j]*b[j];
+        lane[1] += (double)a[j+1]*b[j+1];
+        lane[2] += (double)a[j+2]*b[j+2];
+        lane[3] += (double)a[j+3]*b[j+3];
+      }
+      for(; j<D; j++) lane[0] += (double)a[j]*b[j];
+      gram[(size_t)i*N + r] = gram[(size_t)r*N + i]
+                            = (lane[0]+lane[1]) + (lane[2]+lane[3]);
+    }
+  }
+
+  pca_tridiagonalize(gram, N, d, e, vt, work);
+  if( !pca_tridiagonal_eigen(d, e, N, vt) ){
+    rc = SQLITE_ERROR;
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "PCA eigen decomposition did not converge on %d vectors", N));
+    goto cleanup;
+  }
+  pca_order_descending(d, N, order);
+  largest = d[order[0]];
+  if( !(largest>0.0) ){
+    rc = SQLITE_ERROR;
+    pca_set_error(pzErr, sqlite3_mprintf(
+        "PCA: the %d training vectors are all equal", N));
+    goto cleanup;
+  }
+  keep = dims < N-1 ? dims : N-1;
+  for(r=0; r<keep; r++){
+    if( !(d[order[r]] > PCA_MIN_RELATIVE_VARIANCE*largest) ) break;
+  }
+  keep = r;
+  if( keep<1 ) keep = 1;
+
+  out->input_dims = D;
+  out->output_dims = keep;
+  out->mean = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)D);
+  out->variances = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)keep);
+  out->components = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)keep*D);
+  if( !out->mean || !out->variances || !out->components ) goto nomem;
+  for(j=0; j<D; j++) out->mean[j] = (float)mean[j];
+
+  for(r=0; r<keep; r++){
+    const double *u = vt + (size_t)order[r]*N;
+    double norm = 0.0, peak = 0.0, sign;
+    int peak_at = 0;
+    /* component = Xc^T u, normalised */
+    memset(comp, 0, sizeof(double)*(size_t)D);
+    for(i=0; i<N; i++){
+      const float *c = centred + (size_t)i*D;
+      for(j=0; j<D; j++) comp[j] += u[i]*c[j];
+    }
+    for(j=0; j<D; j++){
+      norm += comp[j]*comp[j];
+      if( fabs(comp[j])>peak ){ peak = fabs(comp[j]); peak_at = j; }
+    }
+    norm = sqrt(norm);
+    if( !(norm>0.0) ){
+      rc = SQLITE_ERROR;
+      pca_set_error(pzErr, sqlite3_mprintf(
+          "PCA: component %d vanished (numerically degenerate sample)", r));
+      goto cleanup;
+    }
+    sign = comp[peak_at]<0.0 ? -1.0 : 1.0;
+    for(j=0; j<D; j++){
+      out->components[(size_t)r*D + j] = (float)(sign*comp[j]/norm);
+    }
+    out->variances[r] = (float)(d[order[r]]/(N-1));
+    if( !(out->variances[r]>0.0f) ) out->variances[r] = FLT_MIN;
+  }
+  rc = SQLITE_OK;
+  goto cleanup;
+
+nomem:
+  rc = SQLITE_NOMEM;
+  pca_set_error(pzErr, sqlite3_mprintf(
+      "out of memory training PCA on %d vectors of %d dimensions", N, D));
+cleanup:
+  if( rc!=SQLITE_OK ) pca_model_free(out);
+  sqlite3_free(mean);
+  sqlite3_free(centred);
+  sqlite3_free(gram);
+  sqlite3_free(vt);
+  sqlite3_free(d);
+  sqlite3_free(e);
+  sqlite3_free(work);
+  sqlite3_free(comp);
+  sqlite3_free(order);
+  return rc;
+}

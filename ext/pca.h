@@ -1,0 +1,67 @@
+/*
+** pca.h — PCA-whitening of global image vectors (VLAD), trained on the
+** collection's own vectors.  The PCA blob layout is documented at the top
+** of pca.c.
+**
+** Contract: plain C over arrays; no database access.  Memory comes from
+** sqlite3_malloc64 and is released by the matching *_free function.
+** Errors are SQLite result codes with a sqlite3_mprintf() message in
+** *pzErr (when pzErr is not NULL) for the caller to sqlite3_free().
+**
+** Deterministic: the same set of training vectors gives the same model bit
+** for bit, in any order (hash-based sampling, a fixed-order eigen solver).
+*/
+#ifndef IMGSEARCH_PCA_H
+#define IMGSEARCH_PCA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCA_DEFAULT_DIMS       256
+#define PCA_MAX_INPUT_DIMS     (1<<20)
+#define PCA_TRAIN_MAX_VECTORS  1000    /* training sample, see pca.c */
+
+typedef struct PcaModel {
+  int input_dims;
+  int output_dims;
+  float *mean;          /* input_dims; owned */
+  float *variances;     /* output_dims, descending, all > 0; owned */
+  float *components;    /* output_dims x input_dims, unit rows; owned */
+} PcaModel;
+
+int pca_model_parse(const void *data, size_t n, PcaModel *out, char **pzErr);
+
+/* A PCA blob (sqlite3_malloc64; caller frees), or NULL if out of memory. */
+unsigned char *pca_model_encode(const PcaModel *model, size_t *pn);
+
+void pca_model_free(PcaModel *model);
+
+/* Project in[input_dims] onto the components, divide each by the square
+** root of its variance (whitening), then L2-normalise.  out holds
+** output_dims floats.  Returns 1 if out is a unit vector, 0 if the
+** projection is zero (out is then all zero). */
+int pca_project(const PcaModel *model, const float *in, float *out);
+
+/* ---- training -------------------------------------------------------------- */
+
+typedef struct PcaTrainer PcaTrainer;
+
+/* A trainer for vectors of `input_dims` floats that keeps at most
+** max_vectors of them.  NULL if out of memory or out of range. */
+PcaTrainer *pca_trainer_new(int input_dims, int max_vectors);
+
+int pca_trainer_input_dims(const PcaTrainer *trainer);
+
+/* Offer one vector (input_dims finite floats).  SQLITE_NOMEM or OK. */
+int pca_trainer_add(PcaTrainer *trainer, const float *vector);
+
+/* Fit the model: at most `dims` components, fewer when the sample does not
+** span that many (at most kept vectors - 1, and only components whose
+** variance is above 1e-10 of the largest).  SQLITE_ERROR with a message if
+** fewer than 2 vectors were offered or they do not vary. */
+int pca_trainer_finish(PcaTrainer *trainer, int dims, PcaModel *out,
+                       char **pzErr);
+
+void pca_trainer_free(PcaTrainer *trainer);
+
+#endif /* IMGSEARCH_PCA_H */

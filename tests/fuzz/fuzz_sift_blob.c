@@ -1,0 +1,97 @@
+/*
+** fuzz_sift_blob.c — libFuzzer target for the blob parsers and what runs on
+** a parsed blob: sift_blob_parse (ext/sift_blob.c) then sift_count-style
+** reads, VLAD against a fixed codebook (ext/vlad.c) and matching the blob
+** against itself (ext/match.c: ratio test, mirroring, RANSAC through
+** ext/sift_cv.cpp with whatever finite coordinates the input holds); also
+** vlad_codebook_parse and pca_model_parse (ext/pca.c) on the same bytes,
+** with a projection when a model parses.
+**
+** Built and run by tests/fuzz/run.sh.  Any sanitizer report or abort() is
+** a bug.
+*/
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "match.h"
+#include "pca.h"
+#include "sift_blob.h"
+#include "vlad.h"
+
+#define FUZZ_CLUSTERS     4
+#define FUZZ_MATCH_LIMIT  300     /* keypoints; matching is quadratic */
+
+/* A fixed codebook: centroid c is RootSIFT of a descriptor with one bright
+** spatial bin. */
+static void fuzz_codebook(VladCodebook *codebook, float *centroids){
+  int c, i;
+  for(c=0; c<FUZZ_CLUSTERS; c++){
+    unsigned char d[VLAD_DESCRIPTOR_DIMS];
+    for(i=0; i<VLAD_DESCRIPTOR_DIMS; i++) d[i] = (unsigned char)((i/32)==c ? 100 : 3);
+    vlad_rootsift(d, centroids + c*VLAD_DESCRIPTOR_DIMS);
+  }
+  codebook->clusters = FUZZ_CLUSTERS;
+  codebook->centroids = centroids;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
+  SiftBlob blob;
+  VladCodebook parsed;
+  PcaModel model;
+  char *zErr = 0;
+
+  if( sift_blob_parse(data, size, &blob, &zErr)==SQLITE_OK ){
+    static float centroids[FUZZ_CLUSTERS*VLAD_DESCRIPTOR_DIMS];
+    static float vlad[FUZZ_CLUSTERS*VLAD_DESCRIPTOR_DIMS];
+    VladCodebook codebook;
+    MatchResult result;
+    int i;
+    if( zErr ) abort();
+    for(i=0; i<blob.count; i++){
+      SiftKeypoint k;
+      sift_blob_keypoint(&blob, i, &k);
+    }
+    fuzz_codebook(&codebook, centroids);
+    vlad_encode(&codebook, blob.descriptors, blob.count, vlad);
+    if( blob.count<=FUZZ_MATCH_LIMIT ){
+      if( match_sift(&blob, &blob, &result, &zErr)==SQLITE_OK ){
+        if( result.inliers<0 || result.inliers>blob.count ) abort();
+      }else if( zErr==0 ){
+        abort();
+      }
+    }
+  }else if( zErr==0 ){
+    abort();                                /* every failure has a message */
+  }
+  sqlite3_free(zErr);
+  zErr = 0;
+
+  if( vlad_codebook_parse(data, size, &parsed, &zErr)==SQLITE_OK ){
+    unsigned char d[VLAD_DESCRIPTOR_DIMS];
+    float *v = malloc(sizeof(float)*(size_t)parsed.clusters*VLAD_DESCRIPTOR_DIMS);
+    memset(d, 7, sizeof(d));
+    if( v ) vlad_encode(&parsed, d, 1, v);
+    free(v);
+    vlad_codebook_free(&parsed);
+  }
+  sqlite3_free(zErr);
+  zErr = 0;
+
+  if( pca_model_parse(data, size, &model, &zErr)==SQLITE_OK ){
+    float *in = calloc((size_t)model.input_dims, sizeof(float));
+    float *out = malloc(sizeof(float)*(size_t)model.output_dims);
+    if( in && out ){
+      in[0] = 1.0f;
+      pca_project(&model, in, out);
+    }
+    free(in);
+    free(out);
+    pca_model_free(&model);
+  }
+  sqlite3_free(zErr);
+  return 0;
+}
