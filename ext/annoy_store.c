@@ -1007,7 +1007,8 @@ static void report(Report *r, const char *fmt, ...){
 
 /* Walk tree t: every slot once, each in the leaf its vector descends to. */
 static int check_tree(AnnoyStore *s, int t, uint8_t *seen, Report *r){
-  uint32_t *stack = 0, n_stack = 0, stack_alloc = 0, id = (uint32_t)t, i;
+  IdStack todo = { 0, 0, 0 };
+  uint32_t id = (uint32_t)t, i;
   int rc = SQLITE_OK;
   for(;;){
     ForestNode *n;
@@ -1016,15 +1017,7 @@ static int check_tree(AnnoyStore *s, int t, uint8_t *seen, Report *r){
       report(r, "tree %d: %s", t, s->forest.errmsg[0] ? s->forest.errmsg : store_errmsg(s));
       rc = SQLITE_OK;
     }else if( n->is_split ){
-      if( n_stack+2 > stack_alloc ){
-        uint32_t alloc = stack_alloc ? stack_alloc*2 : 64;
-        uint32_t *a = sqlite3_realloc64(stack, (sqlite3_uint64)alloc*sizeof(uint32_t));
-        if( a==0 ){ rc = SQLITE_NOMEM; break; }
-        stack = a;
-        stack_alloc = alloc;
-      }
-      stack[n_stack++] = n->child[1];
-      stack[n_stack++] = n->child[0];
+      if( (rc = id_stack_push(&todo, n->child[1])) || (rc = id_stack_push(&todo, n->child[0])) ) break;
     }else{
       for(i=0; i<n->count; i++){
         uint32_t slot = n->slots[i], leaf;
@@ -1041,10 +1034,10 @@ static int check_tree(AnnoyStore *s, int t, uint8_t *seen, Report *r){
       }
       if( rc ) break;
     }
-    if( n_stack==0 ) break;
-    id = stack[--n_stack];
+    if( todo.n==0 ) break;
+    id = todo.id[--todo.n];
   }
-  sqlite3_free(stack);
+  sqlite3_free(todo.id);
   return rc;
 }
 

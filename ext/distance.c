@@ -1,9 +1,8 @@
 /*
 ** distance.c — distance kernels for float32, uint8 and bit vectors.
 **
-** The hot loops of every query live here. Each float/uint8 kernel is built
-** twice (target_clones): an AVX2 version and a baseline one, and the loader
-** picks the right one for the CPU at run time, so the .so stays portable.
+** The hot loops of every query live here (VEC_KERNEL: AVX2 and baseline
+** builds, chosen at load time).
 ** The float kernels keep 8 running sums so the compiler may vectorise them
 ** without -ffast-math; results can differ from a serial sum in the last bits,
 ** which only matters for ordering exact ties.
@@ -11,12 +10,6 @@
 #include <math.h>
 #include <string.h>
 #include "distance.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-# define KERNEL __attribute__((target_clones("avx2","default")))
-#else
-# define KERNEL
-#endif
 
 size_t vec_bytes(VecType type, int dim){
   switch( type ){
@@ -62,7 +55,7 @@ int metric_allowed(VecType type, Metric metric){
 }
 
 /* ---- float32 ---------------------------------------------------------- */
-KERNEL static float f32_l2sq(const void *pa, const void *pb, int dim){
+VEC_KERNEL static float f32_l2sq(const void *pa, const void *pb, int dim){
   const float *a = pa, *b = pb;
   float s[8] = {0};
   int i, j;
@@ -73,7 +66,7 @@ KERNEL static float f32_l2sq(const void *pa, const void *pb, int dim){
   return ((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]));
 }
 
-KERNEL static float f32_l1(const void *pa, const void *pb, int dim){
+VEC_KERNEL static float f32_l1(const void *pa, const void *pb, int dim){
   const float *a = pa, *b = pb;
   float s[8] = {0};
   int i, j;
@@ -85,7 +78,7 @@ KERNEL static float f32_l1(const void *pa, const void *pb, int dim){
 }
 
 /* Dot product and both squared norms in one pass. */
-KERNEL static void f32_dot3(const float *a, const float *b, int dim, float out[3]){
+VEC_KERNEL static void f32_dot3(const float *a, const float *b, int dim, float out[3]){
   float ab[8] = {0}, aa[8] = {0}, bb[8] = {0};
   int i, j;
   for(i=0; i+8<=dim; i+=8){
@@ -116,7 +109,7 @@ static float f32_negdot(const void *a, const void *b, int dim){
 }
 
 /* ---- uint8: exact integer arithmetic ----------------------------------- */
-KERNEL static float u8_l2sq(const void *pa, const void *pb, int dim){
+VEC_KERNEL static float u8_l2sq(const void *pa, const void *pb, int dim){
   const uint8_t *a = pa, *b = pb;
   uint32_t s = 0;
   int i;
@@ -124,7 +117,7 @@ KERNEL static float u8_l2sq(const void *pa, const void *pb, int dim){
   return (float)s;
 }
 
-KERNEL static float u8_l1(const void *pa, const void *pb, int dim){
+VEC_KERNEL static float u8_l1(const void *pa, const void *pb, int dim){
   const uint8_t *a = pa, *b = pb;
   uint32_t s = 0;
   int i;
@@ -132,7 +125,7 @@ KERNEL static float u8_l1(const void *pa, const void *pb, int dim){
   return (float)s;
 }
 
-KERNEL static void u8_dot3(const uint8_t *a, const uint8_t *b, int dim, uint64_t out[3]){
+VEC_KERNEL static void u8_dot3(const uint8_t *a, const uint8_t *b, int dim, uint64_t out[3]){
   uint32_t ab = 0, aa = 0, bb = 0;   /* 255*255*dim fits for dim < 66051 */
   int i;
   for(i=0; i<dim; i++){

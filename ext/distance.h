@@ -26,6 +26,15 @@ typedef enum Metric {
 
 typedef float (*DistanceKernel)(const void *a, const void *b, int dim);
 
+/* Hot loops are built twice, for AVX2 and for the baseline CPU, and the
+** loader picks one at run time (the .so stays portable). Both compute the
+** same lanes in the same order (no FMA: -ffp-contract=off). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
+# define VEC_KERNEL __attribute__((target_clones("avx2","default")))
+#else
+# define VEC_KERNEL
+#endif
+
 /* Bytes one vector of dim elements takes (bit: dim/8, dim a multiple of 8). */
 size_t vec_bytes(VecType type, int dim);
 const char *vec_type_name(VecType type);

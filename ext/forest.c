@@ -11,15 +11,6 @@
 #include "sqlite_ext.h"
 #include "forest.h"
 
-/* The float loops below are built for AVX2 and for the baseline CPU, chosen
-** at load time. Both compute the same eight lanes in the same order, so the
-** results are identical (no FMA: -ffp-contract=off). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-# define KERNEL __attribute__((target_clones("avx2","default")))
-#else
-# define KERNEL
-#endif
-
 #define SPLIT_ATTEMPTS   3
 #define SPLIT_MIN_SHARE  0.05   /* retry a split leaving < 5% on one side */
 #define TWO_MEANS_STEPS  200    /* Annoy's iteration count */
@@ -37,6 +28,18 @@ static uint64_t rng_next(uint64_t *state){
 }
 static uint32_t rng_below(uint64_t *state, uint32_t n){
   return (uint32_t)(rng_next(state) % n);
+}
+
+int id_stack_push(IdStack *s, uint32_t id){
+  if( s->n==s->alloc ){
+    uint32_t alloc = s->alloc ? s->alloc*2 : 64;
+    uint32_t *a = sqlite3_realloc64(s->id, (sqlite3_uint64)alloc*sizeof(uint32_t));
+    if( a==0 ) return SQLITE_NOMEM;
+    s->id = a;
+    s->alloc = alloc;
+  }
+  s->id[s->n++] = id;
+  return SQLITE_OK;
 }
 
 static int forest_error(Forest *f, int rc, const char *msg, uint32_t a, uint32_t b){
@@ -194,7 +197,7 @@ void forest_close(Forest *f){
 ** fixed order. Either way inserts and removes agree bit for bit with the
 ** split that placed an item, on any machine (-ffp-contract=off forbids
 ** fused multiply-adds), and eight independent lanes vectorise. */
-KERNEL static float margin_of(const Forest *f, const ForestNode *n, const void *vec){
+VEC_KERNEL static float margin_of(const Forest *f, const ForestNode *n, const void *vec){
   int i, j, dim = f->cfg.dim;
   if( f->cfg.type==VEC_UINT8 ){
     const uint8_t *x = vec;
@@ -252,16 +255,6 @@ static int load_float(Forest *f, uint32_t slot, float *out){
   return SQLITE_OK;
 }
 
-KERNEL static float sq_dist(const float *a, const float *b, int dim){
-  float s[8] = {0};
-  int i, j;
-  for(i=0; i+8<=dim; i+=8){
-    for(j=0; j<8; j++){ float d = a[i+j]-b[i+j]; s[j] += d*d; }
-  }
-  for(; i<dim; i++){ float d = a[i]-b[i]; s[0] += d*d; }
-  return ((s[0]+s[1])+(s[2]+s[3])) + ((s[4]+s[5])+(s[6]+s[7]));
-}
-
 /* Two-means on the items (as Annoy does): two centroids that start at two
 ** random items and move toward sampled items; the split is their
 ** perpendicular bisector (through the origin for angular). */
@@ -270,6 +263,7 @@ static int two_means_plane(Forest *f, uint64_t *rng, const uint32_t *slots,
   int dim = f->cfg.dim, d, rc;
   float *p = f->scratch, *q = p + dim, *x = q + dim;
   uint32_t i = rng_below(rng, n), j = rng_below(rng, n-1), steps, s;
+  DistanceKernel sq_dist = distance_kernel(VEC_FLOAT32, METRIC_EUCLIDEAN);
   float ic = 1, jc = 1, norm = 0, offset = 0;
   if( j>=i ) j++;
   if( (rc = load_float(f, slots[i], p)) || (rc = load_float(f, slots[j], q)) ) return rc;
@@ -405,28 +399,26 @@ fail:
 
 /* Split leaf `id`, and then any resulting leaf still over leaf_size. */
 static int split_recursive(Forest *f, uint32_t id){
-  uint32_t *stack = 0, n_stack = 0, stack_alloc = 0;
+  IdStack todo = { 0, 0, 0 };
   int rc = SQLITE_OK;
   for(;;){
     ForestNode *split;
     if( (rc = choose_split(f, id, &split)) ) break;
     if( split ){
+      uint32_t side;
       if( (rc = apply_split(f, id, split)) ) break;
-      if( n_stack+2 > stack_alloc ){
-        uint32_t alloc = stack_alloc ? stack_alloc*2 : 32;
-        uint32_t *s = sqlite3_realloc64(stack, (sqlite3_uint64)alloc*sizeof(uint32_t));
-        if( s==0 ){ rc = SQLITE_NOMEM; break; }
-        stack = s;
-        stack_alloc = alloc;
-      }
       split = f->node[id];
-      if( f->node[split->child[1]]->count > (uint32_t)f->cfg.leaf_size ) stack[n_stack++] = split->child[1];
-      if( f->node[split->child[0]]->count > (uint32_t)f->cfg.leaf_size ) stack[n_stack++] = split->child[0];
+      for(side=2; side-- > 0 && rc==SQLITE_OK; ){
+        if( f->node[split->child[side]]->count > (uint32_t)f->cfg.leaf_size ){
+          rc = id_stack_push(&todo, split->child[side]);
+        }
+      }
+      if( rc ) break;
     }
-    if( n_stack==0 ) break;
-    id = stack[--n_stack];
+    if( todo.n==0 ) break;
+    id = todo.id[--todo.n];
   }
-  sqlite3_free(stack);
+  sqlite3_free(todo.id);
   return rc;
 }
 
@@ -519,27 +511,21 @@ static int leaf_remove(Forest *f, uint32_t id, uint32_t slot, int *found){
 /* Last resort when descent misses a slot (which only a damaged tree can
 ** cause): look through every leaf of the tree. */
 static int remove_by_scan(Forest *f, uint32_t root, uint32_t slot, int *found){
-  uint32_t *stack = 0, n_stack = 0, stack_alloc = 0, id = root;
+  IdStack todo = { 0, 0, 0 };
+  uint32_t id = root;
   int rc = SQLITE_OK;
   for(;;){
     ForestNode *n;
     if( (rc = forest_node(f, id, &n)) ) break;
     if( n->is_split ){
-      if( n_stack+1 > stack_alloc ){
-        uint32_t alloc = stack_alloc ? stack_alloc*2 : 64;
-        uint32_t *s = sqlite3_realloc64(stack, (sqlite3_uint64)alloc*sizeof(uint32_t));
-        if( s==0 ){ rc = SQLITE_NOMEM; break; }
-        stack = s;
-        stack_alloc = alloc;
-      }
-      stack[n_stack++] = n->child[1];
+      if( (rc = id_stack_push(&todo, n->child[1])) ) break;
       id = n->child[0];
       continue;
     }
-    if( (rc = leaf_remove(f, id, slot, found)) || *found || n_stack==0 ) break;
-    id = stack[--n_stack];
+    if( (rc = leaf_remove(f, id, slot, found)) || *found || todo.n==0 ) break;
+    id = todo.id[--todo.n];
   }
-  sqlite3_free(stack);
+  sqlite3_free(todo.id);
   return rc;
 }
 

@@ -37,6 +37,10 @@
 #include "distance.h"
 #include "topk.h"
 
+/* A growable stack of node ids, for walking trees without recursion. */
+typedef struct IdStack { uint32_t *id; uint32_t n, alloc; } IdStack;
+int id_stack_push(IdStack *s, uint32_t id);   /* SQLITE_OK or SQLITE_NOMEM */
+
 typedef struct ForestConfig {
   VecType type;
   Metric metric;
