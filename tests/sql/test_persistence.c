@@ -72,13 +72,13 @@ static char *dump(sqlite3 *db){
 }
 
 static void determinism(void){
-  char *a = 0, *b = 0;
+  char *a = 0, *b = 0, path[512];
   int round;
   for(round=0; round<2; round++){
     sqlite3 *db;
     int i;
-    remove("build/test_det.db");
-    db = open_db("build/test_det.db");
+    remove(test_file(path, "det.db"));
+    db = open_db(path);
     test_rng = 99;
     exec(db, "CREATE VIRTUAL TABLE t USING annoy(v float32[8], trees=4, leaf_size=8, seed=5)");
     fill(db, 600, 8, 1);
@@ -93,15 +93,16 @@ static void determinism(void){
         a ? (int)strlen(a) : 0);
   sqlite3_free(a);
   sqlite3_free(b);
-  remove("build/test_det.db");
+  remove(path);
 }
 
 static void two_connections(const char *journal){
   sqlite3 *a, *b;
+  char path[512], extra[520];
   int ok;
-  remove("build/test_two.db");
-  a = open_db("build/test_two.db");
-  b = open_db("build/test_two.db");
+  remove(test_file(path, "two.db"));
+  a = open_db(path);
+  b = open_db(path);
   exec(a, "PRAGMA journal_mode=%s", journal);
   exec(a, "CREATE VIRTUAL TABLE t USING annoy(v float32[2], trees=2, leaf_size=4)");
   exec(a, "INSERT INTO t(rowid, v) VALUES (1,'[10,10]'),(2,'[20,20]'),(3,'[30,30]')");
@@ -124,9 +125,9 @@ static void two_connections(const char *journal){
   check(ok, "persistence 2.3 (%s) both connections write in turn and agree", journal);
   sqlite3_close(a);
   sqlite3_close(b);
-  remove("build/test_two.db");
-  remove("build/test_two.db-wal");
-  remove("build/test_two.db-shm");
+  remove(path);
+  snprintf(extra, sizeof(extra), "%s-wal", path); remove(extra);
+  snprintf(extra, sizeof(extra), "%s-shm", path); remove(extra);
 }
 
 /* n vectors around 20 random centres; vector i goes to the callback. */
@@ -212,7 +213,7 @@ static void recall_floors(void){
 
 int main(int argc, char **argv){
   sqlite3 *db;
-  char *mine, *theirs;
+  char *mine, *theirs, path[512];
   if( argc>1 ) test_extension = argv[1];
   if( argc>3 && strcmp(argv[2], "--answers")==0 ){
     db = open_db(argv[3]);
@@ -223,8 +224,8 @@ int main(int argc, char **argv){
     return 0;
   }
 
-  remove("build/test_persist.db");
-  db = open_db("build/test_persist.db");
+  test_file(path, "persist.db");
+  db = open_db(path);
   exec(db, "CREATE VIRTUAL TABLE t USING annoy(v float32[16], trees=5, leaf_size=16)");
   fill(db, 3000, 16, 1);
   mine = answers(db, 16);
@@ -239,7 +240,7 @@ int main(int argc, char **argv){
     if( pid==0 ){
       dup2(fd[1], 1);
       close(fd[0]);
-      execl(argv[0], argv[0], test_extension, "--answers", "build/test_persist.db", (char*)0);
+      execl(argv[0], argv[0], test_extension, "--answers", path, (char*)0);
       _exit(127);
     }
     close(fd[1]);
@@ -252,14 +253,15 @@ int main(int argc, char **argv){
           "persistence 1.1 a new process gets the same answers from the file");
   }
   sqlite3_free(mine);
-  db = open_db("build/test_persist.db");
+  db = open_db(path);
   check(query_is(db, "ok", "SELECT annoy_check('t')"), "persistence 1.2 annoy_check after reopening");
   sqlite3_close(db);
-  remove("build/test_persist.db");
+  remove(path);
 
   two_connections("delete");
   two_connections("wal");
   determinism();
   recall_floors();
+  rmdir(test_dir());
   return test_failures ? 1 : 0;
 }

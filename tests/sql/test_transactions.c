@@ -97,8 +97,9 @@ int main(int argc, char **argv){
   sqlite3 *db;
   if( argc>1 ) test_extension = argv[1];
   if( argc>3 ) test_rng = (uint64_t)atoll(argv[3]) | 1;
-  remove("build/test_transactions.db");
-  db = open_db("build/test_transactions.db");
+  char path[512];
+  test_file(path, "transactions.db");
+  db = open_db(path);
   exec(db, "CREATE VIRTUAL TABLE t USING annoy(v float32[4], trees=3, leaf_size=4)");
   for(step=0; ok && step<steps; step++){
     int op = (int)(rnd()%100), row = (int)(rnd()%MAX_ROWS), e;
@@ -175,9 +176,10 @@ int main(int argc, char **argv){
   check(stmt_ok, "transactions 1.2 multi-row INSERTs failing on a bad row report an error");
   check(checks_ok && query_is(db, "ok", "SELECT annoy_check('t')"), "transactions 1.3 annoy_check is ok throughout");
   sqlite3_close(db);
-  db = open_db("build/test_transactions.db");
+  db = open_db(path);
   check(agrees(db, "reopen"), "transactions 1.4 the committed state survives closing and reopening");
   sqlite3_close(db);
-  remove("build/test_transactions.db");
+  remove(path);
+  rmdir(test_dir());
   return test_failures ? 1 : 0;
 }

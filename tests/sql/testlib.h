@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int test_failures = 0;
 static const char *test_extension = "build/imgsearch.so";
@@ -82,6 +83,23 @@ static int query_is(sqlite3 *db, const char *want, const char *sql){
   if( !ok ) fprintf(stderr, "# %s\n#   want %s\n#   got  %s\n", sql, want, got ? got : "(no row)");
   sqlite3_free(got);
   return ok;
+}
+
+/* A fresh directory for this process's database files, so that test runs
+** side by side (plain and sanitizer builds) do not share files. */
+static char test_dir_path[64];
+static const char *test_dir(void){
+  if( test_dir_path[0]==0 ){
+    snprintf(test_dir_path, sizeof(test_dir_path), "/tmp/imgsearch-test-XXXXXX");
+    if( mkdtemp(test_dir_path)==0 ){ perror("mkdtemp"); exit(2); }
+  }
+  return test_dir_path;
+}
+
+/* dir/name into buf (of size 512). */
+static const char *test_file(char *buf, const char *name){
+  snprintf(buf, 512, "%s/%s", test_dir(), name);
+  return buf;
 }
 
 static uint64_t test_rng = 88172645463325252ull;
