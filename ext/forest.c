@@ -57,7 +57,7 @@ static int is_bit_forest(const Forest *f){ return f->cfg.type==VEC_BIT; }
 
 ForestNode *forest_node_new(const ForestConfig *cfg, int is_split, uint32_t count){
   ForestNode *n;
-  size_t extra = (is_split && cfg->type!=VEC_BIT) ? (size_t)cfg->dim : 0;
+  size_t extra = cfg->type!=VEC_BIT ? (size_t)cfg->dim : 0;
   n = sqlite3_malloc64(sizeof(*n) + extra);
   if( n==0 ) return 0;
   memset(n, 0, sizeof(*n));
@@ -140,6 +140,15 @@ int forest_node(Forest *f, uint32_t id, ForestNode **out){
   return SQLITE_OK;
 }
 
+/* Child `side` of split n, through n's pointer cache. */
+static int child_of(Forest *f, ForestNode *n, int side, ForestNode **out){
+  int rc;
+  if( n->child_node[side] ){ *out = n->child_node[side]; return SQLITE_OK; }
+  if( (rc = forest_node(f, n->child[side], out)) ) return rc;
+  n->child_node[side] = *out;
+  return SQLITE_OK;
+}
+
 /* ---- opening and closing --------------------------------------------------- */
 
 static void free_nodes(Forest *f){
@@ -187,6 +196,9 @@ void forest_close(Forest *f){
   sqlite3_free(f->dirty);
   sqlite3_free(f->scratch);
   sqlite3_free(f->leaf_scratch);
+  sqlite3_free(f->walk_scratch);
+  sqlite3_free(f->side_buf[0]);
+  sqlite3_free(f->side_buf[1]);
   memset(f, 0, sizeof(*f));
 }
 
@@ -228,13 +240,14 @@ static int side_of(const Forest *f, const ForestNode *n, const void *vec){
 int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id){
   uint32_t id = root;
   ForestNode *n;
-  int rc;
-  for(;;){
-    rc = forest_node(f, id, &n);
-    if( rc ) return rc;
-    if( !n->is_split ){ *leaf_id = id; return SQLITE_OK; }
-    id = n->child[side_of(f, n, vec)];
+  int rc = forest_node(f, id, &n);
+  while( rc==SQLITE_OK && n->is_split ){
+    int side = side_of(f, n, vec);
+    id = n->child[side];
+    rc = child_of(f, n, side, &n);
   }
+  *leaf_id = id;
+  return rc;
 }
 
 /* ---- splitting a leaf -------------------------------------------------------- */
@@ -324,71 +337,102 @@ static int choose_bit(Forest *f, uint64_t *rng, const uint32_t *slots,
   return SQLITE_OK;
 }
 
-/* Count how many items fall on side 1 of split. */
-static int count_side1(Forest *f, const ForestNode *split, const uint32_t *slots,
-                       uint32_t n, uint32_t *n1){
+/* The side of each item in sides[], and how many are on side 1. */
+static int compute_sides(Forest *f, const ForestNode *split, const uint32_t *slots,
+                         uint32_t n, uint8_t *sides, uint32_t *n1){
   uint32_t i, c = 0;
   for(i=0; i<n; i++){
     const void *v;
     int rc = f->io.load_vector(f->io.ctx, slots[i], &v);
     if( rc ) return io_failed(f, rc);
-    c += (uint32_t)side_of(f, split, v);
+    sides[i] = (uint8_t)side_of(f, split, v);
+    c += sides[i];
   }
   *n1 = c;
   return SQLITE_OK;
 }
 
-/* Choose a split for leaf `id`. *split is NULL when the items cannot be
-** separated (all on one side in every attempt). */
-static int choose_split(Forest *f, uint32_t id, ForestNode **split_out){
+/* Two side buffers of n items each: the best attempt's and the current. */
+static int reserve_sides(Forest *f, uint32_t n){
+  int b;
+  if( n<=f->side_alloc ) return SQLITE_OK;
+  for(b=0; b<2; b++){
+    uint8_t *p = sqlite3_realloc64(f->side_buf[b], n);
+    if( p==0 ) return SQLITE_NOMEM;
+    f->side_buf[b] = p;
+  }
+  f->side_alloc = n;
+  return SQLITE_OK;
+}
+
+/* Choose a split for leaf `id`: *split (NULL when the items cannot be
+** separated, all on one side in every attempt), the side of each item in
+** *sides and the count on side 1 in *n1. */
+static int choose_split(Forest *f, uint32_t id, ForestNode **split_out,
+                        const uint8_t **sides, uint32_t *n1_out){
   ForestNode *leaf = f->node[id], *best = 0, *cand = 0;
   uint32_t best_small = 0, attempt;
-  int rc = SQLITE_OK;
+  int rc, best_buf = 0;
   *split_out = 0;
+  if( (rc = reserve_sides(f, leaf->count)) ) return rc;
   for(attempt=0; attempt<SPLIT_ATTEMPTS; attempt++){
     uint64_t rng = f->cfg.seed ^ ((uint64_t)id << 20) ^ attempt;
     uint32_t n1, small;
+    uint8_t *cand_sides = f->side_buf[1-best_buf];
     rng_next(&rng);
     if( cand==0 && (cand = forest_node_new(&f->cfg, 1, 0))==0 ){ rc = SQLITE_NOMEM; break; }
     rc = is_bit_forest(f) ? choose_bit(f, &rng, leaf->slots, leaf->count, cand)
                           : two_means_plane(f, &rng, leaf->slots, leaf->count, cand);
-    if( rc==SQLITE_OK ) rc = count_side1(f, cand, leaf->slots, leaf->count, &n1);
+    if( rc==SQLITE_OK ) rc = compute_sides(f, cand, leaf->slots, leaf->count, cand_sides, &n1);
     if( rc ) break;
     small = n1 < leaf->count-n1 ? n1 : leaf->count-n1;
     if( small>best_small ){
       ForestNode *t = best; best = cand; cand = t;
+      best_buf = 1-best_buf;
       best_small = small;
+      *n1_out = n1;
       if( small >= SPLIT_MIN_SHARE*leaf->count ) break;
     }
   }
   forest_node_free(cand);
   if( rc ){ forest_node_free(best); return rc; }
   *split_out = best;
+  *sides = f->side_buf[best_buf];
   return SQLITE_OK;
 }
 
-/* Replace leaf `id` by `split` and two new leaves holding its items. */
-static int apply_split(Forest *f, uint32_t id, ForestNode *split){
+/* Replace leaf `id` by `split` and two new leaves holding its items,
+** placed by sides[] (n1 of them on side 1). */
+static int apply_split(Forest *f, uint32_t id, ForestNode *split,
+                       const uint8_t *sides, uint32_t n1){
   ForestNode *leaf = f->node[id], *child[2] = {0, 0};
-  uint32_t i, n1 = 0;
+  uint32_t i;
   int rc, side;
-  if( (rc = count_side1(f, split, leaf->slots, leaf->count, &n1)) ) goto fail;
   child[0] = forest_node_new(&f->cfg, 0, leaf->count - n1);
   child[1] = forest_node_new(&f->cfg, 0, n1);
   if( child[0]==0 || child[1]==0 ){ rc = SQLITE_NOMEM; goto fail; }
   for(i=0; i<leaf->count; i++){
-    const void *v;
-    if( (rc = f->io.load_vector(f->io.ctx, leaf->slots[i], &v)) ) goto fail;
-    side = side_of(f, split, v);
+    side = sides[i];
     child[side]->slots[child[side]->count++] = leaf->slots[i];
   }
   for(side=0; side<2; side++){
     if( (rc = node_append(f, child[side], &split->child[side])) ) goto fail;
     child[side] = 0;
   }
-  split->is_dirty = leaf->is_dirty;
-  f->node[id] = split;
-  forest_node_free(leaf);
+  /* The leaf becomes the split in place, so pointers to it stay good. */
+  sqlite3_free(leaf->slots);
+  leaf->slots = 0;
+  leaf->count = leaf->alloc = 0;
+  leaf->is_split = 1;
+  leaf->child[0] = split->child[0];
+  leaf->child[1] = split->child[1];
+  leaf->child_node[0] = f->node[split->child[0]];
+  leaf->child_node[1] = f->node[split->child[1]];
+  leaf->bit = split->bit;
+  leaf->scale = split->scale;
+  leaf->threshold = split->threshold;
+  if( leaf->normal ) memcpy(leaf->normal, split->normal, (size_t)f->cfg.dim);
+  forest_node_free(split);
   return mark_dirty(f, id);
 fail:
   forest_node_free(child[0]);
@@ -403,10 +447,12 @@ static int split_recursive(Forest *f, uint32_t id){
   int rc = SQLITE_OK;
   for(;;){
     ForestNode *split;
-    if( (rc = choose_split(f, id, &split)) ) break;
+    const uint8_t *sides;
+    uint32_t n1 = 0;
+    if( (rc = choose_split(f, id, &split, &sides, &n1)) ) break;
     if( split ){
       uint32_t side;
-      if( (rc = apply_split(f, id, split)) ) break;
+      if( (rc = apply_split(f, id, split, sides, n1)) ) break;
       split = f->node[id];
       for(side=2; side-- > 0 && rc==SQLITE_OK; ){
         if( f->node[split->child[side]]->count > (uint32_t)f->cfg.leaf_size ){
@@ -446,10 +492,9 @@ static int wants_split(const Forest *f, uint32_t count){
 
 /* Ask the memory system for node id (its struct and the normal that
 ** follows it in the same allocation) before it is needed. */
-static void prefetch_node(const Forest *f, uint32_t id){
-  const char *p = (const char*)f->node[id];
+static void prefetch_node(const Forest *f, const ForestNode *n){
+  const char *p = (const char*)n;
   size_t i, bytes = sizeof(ForestNode) + (is_bit_forest(f) ? 0 : (size_t)f->cfg.dim);
-  if( p==0 ) return;
   for(i=0; i<bytes; i+=64) __builtin_prefetch(p+i);
 }
 
@@ -457,31 +502,37 @@ static void prefetch_node(const Forest *f, uint32_t id){
 ** by side, one level of each in turn, with the next node of each
 ** prefetched: a forest much larger than the CPU caches is then limited by
 ** memory bandwidth rather than by one cache miss after another. */
-static int descend_all(Forest *f, const void *vec, uint32_t *leaf){
+static int descend_all(Forest *f, const void *vec, uint32_t *leaf, ForestNode **node){
   int t, rc, active = 1;
-  for(t=0; t<f->cfg.n_trees; t++) leaf[t] = (uint32_t)t;
+  for(t=0; t<f->cfg.n_trees; t++){
+    leaf[t] = (uint32_t)t;
+    if( (rc = forest_node(f, (uint32_t)t, &node[t])) ) return rc;
+  }
   while( active ){
     active = 0;
     for(t=0; t<f->cfg.n_trees; t++){
-      ForestNode *n;
-      if( (rc = forest_node(f, leaf[t], &n)) ) return rc;
+      ForestNode *n = node[t];
+      int side;
       if( !n->is_split ) continue;
-      leaf[t] = n->child[side_of(f, n, vec)];
-      if( leaf[t]<f->n_nodes ) prefetch_node(f, leaf[t]);
+      side = side_of(f, n, vec);
+      leaf[t] = n->child[side];
+      if( (rc = child_of(f, n, side, &node[t])) ) return rc;
+      prefetch_node(f, node[t]);
       active = 1;
     }
   }
   return SQLITE_OK;
 }
 
-/* descend_all() into a scratch array of n_trees ids. */
+/* descend_all() into scratch arrays of n_trees entries. */
 static int leaves_of(Forest *f, const void *vec, uint32_t **leaf){
   if( f->leaf_scratch==0 ){
     f->leaf_scratch = sqlite3_malloc64((sqlite3_uint64)f->cfg.n_trees*sizeof(uint32_t));
-    if( f->leaf_scratch==0 ) return SQLITE_NOMEM;
+    f->walk_scratch = sqlite3_malloc64((sqlite3_uint64)f->cfg.n_trees*sizeof(ForestNode*));
+    if( f->leaf_scratch==0 || f->walk_scratch==0 ) return SQLITE_NOMEM;
   }
   *leaf = f->leaf_scratch;
-  return descend_all(f, vec, *leaf);
+  return descend_all(f, vec, *leaf, f->walk_scratch);
 }
 
 int forest_insert(Forest *f, uint32_t slot, const void *vec){
@@ -562,7 +613,7 @@ int forest_build(Forest *f, const uint32_t *slots, uint32_t n){
 
 /* ---- search -------------------------------------------------------------------- */
 
-static int queue_push(ForestSearcher *s, float priority, uint32_t id){
+static int queue_push(ForestSearcher *s, float priority, uint32_t id, ForestNode *node){
   int i;
   if( s->n_queue==s->queue_alloc ){
     int alloc = s->queue_alloc ? s->queue_alloc*2 : 256;
@@ -576,13 +627,15 @@ static int queue_push(ForestSearcher *s, float priority, uint32_t id){
   }
   s->queue[i].priority = priority;
   s->queue[i].id = id;
+  s->queue[i].node = node;
   return SQLITE_OK;
 }
 
-static void queue_pop(ForestSearcher *s, float *priority, uint32_t *id){
+static void queue_pop(ForestSearcher *s, float *priority, uint32_t *id, ForestNode **node){
   int i = 0, n = --s->n_queue;
   *priority = s->queue[0].priority;
   *id = s->queue[0].id;
+  *node = s->queue[0].node;
   for(;;){
     int c = 2*i+1;
     if( c>=n ) break;
@@ -652,15 +705,16 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
   s->n_queue = 0;
   /* Bit forests count wrong turns down from dim (INFINITY-1 would not). */
   for(t=0; t<f->cfg.n_trees; t++){
-    if( (rc = queue_push(s, is_bit_forest(f) ? (float)dim : INFINITY, (uint32_t)t)) ) return rc;
+    if( (rc = queue_push(s, is_bit_forest(f) ? (float)dim : INFINITY, (uint32_t)t, 0)) ) return rc;
   }
   while( s->n_queue>0 && n_scored<search_k ){
     float priority;
     uint32_t id;
     ForestNode *n;
-    queue_pop(s, &priority, &id);
-    if( (rc = forest_node(f, id, &n)) ) return rc;
+    queue_pop(s, &priority, &id, &n);
+    if( n==0 && (rc = forest_node(f, id, &n)) ) return rc;
     if( n->is_split ){
+      int side;
       float m0, m1;
       if( is_bit_forest(f) ){
         int bit = (int)vec_element(VEC_BIT, query, (int)n->bit);
@@ -671,7 +725,13 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
         m1 = priority < m ? priority : m;
         m0 = priority < -m ? priority : -m;
       }
-      if( (rc = queue_push(s, m1, n->child[1])) || (rc = queue_push(s, m0, n->child[0])) ) return rc;
+      /* Remember children that are in memory: the next query goes
+      ** straight to them, without the node table. */
+      for(side=0; side<2; side++){
+        if( n->child_node[side]==0 ) n->child_node[side] = f->node[n->child[side]];
+      }
+      if( (rc = queue_push(s, m1, n->child[1], n->child_node[1]))
+       || (rc = queue_push(s, m0, n->child[0], n->child_node[0])) ) return rc;
       continue;
     }
     /* Gather the leaf's new candidates in small batches, prefetching

@@ -55,10 +55,14 @@ typedef struct ForestNode {
   uint8_t is_dirty;
   /* split */
   uint32_t child[2];
+  struct ForestNode *child_node[2];  /* children once looked up: a node's
+                         ** address never changes while the forest is open
+                         ** (a leaf becomes a split in place) */
   uint32_t bit;          /* bit vectors: the bit tested */
   float scale;           /* the hyperplane is scale*normal.x = scale*threshold */
   float threshold;
-  int8_t *normal;        /* dim values, in the same allocation; NULL for bit */
+  int8_t *normal;        /* dim values, in the same allocation (leaves too,
+                         ** so that a leaf can become a split); NULL for bit */
   /* leaf */
   uint32_t count, alloc;
   uint32_t *slots;       /* separate allocation, grows */
@@ -83,6 +87,9 @@ typedef struct Forest {
   uint32_t n_dirty, dirty_alloc;
   float *scratch;        /* 4*dim floats for splits */
   uint32_t *leaf_scratch; /* n_trees leaf ids for insert and remove */
+  ForestNode **walk_scratch; /* n_trees nodes, the same walk */
+  uint8_t *side_buf[2];  /* which side each item of a leaf being split is on */
+  uint32_t side_alloc;
   char errmsg[200];      /* why the last call failed, when it did */
 } Forest;
 
@@ -107,7 +114,7 @@ void forest_dirty_clear(Forest *f);
 
 /* Query state, kept apart from the index (one per concurrent query). */
 typedef struct ForestSearcher {
-  struct { float priority; uint32_t id; } *queue;
+  struct { float priority; uint32_t id; ForestNode *node; } *queue;  /* node: NULL until known */
   int n_queue, queue_alloc;
   uint32_t *seen;        /* open-addressing set of slots, 0 = empty */
   uint32_t seen_mask;
