@@ -1,6 +1,7 @@
 # imgsearch — build, test, demo, benchmark.
 #
-#   make            build/imgsearch.so (the SQLite extension)
+#   make            build/imgsearch.so (the SQLite extension) and
+#                   build/imgsearch (the command-line tool, shell/)
 #   make test       every test; closes with "N passed, N failed"
 #   make test SANITIZE=1   the same under ASan + UBSan (separate build dir)
 #   make demo       install missing packages, build, index samples/, search
@@ -32,7 +33,8 @@ OPENCV_LIBS = -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_cor
 EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) -lm
 
 DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
-  libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev
+  libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev \
+  libreadline-dev
 
 .PHONY: all test demo bench deps clean
 all: $(B)/imgsearch.so
@@ -72,6 +74,37 @@ TEST_PROGRAMS = $(TEST_BIN)/sqltest $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(wi
 
 test: $(B)/imgsearch.so $(TEST_PROGRAMS)
 	@BUILD=$(B) sh tests/run.sh
+
+# ---- the command-line tool: build/imgsearch ---------------------------------
+# shell/*.c plus the extension's sources compiled again with -DSQLITE_CORE
+# (direct sqlite3_* calls) and linked in statically; registered with
+# sqlite3_auto_extension.  sql/schema.sql is compiled in as a C string.
+SHELL_C   = $(sort $(wildcard shell/*.c))
+SHELL_OBJ = $(SHELL_C:shell/%.c=$(B)/shell/%.o) \
+            $(EXT_C:ext/%.c=$(B)/shell/ext/%.o) $(EXT_CXX:ext/%.cpp=$(B)/shell/ext/%.o)
+SHELL_LIBS = -lsqlite3 -lreadline -lpthread $(EXT_LIBS)
+
+all: $(B)/imgsearch
+
+$(B)/shell $(B)/shell/ext:
+	mkdir -p $@
+$(B)/shell/schema.h: sql/schema.sql | $(B)/shell
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+$(B)/shell/%.o: shell/%.c shell/shell.h $(B)/shell/schema.h | $(B)/shell
+	$(CC) $(CFLAGS_ALL) -I$(B)/shell -c $< -o $@
+$(B)/shell/ext/%.o: ext/%.c ext/*.h | $(B)/shell/ext
+	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -c $< -o $@
+$(B)/shell/ext/%.o: ext/%.cpp ext/*.h | $(B)/shell/ext
+	$(CXX) $(CXXFLAGS_ALL) -DSQLITE_CORE -c $< -o $@
+$(B)/shell/ext/distance.o $(B)/shell/ext/forest.o: OPT = -O3
+$(B)/imgsearch: $(SHELL_OBJ)
+	$(CXX) $(LDFLAGS_ALL) -o $@ $(SHELL_OBJ) $(SHELL_LIBS)
+
+# tests/shell/test_shell.c drives build/imgsearch end to end (run by run.sh).
+$(TEST_BIN)/test_shell: tests/shell/test_shell.c | $(TEST_BIN)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3
+test: $(B)/imgsearch $(TEST_BIN)/test_shell
+# ---- end of the command-line tool -------------------------------------------
 
 # ---- everything else --------------------------------------------------------
 deps:

@@ -1,0 +1,199 @@
+/*
+** files.c — finding image files and reading them.  No SQLite here.
+**
+** files_collect walks folders recursively (nftw, not following symlinked
+** folders, so a link loop cannot trap it) and keeps files whose name ends in
+** a supported extension: jpg jpeg png bmp gif tga pnm ppm pgm.  Paths are
+** stored absolute and resolved (realpath), so the same file indexed from
+** two working directories is one record.
+*/
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "shell.h"
+
+static const char *const files_extensions[] = {
+  "jpg", "jpeg", "png", "bmp", "gif", "tga", "pnm", "ppm", "pgm", 0
+};
+
+int files_is_image_name(const char *zName){
+  const char *zDot = strrchr(zName, '.');
+  int i;
+  if( zDot==0 || strchr(zDot, '/') ) return 0;
+  for(i=0; files_extensions[i]; i++){
+    if( strcasecmp(zDot+1, files_extensions[i])==0 ) return 1;
+  }
+  return 0;
+}
+
+static char *files_strdup(const char *z){
+  size_t n = strlen(z) + 1;
+  char *p = malloc(n);
+  if( p ) memcpy(p, z, n);
+  return p;
+}
+
+static int files_add(FileList *list, const char *zPath, const struct stat *st,
+                     const char *zError){
+  FileEntry *e;
+  if( list->n==list->nAlloc ){
+    size_t nNew = list->nAlloc ? list->nAlloc*2 : 64;
+    FileEntry *a = realloc(list->a, nNew*sizeof(FileEntry));
+    if( a==0 ) return -1;
+    list->a = a;
+    list->nAlloc = nNew;
+  }
+  e = &list->a[list->n];
+  memset(e, 0, sizeof(*e));
+  e->zPath = files_strdup(zPath);
+  if( e->zPath==0 ) return -1;
+  if( zError ){
+    e->zError = files_strdup(zError);
+    if( e->zError==0 ){ free(e->zPath); return -1; }
+  }else{
+    e->size = (int64_t)st->st_size;
+    e->mtime_ns = (int64_t)st->st_mtim.tv_sec*1000000000 + st->st_mtim.tv_nsec;
+  }
+  list->n++;
+  return 0;
+}
+
+/* Add one file given by path: resolved, stat'ed. */
+static int files_add_path(FileList *list, const char *zPath){
+  char zReal[PATH_MAX];
+  struct stat st;
+  if( realpath(zPath, zReal)==0 || stat(zReal, &st)!=0 ){
+    char zError[300];
+    snprintf(zError, sizeof(zError), "cannot read: %s", strerror(errno));
+    return files_add(list, zPath, 0, zError);
+  }
+  if( !S_ISREG(st.st_mode) ){
+    return files_add(list, zReal, 0, "not a regular file");
+  }
+  return files_add(list, zReal, &st, 0);
+}
+
+/* nftw has no user pointer: the walk in progress is passed through this
+** thread-local (one walk at a time per thread). */
+static _Thread_local FileList *files_walk_list;
+static _Thread_local int files_walk_nomem;
+
+static int files_walk_visit(const char *zPath, const struct stat *st,
+                            int type, struct FTW *ftw){
+  (void)ftw;
+  if( type==FTW_F ){
+    if( files_is_image_name(zPath) && files_add(files_walk_list, zPath, st, 0) ){
+      files_walk_nomem = 1;
+    }
+  }else if( type==FTW_SL || type==FTW_SLN ){
+    /* A symlink to a file is followed (resolved by files_add_path). */
+    if( files_is_image_name(zPath)
+     && files_add_path(files_walk_list, zPath) ) files_walk_nomem = 1;
+  }else if( type==FTW_DNR ){
+    if( files_add(files_walk_list, zPath, 0, "cannot read folder") ){
+      files_walk_nomem = 1;
+    }
+  }
+  return files_walk_nomem ? 1 : 0;
+}
+
+int files_collect(FileList *list, const char *zPath){
+  char zReal[PATH_MAX];
+  struct stat st;
+  if( realpath(zPath, zReal)==0 || stat(zReal, &st)!=0 ){
+    char zError[300];
+    snprintf(zError, sizeof(zError), "cannot read: %s", strerror(errno));
+    return files_add(list, zPath, 0, zError);
+  }
+  if( !S_ISDIR(st.st_mode) ) return files_add_path(list, zPath);
+  files_walk_list = list;
+  files_walk_nomem = 0;
+  if( nftw(zReal, files_walk_visit, 32, FTW_PHYS)!=0 && !files_walk_nomem ){
+    char zError[300];
+    snprintf(zError, sizeof(zError), "cannot walk folder: %s", strerror(errno));
+    return files_add(list, zReal, 0, zError);
+  }
+  return files_walk_nomem ? -1 : 0;
+}
+
+static int files_compare(const void *a, const void *b){
+  return strcmp(((const FileEntry*)a)->zPath, ((const FileEntry*)b)->zPath);
+}
+
+void files_sort_unique(FileList *list){
+  size_t i, j = 0;
+  if( list->n==0 ) return;
+  qsort(list->a, list->n, sizeof(FileEntry), files_compare);
+  for(i=1; i<list->n; i++){
+    if( strcmp(list->a[i].zPath, list->a[j].zPath)==0 ){
+      free(list->a[i].zPath);
+      free(list->a[i].zError);
+    }else{
+      list->a[++j] = list->a[i];
+    }
+  }
+  list->n = j+1;
+}
+
+void files_free(FileList *list){
+  size_t i;
+  for(i=0; i<list->n; i++){
+    free(list->a[i].zPath);
+    free(list->a[i].zError);
+  }
+  free(list->a);
+  memset(list, 0, sizeof(*list));
+}
+
+unsigned char *files_read(const char *zPath, size_t *pn, char **pzError){
+  FILE *f = fopen(zPath, "rb");
+  unsigned char *data = 0;
+  size_t n = 0, nAlloc = 0;
+  *pn = 0;
+  *pzError = 0;
+  if( f==0 ) goto failed;
+  for(;;){
+    size_t got;
+    if( n==nAlloc ){
+      size_t nNew = nAlloc ? nAlloc*2 : 1<<16;
+      unsigned char *p = realloc(data, nNew);
+      if( p==0 ){ errno = ENOMEM; goto failed; }
+      data = p;
+      nAlloc = nNew;
+    }
+    got = fread(data+n, 1, nAlloc-n, f);
+    n += got;
+    if( got==0 ){
+      if( ferror(f) ) goto failed;
+      break;
+    }
+  }
+  fclose(f);
+  *pn = n;
+  return data;
+
+failed:
+  {
+    char zError[300];
+    snprintf(zError, sizeof(zError), "cannot read: %s", strerror(errno));
+    *pzError = files_strdup(zError);
+  }
+  if( f ) fclose(f);
+  free(data);
+  return 0;
+}
+
+void files_hash(const unsigned char *data, size_t n, char zOut[17]){
+  uint64_t h = 0xcbf29ce484222325ull;
+  size_t i;
+  for(i=0; i<n; i++){
+    h ^= data[i];
+    h *= 0x100000001b3ull;
+  }
+  snprintf(zOut, 17, "%016llx", (unsigned long long)h);
+}

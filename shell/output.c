@@ -1,0 +1,323 @@
+/*
+** output.c — printing results: a buffered table of cells, written as an
+** aligned table, CSV (RFC 4180 quoting, a header row, \n line ends), JSON
+** (an array of objects, numbers as numbers) or "line" (column = value, a blank line between rows).
+**
+** Cells keep their SQLite type.  BLOBs are shown as X'hex' when short and
+** as "<BLOB n bytes>" otherwise (a sift blob is 148 kB).  No SQLite calls
+** except reading a statement's columns.
+*/
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "shell.h"
+
+#define OUTPUT_BLOB_HEX_MAX 16   /* longer BLOBs are summarised */
+
+typedef struct OutputCell {
+  int type;          /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_NULL */
+  char *z;           /* malloc'd text; NULL for SQL NULL */
+} OutputCell;
+
+struct OutputTable {
+  int nColumn;
+  char **azName;
+  OutputCell *aCell;           /* nRow x nColumn */
+  int nRow, nRowAlloc;
+};
+
+int output_mode_parse(const char *z){
+  if( strcmp(z, "table")==0 ) return OUTPUT_TABLE;
+  if( strcmp(z, "csv")==0 ) return OUTPUT_CSV;
+  if( strcmp(z, "json")==0 ) return OUTPUT_JSON;
+  if( strcmp(z, "line")==0 ) return OUTPUT_LINE;
+  return -1;
+}
+
+int output_use_color(FILE *f){
+  const char *zNoColor = getenv("NO_COLOR");
+  const char *zTerm = getenv("TERM");
+  if( zNoColor && zNoColor[0] ) return 0;
+  if( zTerm && strcmp(zTerm, "dumb")==0 ) return 0;
+  return isatty(fileno(f));
+}
+
+static char *output_strdup(const char *z){
+  size_t n = strlen(z) + 1;
+  char *p = malloc(n);
+  if( p ) memcpy(p, z, n);
+  return p;
+}
+
+OutputTable *output_table_new(int nColumn, const char *const *azName){
+  OutputTable *t = calloc(1, sizeof(OutputTable));
+  int i;
+  if( t==0 ) return 0;
+  t->nColumn = nColumn;
+  t->azName = calloc(nColumn>0 ? nColumn : 1, sizeof(char*));
+  if( t->azName==0 ){ free(t); return 0; }
+  for(i=0; i<nColumn; i++){
+    t->azName[i] = output_strdup(azName[i] ? azName[i] : "");
+    if( t->azName[i]==0 ){ output_table_free(t); return 0; }
+  }
+  return t;
+}
+
+void output_table_free(OutputTable *t){
+  int i;
+  if( t==0 ) return;
+  for(i=0; i<t->nColumn; i++) free(t->azName[i]);
+  for(i=0; i<t->nRow*t->nColumn; i++) free(t->aCell[i].z);
+  free(t->azName);
+  free(t->aCell);
+  free(t);
+}
+
+int output_table_rows(const OutputTable *t){ return t ? t->nRow : 0; }
+
+/* A new row of empty cells; NULL on out of memory. */
+static OutputCell *output_table_row(OutputTable *t){
+  OutputCell *row;
+  if( t->nRow==t->nRowAlloc ){
+    int nNew = t->nRowAlloc ? t->nRowAlloc*2 : 16;
+    OutputCell *a = realloc(t->aCell, (size_t)nNew*t->nColumn*sizeof(OutputCell) + 1);
+    if( a==0 ) return 0;
+    t->aCell = a;
+    t->nRowAlloc = nNew;
+  }
+  row = &t->aCell[t->nRow*t->nColumn];
+  memset(row, 0, t->nColumn*sizeof(OutputCell));
+  t->nRow++;
+  return row;
+}
+
+int output_table_add_stmt_row(OutputTable *t, sqlite3_stmt *stmt){
+  OutputCell *row = output_table_row(t);
+  int i;
+  if( row==0 ) return SQLITE_NOMEM;
+  for(i=0; i<t->nColumn; i++){
+    int type = sqlite3_column_type(stmt, i);
+    row[i].type = type;
+    if( type==SQLITE_NULL ) continue;
+    if( type==SQLITE_BLOB ){
+      int n = sqlite3_column_bytes(stmt, i), j;
+      const unsigned char *p = sqlite3_column_blob(stmt, i);
+      char *z = malloc(3 + 2*OUTPUT_BLOB_HEX_MAX + 32);
+      if( z==0 ) return SQLITE_NOMEM;
+      if( n<=OUTPUT_BLOB_HEX_MAX ){
+        char *q = z;
+        *q++ = 'X'; *q++ = '\'';
+        for(j=0; j<n; j++) q += sprintf(q, "%02X", p[j]);
+        *q++ = '\''; *q = 0;
+      }else{
+        sprintf(z, "<BLOB %d bytes>", n);
+      }
+      row[i].type = SQLITE_TEXT;
+      row[i].z = z;
+    }else{
+      row[i].z = output_strdup((const char*)sqlite3_column_text(stmt, i));
+      if( row[i].z==0 ) return SQLITE_NOMEM;
+    }
+  }
+  return SQLITE_OK;
+}
+
+int output_table_add(OutputTable *t, const char *zTypes, ...){
+  OutputCell *row = output_table_row(t);
+  va_list ap;
+  int i;
+  char zNumber[64];
+  if( row==0 ) return SQLITE_NOMEM;
+  va_start(ap, zTypes);
+  for(i=0; i<t->nColumn && zTypes[i]; i++){
+    const char *z = 0;
+    switch( zTypes[i] ){
+      case 's':
+        row[i].type = SQLITE_TEXT;
+        z = va_arg(ap, const char*);
+        if( z==0 ) row[i].type = SQLITE_NULL;
+        break;
+      case 'i':
+        row[i].type = SQLITE_INTEGER;
+        snprintf(zNumber, sizeof(zNumber), "%lld", (long long)va_arg(ap, sqlite3_int64));
+        z = zNumber;
+        break;
+      case 'f':
+        row[i].type = SQLITE_FLOAT;
+        snprintf(zNumber, sizeof(zNumber), "%.4f", va_arg(ap, double));
+        z = zNumber;
+        break;
+      default:
+        row[i].type = SQLITE_NULL;
+        break;
+    }
+    if( z ){
+      row[i].z = output_strdup(z);
+      if( row[i].z==0 ){ va_end(ap); return SQLITE_NOMEM; }
+    }
+  }
+  va_end(ap);
+  return SQLITE_OK;
+}
+
+void output_json_string(FILE *f, const char *z){
+  fputc('"', f);
+  for(; *z; z++){
+    unsigned char c = (unsigned char)*z;
+    if( c=='"' || c=='\\' ) fprintf(f, "\\%c", c);
+    else if( c=='\n' ) fputs("\\n", f);
+    else if( c=='\r' ) fputs("\\r", f);
+    else if( c=='\t' ) fputs("\\t", f);
+    else if( c<0x20 ) fprintf(f, "\\u%04x", c);
+    else fputc(c, f);
+  }
+  fputc('"', f);
+}
+
+void output_csv_field(FILE *f, const char *z){
+  if( strpbrk(z, ",\"\r\n")==0 ){
+    fputs(z, f);
+    return;
+  }
+  fputc('"', f);
+  for(; *z; z++){
+    if( *z=='"' ) fputc('"', f);
+    fputc(*z, f);
+  }
+  fputc('"', f);
+}
+
+/* Display width of UTF-8 text: code points, not bytes. */
+static int output_width(const char *z){
+  int n = 0;
+  for(; *z; z++) if( ((unsigned char)*z & 0xC0)!=0x80 ) n++;
+  return n;
+}
+
+static void output_pad(FILE *f, int n){
+  while( n-- > 0 ) fputc(' ', f);
+}
+
+static void output_print_table(OutputTable *t, FILE *f){
+  int *aWidth = calloc(t->nColumn ? t->nColumn : 1, sizeof(int));
+  int i, j;
+  if( aWidth==0 ) return;
+  for(j=0; j<t->nColumn; j++) aWidth[j] = output_width(t->azName[j]);
+  for(i=0; i<t->nRow; i++){
+    for(j=0; j<t->nColumn; j++){
+      OutputCell *c = &t->aCell[i*t->nColumn+j];
+      int w = output_width(c->z ? c->z : "NULL");
+      if( w>aWidth[j] ) aWidth[j] = w;
+    }
+  }
+  for(j=0; j<t->nColumn; j++){
+    fputs(j ? "  " : "", f);
+    fputs(t->azName[j], f);
+    if( j<t->nColumn-1 ) output_pad(f, aWidth[j] - output_width(t->azName[j]));
+  }
+  fputc('\n', f);
+  for(j=0; j<t->nColumn; j++){
+    int k;
+    fputs(j ? "  " : "", f);
+    for(k=0; k<aWidth[j]; k++) fputc('-', f);
+  }
+  fputc('\n', f);
+  for(i=0; i<t->nRow; i++){
+    for(j=0; j<t->nColumn; j++){
+      OutputCell *c = &t->aCell[i*t->nColumn+j];
+      const char *z = c->z ? c->z : "NULL";
+      int pad = aWidth[j] - output_width(z);
+      int numeric = c->type==SQLITE_INTEGER || c->type==SQLITE_FLOAT;
+      fputs(j ? "  " : "", f);
+      if( numeric ) output_pad(f, pad);
+      fputs(z, f);
+      if( !numeric && j<t->nColumn-1 ) output_pad(f, pad);
+    }
+    fputc('\n', f);
+  }
+  free(aWidth);
+}
+
+void output_table_print(OutputTable *t, FILE *f, OutputMode mode){
+  int i, j;
+  if( t==0 ) return;
+  switch( mode ){
+    case OUTPUT_TABLE:
+      output_print_table(t, f);
+      break;
+    case OUTPUT_CSV:
+      for(j=0; j<t->nColumn; j++){
+        if( j ) fputc(',', f);
+        output_csv_field(f, t->azName[j]);
+      }
+      fputc('\n', f);
+      for(i=0; i<t->nRow; i++){
+        for(j=0; j<t->nColumn; j++){
+          OutputCell *c = &t->aCell[i*t->nColumn+j];
+          if( j ) fputc(',', f);
+          if( c->z ) output_csv_field(f, c->z);
+        }
+        fputc('\n', f);
+      }
+      break;
+    case OUTPUT_JSON:
+      fputc('[', f);
+      for(i=0; i<t->nRow; i++){
+        fputs(i ? ",\n{" : "{", f);
+        for(j=0; j<t->nColumn; j++){
+          OutputCell *c = &t->aCell[i*t->nColumn+j];
+          if( j ) fputc(',', f);
+          output_json_string(f, t->azName[j]);
+          fputc(':', f);
+          if( c->z==0 ) fputs("null", f);
+          else if( c->type==SQLITE_INTEGER || c->type==SQLITE_FLOAT ) fputs(c->z, f);
+          else output_json_string(f, c->z);
+        }
+        fputc('}', f);
+      }
+      fputs("]\n", f);
+      break;
+    case OUTPUT_LINE: {
+      int w = 0;
+      for(j=0; j<t->nColumn; j++){
+        if( output_width(t->azName[j])>w ) w = output_width(t->azName[j]);
+      }
+      for(i=0; i<t->nRow; i++){
+        if( i ) fputc('\n', f);
+        for(j=0; j<t->nColumn; j++){
+          OutputCell *c = &t->aCell[i*t->nColumn+j];
+          output_pad(f, w - output_width(t->azName[j]));
+          fprintf(f, "%s = %s\n", t->azName[j], c->z ? c->z : "NULL");
+        }
+      }
+      break;
+    }
+  }
+}
+
+int output_statement(sqlite3_stmt *stmt, FILE *f, OutputMode mode){
+  int nColumn = sqlite3_column_count(stmt), i, rc;
+  const char **azName;
+  OutputTable *t;
+  if( nColumn==0 ){
+    while( (rc = sqlite3_step(stmt))==SQLITE_ROW ){}
+    return rc;
+  }
+  azName = calloc(nColumn, sizeof(char*));
+  if( azName==0 ) return SQLITE_NOMEM;
+  for(i=0; i<nColumn; i++) azName[i] = sqlite3_column_name(stmt, i);
+  t = output_table_new(nColumn, azName);
+  free(azName);
+  if( t==0 ) return SQLITE_NOMEM;
+  while( (rc = sqlite3_step(stmt))==SQLITE_ROW ){
+    if( output_table_add_stmt_row(t, stmt)!=SQLITE_OK ){ rc = SQLITE_NOMEM; break; }
+  }
+  if( rc==SQLITE_DONE && (t->nRow>0 || mode==OUTPUT_JSON || mode==OUTPUT_CSV) ){
+    output_table_print(t, f, mode);
+  }
+  output_table_free(t);
+  return rc;
+}

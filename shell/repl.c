@@ -1,0 +1,340 @@
+/*
+** repl.c — `imgsearch [DB] [SQL]`: an SQL shell whose connection has the
+** extension (annoy, vec_*, img_*), plus dot-commands for the image work.
+**
+**   imgsearch DB "SQL"     run SQL, print, exit (1 if it failed)
+**   imgsearch DB < file    run the SQL and dot-commands read from stdin
+**   imgsearch [DB]         interactive, with readline, on a terminal
+**                          (history in ~/.imgsearch_history)
+**
+** A statement runs when sqlite3_complete says it is complete; a line that
+** starts with '.' outside a statement is a dot-command (.help lists them).
+** Non-interactive runs exit 1 if any statement or command failed.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "shell.h"
+
+/* The connection Ctrl-C interrupts, in an interactive session.  A signal
+** handler has no argument to carry it, hence this one static. */
+static sqlite3 *volatile repl_interrupt_db = 0;
+
+static void repl_on_interrupt(int sig){
+  (void)sig;
+  shell_interrupted = 1;
+  if( repl_interrupt_db ) sqlite3_interrupt(repl_interrupt_db);
+}
+
+typedef struct Repl {
+  sqlite3 *db;
+  char *zDbPath;
+  OutputMode mode;
+  int timer;
+  int nError;
+  int interactive;
+  int quit;
+} Repl;
+
+static void repl_install_interrupt(Repl *r);
+
+static double repl_wall(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec*1e-9;
+}
+
+/* Run every statement in zSql, printing results.  Returns SQLITE_OK or the
+** first error (printed). */
+static int repl_run_sql(Repl *r, const char *zSql){
+  const char *zTail = zSql;
+  double wall0 = repl_wall();
+  clock_t cpu0 = clock();
+  int rc = SQLITE_OK;
+  while( zTail && *zTail ){
+    sqlite3_stmt *stmt = 0;
+    rc = sqlite3_prepare_v2(r->db, zTail, -1, &stmt, &zTail);
+    if( rc!=SQLITE_OK ){
+      fprintf(stderr, "Error: %s\n", sqlite3_errmsg(r->db));
+      break;
+    }
+    if( stmt==0 ) continue;   /* whitespace or a comment */
+    rc = output_statement(stmt, stdout, r->mode);
+    if( rc!=SQLITE_DONE ){
+      fprintf(stderr, "Error: %s\n", sqlite3_errmsg(r->db));
+      sqlite3_finalize(stmt);
+      break;
+    }
+    rc = SQLITE_OK;
+    sqlite3_finalize(stmt);
+  }
+  if( r->timer ){
+    printf("Run Time: real %.3f cpu %.3f\n", repl_wall() - wall0,
+           (double)(clock() - cpu0)/CLOCKS_PER_SEC);
+  }
+  fflush(stdout);
+  if( rc!=SQLITE_OK ) r->nError++;
+  return rc;
+}
+
+static const char repl_help[] =
+  ".dups [MIN_SCORE]       groups of near-duplicate images (default 0.4)\n"
+  ".help                   this text\n"
+  ".index PATH...          index the images under PATH (like imgsearch index)\n"
+  ".mode MODE              table, csv, json or line\n"
+  ".quit                   leave (also .exit, Ctrl-D)\n"
+  ".schema [PATTERN]       CREATE statements, of names LIKE PATTERN\n"
+  ".search IMAGE [K]       the K (10) images most like IMAGE, verified\n"
+  ".tables                 the tables\n"
+  ".timer on|off           time each statement\n"
+  "Anything else is SQL, run when it ends with ';'.\n";
+
+/* Split a dot-command line into at most nMax words (in place). */
+static int repl_split(char *z, char **azArg, int nMax){
+  int n = 0;
+  while( *z && n<nMax ){
+    while( *z==' ' || *z=='\t' ) z++;
+    if( *z==0 ) break;
+    if( *z=='"' || *z=='\'' ){
+      char q = *z++;
+      azArg[n++] = z;
+      while( *z && *z!=q ) z++;
+    }else{
+      azArg[n++] = z;
+      while( *z && *z!=' ' && *z!='\t' ) z++;
+    }
+    if( *z ) *z++ = 0;
+  }
+  return n;
+}
+
+static void repl_error(Repl *r, const char *zFormat, const char *zArg){
+  fprintf(stderr, zFormat, zArg);
+  fputc('\n', stderr);
+  r->nError++;
+}
+
+static void repl_dot_command(Repl *r, char *zLine){
+  char *azArg[64];
+  int nArg = repl_split(zLine+1, azArg, 64);
+  const char *zCmd = nArg ? azArg[0] : "";
+  if( strcmp(zCmd, "help")==0 ){
+    fputs(repl_help, stdout);
+  }else if( strcmp(zCmd, "quit")==0 || strcmp(zCmd, "exit")==0 ){
+    r->quit = 1;
+  }else if( strcmp(zCmd, "mode")==0 ){
+    int mode = nArg>1 ? output_mode_parse(azArg[1]) : -1;
+    if( mode<0 ) repl_error(r, "Error: .mode needs table, csv, json or line%s", "");
+    else r->mode = (OutputMode)mode;
+  }else if( strcmp(zCmd, "timer")==0 ){
+    if( nArg>1 && strcmp(azArg[1], "on")==0 ) r->timer = 1;
+    else if( nArg>1 && strcmp(azArg[1], "off")==0 ) r->timer = 0;
+    else repl_error(r, "Error: .timer needs on or off%s", "");
+  }else if( strcmp(zCmd, "schema")==0 || strcmp(zCmd, "tables")==0 ){
+    int schema = zCmd[0]=='s';
+    char *zSql = sqlite3_mprintf(
+        "SELECT %s FROM sqlite_schema WHERE sql IS NOT NULL AND name LIKE %Q"
+        " AND name NOT LIKE 'sqlite_%%' %s ORDER BY %s",
+        schema ? "sql || ';'" : "name", nArg>1 ? azArg[1] : "%",
+        schema ? "" : "AND type='table'", schema ? "rowid" : "name");
+    sqlite3_stmt *stmt = 0;
+    if( zSql && sqlite3_prepare_v2(r->db, zSql, -1, &stmt, 0)==SQLITE_OK ){
+      while( sqlite3_step(stmt)==SQLITE_ROW ){
+        printf("%s\n", (const char*)sqlite3_column_text(stmt, 0));
+      }
+    }else{
+      repl_error(r, "Error: %s", sqlite3_errmsg(r->db));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_free(zSql);
+  }else if( strcmp(zCmd, "index")==0 ){
+    IndexOptions o;
+    int rc;
+    if( nArg<2 ){ repl_error(r, "Error: .index needs a PATH%s", ""); return; }
+    index_options_default(&o);
+    shell_install_interrupt();
+    rc = index_run(r->db, &o, nArg-1, azArg+1);
+    repl_install_interrupt(r);
+    if( rc!=EXIT_OK ) r->nError++;
+  }else if( strcmp(zCmd, "search")==0 ){
+    SearchOptions o;
+    memset(&o, 0, sizeof(o));
+    o.k = 10;
+    o.verify = 1;
+    o.shortlist = 20;
+    o.mode = r->mode==OUTPUT_LINE ? OUTPUT_TABLE : r->mode;
+    if( nArg<2 ){ repl_error(r, "Error: .search needs an IMAGE%s", ""); return; }
+    if( nArg>2 && (o.k = shell_parse_int(".search K", azArg[2], 1, 10000))<0 ){
+      r->nError++;
+      return;
+    }
+    if( search_run(r->db, &o, 1, azArg+1)!=EXIT_OK ) r->nError++;
+  }else if( strcmp(zCmd, "dups")==0 ){
+    DupsOptions o;
+    o.min_score = nArg>1 ? atof(azArg[1]) : 0.4;
+    o.k = 10;
+    o.min_inliers = 0;
+    o.mode = r->mode==OUTPUT_LINE ? OUTPUT_TABLE : r->mode;
+    if( dups_run(r->db, &o)!=EXIT_OK ) r->nError++;
+  }else{
+    repl_error(r, "Error: unknown command .%s (try .help)", zCmd);
+  }
+  fflush(stdout);
+}
+
+/* Interactive: Ctrl-C stops the running statement, not the shell. */
+static void repl_install_interrupt(Repl *r){
+  if( r->interactive ){
+    repl_interrupt_db = r->db;
+    shell_interrupted = 0;
+    signal(SIGINT, repl_on_interrupt);
+  }else{
+    signal(SIGINT, SIG_DFL);
+  }
+}
+
+/* Read one line: readline on a terminal, fgets otherwise.  malloc'd, or
+** NULL at end of input. */
+static char *repl_read_line(Repl *r, int continuation){
+  if( r->interactive ){
+    char *z = readline(continuation ? "      ...> " : "imgsearch> ");
+    if( z && z[0] ) add_history(z);
+    return z;
+  }else{
+    size_t nAlloc = 256, n = 0;
+    char *z = malloc(nAlloc);
+    if( z==0 ) return 0;
+    while( fgets(z+n, (int)(nAlloc-n), stdin) ){
+      n += strlen(z+n);
+      if( n>0 && z[n-1]=='\n' ){ z[--n] = 0; return z; }
+      if( n+1>=nAlloc ){
+        char *p = realloc(z, nAlloc*2);
+        if( p==0 ){ free(z); return 0; }
+        z = p;
+        nAlloc *= 2;
+      }
+    }
+    if( n>0 ) return z;
+    free(z);
+    return 0;
+  }
+}
+
+static void repl_loop(Repl *r){
+  char *zSql = 0;
+  size_t nSql = 0;
+  while( !r->quit ){
+    char *zLine = repl_read_line(r, nSql>0);
+    size_t nLine;
+    if( zLine==0 ) break;
+    if( nSql==0 ){
+      const char *z = zLine;
+      while( *z==' ' || *z=='\t' ) z++;
+      if( *z=='.' ){
+        repl_dot_command(r, (char*)z);
+        free(zLine);
+        continue;
+      }
+      if( *z==0 ){ free(zLine); continue; }
+    }
+    nLine = strlen(zLine);
+    {
+      char *p = realloc(zSql, nSql + nLine + 2);
+      if( p==0 ){ free(zLine); break; }
+      zSql = p;
+    }
+    memcpy(zSql+nSql, zLine, nLine);
+    nSql += nLine;
+    zSql[nSql++] = '\n';
+    zSql[nSql] = 0;
+    free(zLine);
+    if( sqlite3_complete(zSql) ){
+      repl_run_sql(r, zSql);
+      nSql = 0;
+    }
+  }
+  if( nSql>0 ){
+    zSql[nSql] = 0;
+    repl_run_sql(r, zSql);   /* the last statement may lack its ';' */
+  }
+  free(zSql);
+}
+
+static const char repl_usage[] =
+  "usage: imgsearch [DB] [SQL] [--mode MODE]\n"
+  "\n"
+  "An SQL shell on DB (default: an in-memory database) with the imgsearch\n"
+  "extension: the annoy table, vec_* and img_* functions.  With SQL, runs it\n"
+  "and exits; otherwise reads SQL and dot-commands from stdin (interactive,\n"
+  "with line editing, on a terminal).  .help lists the dot-commands.\n"
+  "\n"
+  "options:\n"
+  "  --mode MODE     table (default), csv, json or line\n"
+  "  -h, --help      this text\n"
+  "\n"
+  "exit status: 0 ok, 1 a statement failed (non-interactive), 2 usage,\n"
+  "3 cannot open DB\n";
+
+int cmd_repl(int argc, char **argv){
+  Repl r;
+  const char *zDb = 0, *zSql = 0;
+  int i;
+  memset(&r, 0, sizeof(r));
+  r.mode = OUTPUT_TABLE;
+  for(i=0; i<argc; i++){
+    const char *z = argv[i];
+    if( strcmp(z, "-h")==0 || strcmp(z, "--help")==0 ){
+      fputs(repl_usage, stdout);
+      return EXIT_OK;
+    }else if( strcmp(z, "--mode")==0 ){
+      int mode = i+1<argc ? output_mode_parse(argv[++i]) : -1;
+      if( mode<0 ){
+        fprintf(stderr, "imgsearch: --mode must be table, csv, json or line\n");
+        return EXIT_USAGE;
+      }
+      r.mode = (OutputMode)mode;
+    }else if( z[0]=='-' && z[1] ){
+      fprintf(stderr, "imgsearch: unknown option %s\n", z);
+      fputs(repl_usage, stderr);
+      return EXIT_USAGE;
+    }else if( zDb==0 ){
+      zDb = z;
+    }else if( zSql==0 ){
+      zSql = z;
+    }else{
+      fprintf(stderr, "imgsearch: unexpected argument %s (quote the SQL)\n", z);
+      return EXIT_USAGE;
+    }
+  }
+  r.db = shell_open(zDb ? zDb : ":memory:");
+  if( r.db==0 ) return EXIT_ERROR;
+  if( zSql ){
+    repl_run_sql(&r, zSql);
+  }else{
+    r.interactive = isatty(0);
+    if( r.interactive ){
+      printf("imgsearch shell on %s (SQLite %s).  .help for help.\n",
+             zDb ? zDb : "an in-memory database", sqlite3_libversion());
+    }
+    char *zHistory = 0;
+    if( r.interactive && getenv("HOME") ){
+      zHistory = sqlite3_mprintf("%s/.imgsearch_history", getenv("HOME"));
+      if( zHistory ) read_history(zHistory);
+    }
+    repl_install_interrupt(&r);
+    repl_loop(&r);
+    repl_interrupt_db = 0;
+    if( zHistory ){
+      stifle_history(1000);
+      write_history(zHistory);
+      sqlite3_free(zHistory);
+    }
+  }
+  sqlite3_close(r.db);
+  return (r.nError && !r.interactive) ? EXIT_FAILURES : EXIT_OK;
+}

@@ -1,0 +1,179 @@
+/*
+** shell.h — what the files of build/imgsearch share.
+**
+**   main.c        command dispatch, --help, exit codes
+**   db.c          opening a database with the extension, the schema
+**   files.c       walking folders, reading files, the content hash
+**   progress.c    the progress bar (TTY) or plain progress lines
+**   cmd_index.c   `imgsearch index`: workers, the writer, the codebook
+**   cmd_search.c  `imgsearch search`
+**   cmd_dups.c    `imgsearch dups`
+**   output.c      result tables as table, csv, json or line
+**   repl.c        the interactive SQL shell
+**
+** The extension (ext/) is compiled into this program with -DSQLITE_CORE
+** and registered with sqlite3_auto_extension, so every connection the shell
+** opens has the annoy table and the img_* functions.  The shell computes
+** nothing itself that the extension provides: SIFT, VLAD, codebooks,
+** matching and nearest-neighbour search are all SQL calls.
+*/
+#ifndef IMGSEARCH_SHELL_H
+#define IMGSEARCH_SHELL_H
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes of every command. */
+#define EXIT_OK       0   /* done, nothing failed */
+#define EXIT_FAILURES 1   /* done, but some files or queries failed */
+#define EXIT_USAGE    2   /* bad command line */
+#define EXIT_ERROR    3   /* could not run at all (database, memory) */
+#define EXIT_INTERRUPTED 130
+
+/* ---- db.c ---------------------------------------------------------------- */
+
+/* Register the extension for every connection opened afterwards.  Call once,
+** before any thread starts. */
+int shell_register_extension(void);
+
+/* Open zPath (created if missing) with the schema in place.  On failure
+** prints the reason to stderr and returns NULL. */
+sqlite3 *shell_open(const char *zPath);
+
+/* Apply sql/schema.sql to db.  SQLITE_OK or an error printed to stderr. */
+int shell_ensure_schema(sqlite3 *db);
+
+/* 1 if the database has a codebook and the image_vectors table. */
+int shell_has_index(sqlite3 *db);
+
+/* Print "imgsearch: <what>: <sqlite message>" to stderr. */
+void shell_db_error(sqlite3 *db, const char *zWhat);
+
+/* ---- files.c ------------------------------------------------------------- */
+
+typedef struct FileEntry {
+  char *zPath;          /* absolute, resolved (malloc'd) */
+  int64_t size;
+  int64_t mtime_ns;
+  char *zError;         /* non-NULL: stat/walk failed for this path */
+} FileEntry;
+
+typedef struct FileList {
+  FileEntry *a;
+  size_t n, nAlloc;
+} FileList;
+
+/* 1 if the name ends in a supported image extension (case-insensitive). */
+int files_is_image_name(const char *zName);
+
+/* Add zPath (a file or a folder walked recursively) to list.  Files named
+** explicitly are added whatever their extension.  Problems (missing paths,
+** unreadable folders) become entries with zError set.  Returns 0, or -1 on
+** out of memory. */
+int files_collect(FileList *list, const char *zPath);
+
+/* Sort by path and drop repeated paths. */
+void files_sort_unique(FileList *list);
+void files_free(FileList *list);
+
+/* Files larger than this are refused (SQLite BLOBs are at most 2 GB; an
+** image this big is over img_sift's pixel limit anyway). */
+#define FILES_MAX_BYTES ((size_t)1 << 30)
+
+/* Read a whole file (malloc'd, *pn bytes).  NULL with *pzError (malloc'd
+** strerror text) on failure. */
+unsigned char *files_read(const char *zPath, size_t *pn, char **pzError);
+
+/* 64-bit FNV-1a of the bytes as 16 lowercase hex digits + NUL. */
+void files_hash(const unsigned char *data, size_t n, char zOut[17]);
+
+/* ---- progress.c ---------------------------------------------------------- */
+
+typedef struct Progress Progress;
+Progress *progress_start(const char *zLabel, int64_t total, int quiet);
+void progress_set_total(Progress *p, int64_t total);
+void progress_update(Progress *p, int64_t done, int64_t failed);
+void progress_message(Progress *p, const char *zFormat, ...);  /* above the bar */
+void progress_finish(Progress *p);
+
+/* ---- output.c ------------------------------------------------------------ */
+
+typedef enum OutputMode {
+  OUTPUT_TABLE, OUTPUT_CSV, OUTPUT_JSON, OUTPUT_LINE
+} OutputMode;
+
+/* Parse "table", "csv", "json", "line"; -1 if none of these. */
+int output_mode_parse(const char *z);
+
+/* 1 if colour escapes may be written to f (a TTY, NO_COLOR unset). */
+int output_use_color(FILE *f);
+
+/* A buffered result: column names and rows of cells.  Cells keep their
+** SQLite type so JSON writes numbers as numbers. */
+typedef struct OutputTable OutputTable;
+OutputTable *output_table_new(int nColumn, const char *const *azName);
+/* Append a row from values (nColumn of them), e.g. a statement's columns. */
+int output_table_add_stmt_row(OutputTable *t, sqlite3_stmt *stmt);
+/* Append a row of cells: each a type (SQLITE_TEXT/INTEGER/FLOAT/NULL) and
+** a value: "s" text, "i" int64, "f" double, "n" null; e.g. "sif". */
+int output_table_add(OutputTable *t, const char *zTypes, ...);
+/* Write t to f in mode.  In JSON mode an array of objects. */
+void output_table_print(OutputTable *t, FILE *f, OutputMode mode);
+int output_table_rows(const OutputTable *t);
+void output_table_free(OutputTable *t);
+/* Write z as a JSON string literal / a CSV field. */
+void output_json_string(FILE *f, const char *z);
+void output_csv_field(FILE *f, const char *z);
+/* Run every row of stmt through a table and print it; SQLITE_DONE or the
+** error code (message left on the connection). */
+int output_statement(sqlite3_stmt *stmt, FILE *f, OutputMode mode);
+
+/* ---- commands ------------------------------------------------------------ */
+
+int cmd_index(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_dups(int argc, char **argv);
+int cmd_repl(int argc, char **argv);
+
+/* The work of `index` on an open connection (also used by .index).
+** Returns an EXIT_* code. */
+typedef struct IndexOptions {
+  int jobs;             /* worker threads */
+  int prune;            /* remove records of files that are gone */
+  int quiet;
+  int retrain;          /* train the codebook again, recompute vectors */
+  int clusters;         /* codebook size when training */
+  int batch;            /* results per transaction */
+} IndexOptions;
+void index_options_default(IndexOptions *o);
+int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath);
+
+/* The work of `search` for one query (also used by .search). */
+typedef struct SearchOptions {
+  int k;
+  int verify;           /* re-rank a shortlist with img_match */
+  int shortlist;        /* candidates for --verify */
+  OutputMode mode;
+} SearchOptions;
+/* Search every query path; prints per mode.  EXIT_* code. */
+int search_run(sqlite3 *db, const SearchOptions *o, int nQuery, char **azQuery);
+
+typedef struct DupsOptions {
+  double min_score;
+  int k;                /* neighbours examined per image */
+  int min_inliers;      /* > 0: pairs must pass img_match with this many */
+  OutputMode mode;
+} DupsOptions;
+int dups_run(sqlite3 *db, const DupsOptions *o);
+
+/* ---- main.c -------------------------------------------------------------- */
+
+/* Set by SIGINT; long loops check it and stop cleanly. */
+extern volatile sig_atomic_t shell_interrupted;
+void shell_install_interrupt(void);
+
+/* Parse a positive integer option value; prints and returns -1 if bad. */
+int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi);
+
+#endif /* IMGSEARCH_SHELL_H */

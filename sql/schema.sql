@@ -1,0 +1,57 @@
+-- schema.sql — the tables build/imgsearch keeps in an image database.
+--
+-- The shell runs this file (compiled in from sql/schema.sql) on every open;
+-- every statement is idempotent.  One more table, the annoy index of
+-- global vectors, is created when the codebook is trained, because its
+-- dimension comes from the codebook:
+--
+--   CREATE VIRTUAL TABLE image_vectors USING annoy(
+--     vlad float32[DIM],        -- DIM = 128 x codebook.clusters (8192 for 64)
+--     metric=angular);          -- img_vlad vectors have unit norm: cosine
+--
+-- image_vectors.rowid = images.id.  score = 1 - distance = cosine
+-- similarity of the two VLAD vectors.
+--
+-- Format version 1 (shell_meta.schema_version).
+
+PRAGMA foreign_keys = ON;
+
+CREATE TABLE IF NOT EXISTS shell_meta(
+  key   TEXT PRIMARY KEY,
+  value ANY
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO shell_meta(key, value) VALUES ('schema_version', 1);
+
+-- One row per file seen by `imgsearch index`, including files that failed.
+CREATE TABLE IF NOT EXISTS images(
+  id        INTEGER PRIMARY KEY,
+  path      TEXT NOT NULL UNIQUE,   -- absolute, symlinks resolved
+  size      INTEGER NOT NULL,       -- bytes
+  mtime     INTEGER NOT NULL,       -- nanoseconds since 1970 (st_mtim)
+  hash      TEXT,                   -- 64-bit FNV-1a of the bytes, 16 hex digits
+  width     INTEGER,                -- from img_info
+  height    INTEGER,
+  features  INTEGER,                -- sift_count(features.sift)
+  status    TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+  error     TEXT,                   -- why it failed, when status = 'error'
+  vector    INTEGER NOT NULL DEFAULT 0,  -- 1 when image_vectors has its row
+  indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS images_hash ON images(hash);
+
+-- The sift blob (img_sift, at most 1000 features) of every image with
+-- status 'ok'.  Kept to train the codebook and for img_match (--verify).
+CREATE TABLE IF NOT EXISTS features(
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  sift     BLOB NOT NULL
+);
+
+-- The one codebook (img_codebook_train over features.sift) that every
+-- vector in image_vectors was computed with.
+CREATE TABLE IF NOT EXISTS codebook(
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  codebook   BLOB NOT NULL,
+  clusters   INTEGER NOT NULL,      -- k; vectors have 128 x k dims
+  images     INTEGER NOT NULL,      -- how many images it was trained on
+  trained_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);

@@ -1,0 +1,567 @@
+/*
+** test_shell.c — build/imgsearch end to end, on a copy of samples/ in a
+** temporary folder.
+**
+**   test_shell BUILD/imgsearch.so      (run from the repository root by
+**                                       tests/run.sh; the tool is the
+**                                       imgsearch next to the .so; SAMPLES=dir
+**                                       overrides samples/)
+**
+** Each case runs the tool through sh, with stdout and stderr captured to
+** files, and asserts the exit code and what was printed or stored.  The
+** database is read back with plain SQLite; CSV and JSON output are parsed
+** back (JSON with SQLite's json functions).  Near-duplicates are made here:
+** a half-size PPM of chelsea.png (decoded with stb_image) and a byte copy.
+*/
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_ONLY_PNG
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+#include <stb/stb_image.h>
+
+static int failures = 0;
+static char zTool[1024];      /* the imgsearch binary */
+static char zDir[1024];       /* temporary folder */
+static char zOut[1100], zErr[1100];   /* captured stdout, stderr */
+
+static void check(int ok, const char *zFormat, ...){
+  va_list ap;
+  printf("%s - ", ok ? "ok" : "not ok");
+  va_start(ap, zFormat);
+  vprintf(zFormat, ap);
+  va_end(ap);
+  printf("\n");
+  fflush(stdout);
+  if( !ok ) failures++;
+}
+
+/* Whole file as a NUL-terminated string (malloc'd; "" if unreadable). */
+static char *slurp(const char *zPath){
+  FILE *f = fopen(zPath, "rb");
+  char *z = 0;
+  size_t n = 0, nAlloc = 0, got;
+  if( f==0 ) return calloc(1, 1);
+  do{
+    if( n+4096>=nAlloc ){
+      nAlloc = nAlloc*2 + 8192;
+      z = realloc(z, nAlloc);
+      if( z==0 ){ fclose(f); return calloc(1, 1); }
+    }
+    got = fread(z+n, 1, nAlloc-n-1, f);
+    n += got;
+  }while( got>0 );
+  fclose(f);
+  z[n] = 0;
+  return z;
+}
+
+/* Run "imgsearch ARGS" in zDir (sh syntax allowed in ARGS).  Returns the
+** exit code; *pzOut and *pzErr (malloc'd) get what it printed. */
+static int run(char **pzOut, char **pzErr, const char *zFormat, ...){
+  char zArgs[8192], zCmd[16384];
+  va_list ap;
+  int status;
+  va_start(ap, zFormat);
+  vsnprintf(zArgs, sizeof(zArgs), zFormat, ap);
+  va_end(ap);
+  snprintf(zCmd, sizeof(zCmd), "cd '%s' && NO_COLOR=1 '%s' %s >'%s' 2>'%s'",
+           zDir, zTool, zArgs, zOut, zErr);
+  status = system(zCmd);
+  if( pzOut ) *pzOut = slurp(zOut);
+  if( pzErr ) *pzErr = slurp(zErr);
+  if( status==-1 || !WIFEXITED(status) ) return -1;
+  return WEXITSTATUS(status);
+}
+
+static int sh(const char *zFormat, ...){
+  char zCmd[8192], zFull[9300];
+  va_list ap;
+  va_start(ap, zFormat);
+  vsnprintf(zCmd, sizeof(zCmd), zFormat, ap);
+  va_end(ap);
+  snprintf(zFull, sizeof(zFull), "cd '%s' && %s", zDir, zCmd);
+  return system(zFull);
+}
+
+/* One value from SQL on the test database (or any SQLite text), as text
+** (malloc'd, "" for none / NULL, "error: ..." on error). */
+static char *query(const char *zDb, const char *zFormat, ...){
+  sqlite3 *db = 0;
+  sqlite3_stmt *stmt = 0;
+  char zPath[4400], *zSql, *zResult;
+  va_list ap;
+  va_start(ap, zFormat);
+  zSql = sqlite3_vmprintf(zFormat, ap);
+  va_end(ap);
+  if( zDb ) snprintf(zPath, sizeof(zPath), "%s/%s", zDir, zDb);
+  if( sqlite3_open(zDb ? zPath : ":memory:", &db)!=SQLITE_OK ){
+    zResult = strdup("error: open");
+  }else if( sqlite3_prepare_v2(db, zSql, -1, &stmt, 0)!=SQLITE_OK ){
+    zResult = malloc(strlen(sqlite3_errmsg(db)) + 8);
+    sprintf(zResult, "error: %s", sqlite3_errmsg(db));
+  }else if( sqlite3_step(stmt)==SQLITE_ROW && sqlite3_column_text(stmt, 0) ){
+    zResult = strdup((const char*)sqlite3_column_text(stmt, 0));
+  }else{
+    zResult = strdup("");
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  sqlite3_free(zSql);
+  return zResult;
+}
+
+static int query_int(const char *zDb, const char *zSql){
+  char *z = query(zDb, "%s", zSql);
+  int v = atoi(z);
+  if( strncmp(z, "error", 5)==0 ) v = -999;
+  free(z);
+  return v;
+}
+
+static int contains(const char *zHay, const char *zNeedle){
+  return strstr(zHay, zNeedle)!=0;
+}
+
+/* Write the PNG at zFrom, halved in both directions, as a binary PPM. */
+static int write_half_ppm(const char *zFrom, const char *zTo){
+  int w, h, n, x, y, c;
+  unsigned char *px = stbi_load(zFrom, &w, &h, &n, 3);
+  FILE *f;
+  if( px==0 ) return -1;
+  f = fopen(zTo, "wb");
+  if( f==0 ){ stbi_image_free(px); return -1; }
+  fprintf(f, "P6\n%d %d\n255\n", w/2, h/2);
+  for(y=0; y<h/2; y++) for(x=0; x<w/2; x++) for(c=0; c<3; c++){
+    int s = px[((2*y)*w + 2*x)*3+c] + px[((2*y)*w + 2*x+1)*3+c]
+          + px[((2*y+1)*w + 2*x)*3+c] + px[((2*y+1)*w + 2*x+1)*3+c];
+    fputc(s/4, f);
+  }
+  fclose(f);
+  stbi_image_free(px);
+  return 0;
+}
+
+/* The line of zText that starts with zPrefix (malloc'd), or "". */
+static char *line_starting(const char *zText, const char *zPrefix){
+  const char *z = zText;
+  size_t n = strlen(zPrefix);
+  while( z && *z ){
+    if( strncmp(z, zPrefix, n)==0 ){
+      const char *zEnd = strchr(z, '\n');
+      size_t len = zEnd ? (size_t)(zEnd-z) : strlen(z);
+      char *p = malloc(len+1);
+      memcpy(p, z, len);
+      p[len] = 0;
+      return p;
+    }
+    z = strchr(z, '\n');
+    if( z ) z++;
+  }
+  return calloc(1, 1);
+}
+
+static void write_file(const char *zName, const char *zText){
+  char zPath[4400];
+  FILE *f;
+  snprintf(zPath, sizeof(zPath), "%s/%s", zDir, zName);
+  f = fopen(zPath, "wb");
+  if( f ){ fputs(zText, f); fclose(f); }
+}
+
+/* ---- CSV: split one line into fields (no quoted fields expected). -------- */
+static int csv_split(char *zLine, char **azField, int nMax){
+  int n = 0;
+  char *z = zLine;
+  while( n<nMax ){
+    azField[n++] = z;
+    z = strchr(z, ',');
+    if( z==0 ) break;
+    *z++ = 0;
+  }
+  return n;
+}
+
+static void test_help_and_usage(void){
+  char *zO, *zE;
+  int rc;
+  static const char *const azCmd[] = {"index", "search", "dups", ""};
+  int i;
+  /* 1.x --help on every command: exit 0, usage on stdout */
+  for(i=0; i<4; i++){
+    char zWant[64];
+    rc = run(&zO, &zE, "%s --help", azCmd[i]);
+    snprintf(zWant, sizeof(zWant), "usage: imgsearch %s", azCmd[i]);
+    check(rc==0 && contains(zO, zWant), "1.%d %s --help: exit 0, prints \"%s\"",
+          i+1, azCmd[i][0] ? azCmd[i] : "(shell)", zWant);
+    free(zO); free(zE);
+  }
+  /* 2.x usage errors exit 2 */
+  rc = run(&zO, &zE, "index");
+  check(rc==2 && contains(zE, "needs a database"), "2.1 index without arguments: exit 2 (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "index t.db img --jobs 0");
+  check(rc==2 && contains(zE, "--jobs must be"), "2.2 index --jobs 0: exit 2 (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "search t.db");
+  check(rc==2, "2.3 search without an image: exit 2 (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "search t.db x.png --format xml");
+  check(rc==2 && contains(zE, "--format must be"), "2.4 search --format xml: exit 2 (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "dups t.db --min-score 2");
+  check(rc==2, "2.5 dups --min-score 2: exit 2 (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "frobnicate --now");
+  check(rc==2, "2.6 unknown option: exit 2 (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "search missing.db img/box.png");
+  check(rc==3 && contains(zE, "no such database"), "2.7 search on a missing database: exit 3 (%d)", rc);
+  free(zO); free(zE);
+}
+
+static void test_index(void){
+  char *zO, *zE, *z;
+  int rc, n;
+  /* 3.x first index of the samples */
+  rc = run(&zO, &zE, "index t.db img --jobs 2");
+  check(rc==0, "3.1 index img: exit 0 (%d)%s%s", rc, rc ? "\n# " : "", rc ? zE : "");
+  check(contains(zE, "18 indexed, 0 unchanged, 0 touched, 0 failed"),
+        "3.2 index reports 18 indexed, 0 failed");
+  free(zO); free(zE);
+  n = query_int("t.db", "SELECT count(*) FROM images WHERE status='ok'");
+  check(n==18, "3.3 18 images with status ok (%d)", n);
+  n = query_int("t.db", "SELECT count(*) FROM images WHERE path NOT LIKE '/%' OR hash NOT GLOB '[0-9a-f]*' OR length(hash)<>16");
+  check(n==0, "3.4 paths are absolute, hashes 16 hex digits (%d bad)", n);
+  z = query("t.db", "SELECT width||'x'||height||' '||features FROM images WHERE path LIKE '%%/box.png'");
+  check(strncmp(z, "324x223 ", 8)==0 && atoi(z+8)>100, "3.5 box.png: 324x223 with features (%s)", z);
+  free(z);
+  n = query_int("t.db", "SELECT count(*) FROM features JOIN images ON id=image_id WHERE length(sift)<>20+148*features");
+  check(n==0, "3.6 every sift blob holds images.features keypoints (%d mismatched)", n);
+  n = query_int("t.db", "SELECT count(*) FROM features");
+  check(n==18, "3.7 18 sift blobs (%d)", n);
+  n = query_int("t.db", "SELECT (SELECT count(*) FROM images WHERE features>0) = (SELECT count(*) FROM images WHERE vector=1)"
+                        " AND (SELECT clusters FROM codebook)=64 AND (SELECT count(*) FROM sqlite_schema WHERE name='image_vectors')=1");
+  check(n==1, "3.8 codebook of 64 clusters; a vector for every image with features");
+
+  /* 4.x incremental */
+  rc = run(&zO, &zE, "index t.db img");
+  check(rc==0 && contains(zE, "0 indexed, 18 unchanged, 0 touched, 0 failed"),
+        "4.1 re-run: 18 unchanged, nothing indexed (%d)", rc);
+  free(zO); free(zE);
+  n = query_int("t.db", "SELECT id FROM images WHERE path LIKE '%/moon.png'");
+  sh("touch -d @981173106 img/moon.png");
+  rc = run(&zO, &zE, "index t.db img");
+  check(rc==0 && contains(zE, "0 indexed, 17 unchanged, 1 touched, 0 failed"),
+        "4.2 touched file: same content, only its mtime is updated (%d)", rc);
+  free(zO); free(zE);
+  z = query("t.db", "SELECT id||' '||mtime FROM images WHERE path LIKE '%%/moon.png'");
+  check(atoi(z)==n && contains(z, " 981173106000000000"), "4.3 same id, new mtime (%s)", z);
+  free(z);
+  sh("cp img/moon.png img/camera.png");
+  rc = run(&zO, &zE, "index t.db img");
+  check(rc==0 && contains(zE, "1 indexed, 17 unchanged, 0 touched, 0 failed"),
+        "4.4 modified file is indexed again (%d)", rc);
+  free(zO); free(zE);
+  n = query_int("t.db", "SELECT count(DISTINCT features) || count(DISTINCT hash) FROM images WHERE path LIKE '%/moon.png' OR path LIKE '%/camera.png'");
+  check(n==11, "4.5 camera.png now has moon.png's hash and features (%d)", n);
+  rc = run(&zO, 0, "search t.db img/moon.png -k 2 --format csv");
+  check(rc==0 && contains(zO, "/camera.png,1.0000") && contains(zO, "/moon.png,1.0000"),
+        "4.6 its vector was replaced: both score 1 for moon.png");
+  free(zO);
+
+  /* 5.x failures */
+  sh("printf 'not an image' > img/garbage.jpg && head -c 1000 img/box.png > img/truncated.png"
+     " && ln -s /nonexistent img/dangling.png");
+  rc = run(&zO, &zE, "index t.db img -q");
+  check(rc==1, "5.1 garbage, truncated and dangling files: exit 1 (%d)", rc);
+  check(contains(zE, "FAILED") && contains(zE, "garbage.jpg: img_info: not a supported image")
+        && contains(zE, "truncated.png:") && contains(zE, "dangling.png: cannot read"),
+        "5.2 each failure is reported with its reason");
+  check(contains(zE, "0 indexed, 18 unchanged, 0 touched, 3 failed"), "5.3 counted: 3 failed");
+  free(zO); free(zE);
+  n = query_int("t.db", "SELECT count(*) FROM images WHERE status='error' AND length(error)>10 AND id NOT IN (SELECT image_id FROM features)");
+  check(n==2, "5.4 the two bad files are recorded with status error and their reason (%d)", n);
+  rc = run(&zO, &zE, "index t.db img -q");
+  check(rc==1 && contains(zE, "3 failed"), "5.5 failed files are retried on every run: exit 1 again (%d)", rc);
+  free(zO); free(zE);
+
+  /* 6.x --prune */
+  sh("rm img/garbage.jpg img/truncated.png img/dangling.png img/rocket.jpg");
+  rc = run(&zO, &zE, "index t.db img --prune");
+  check(rc==0 && contains(zE, "pruned 3 records"), "6.1 --prune after deleting files: exit 0, 3 pruned (%d)", rc);
+  free(zO); free(zE);
+  n = query_int("t.db", "SELECT count(*) FROM images WHERE path LIKE '%rocket%' OR status='error'");
+  check(n==0, "6.2 their records are gone (%d)", n);
+  n = query_int("t.db", "SELECT (SELECT count(*) FROM images)*1000 + (SELECT count(*) FROM features)");
+  check(n==17017, "6.3 17 images and 17 sift blobs left (%d)", n);
+  rc = run(&zO, 0, "search t.db img_orig/rocket.jpg -k 20 --format csv");
+  check(rc==0 && !contains(zO, "/img/rocket.jpg"), "6.4 rocket.jpg is out of image_vectors (%d)", rc);
+  free(zO);
+  sh("cp '%s/img_orig/rocket.jpg' img/ && cp '%s/img_orig/camera.png' img/", zDir, zDir);
+  rc = run(&zO, &zE, "index t.db img");
+  check(rc==0 && contains(zE, "2 indexed"), "6.5 restoring files indexes them again (%d)", rc);
+  free(zO); free(zE);
+}
+
+static void test_search(void){
+  char *zO, *zE, *z;
+  char *azLine[64], *azField[8];
+  int rc, n, i, ok;
+  /* 7.x */
+  rc = run(&zO, &zE, "search t.db img/box.png -k 5");
+  check(rc==0 && contains(zO, "query: img/box.png") && contains(zO, "rank  path"),
+        "7.1 table output: a block per query (%d)", rc);
+  z = line_starting(zO, "   1  ");
+  check(contains(z, "/img/box.png ") && contains(z, "1.0000"), "7.2 the image itself is rank 1, score 1 (%s)", z);
+  free(z);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "search t.db img/box.png --verify -k 3");
+  z = line_starting(zO, "   2  ");
+  check(rc==0 && contains(zO, "inliers") && contains(z, "/img/box_in_scene.png "),
+        "7.3 --verify: box_in_scene.png is rank 2 for box.png (%s)", z);
+  free(z);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "search t.db img/box_in_scene.png --verify -k 2 --format csv");
+  ok = rc==0 && contains(zO, "/img/box.png,");
+  if( ok ){
+    char *zRow = strstr(zO, "/img/box.png,");
+    int inliers = 0;
+    double score = 0;
+    ok = sscanf(strchr(zRow, ',')+1, "%lf,%d", &score, &inliers)==2 && inliers>=20;
+    check(ok, "7.4 --verify: box.png found for box_in_scene.png with %d inliers", inliers);
+  }else{
+    check(0, "7.4 --verify: box.png found for box_in_scene.png");
+  }
+  free(zO); free(zE);
+
+  /* 8.x csv parsed back */
+  rc = run(&zO, &zE, "search t.db img/aero1.jpg img/coins.png -k 3 --format csv");
+  n = 0;
+  for(z=strtok(zO, "\n"); z && n<64; z=strtok(0, "\n")) azLine[n++] = z;
+  check(rc==0 && n==7 && strcmp(azLine[0], "query,rank,path,score")==0,
+        "8.1 csv: header query,rank,path,score and 3 rows per query (%d lines)", n);
+  ok = n==7;
+  for(i=1; ok && i<n; i++){
+    int nField = csv_split(azLine[i], azField, 8);
+    double score = atof(azField[3]);
+    ok = nField==4 && atoi(azField[1])==(i-1)%3+1 && azField[2][0]=='/'
+      && strcmp(azField[0], i<=3 ? "img/aero1.jpg" : "img/coins.png")==0
+      && score>=-1 && score<=1.00001;
+    if( ok && (i-1)%3==0 ){
+      ok = score>0.999 && contains(azField[2], i<=3 ? "/aero1.jpg" : "/coins.png");
+    }
+  }
+  check(ok, "8.2 csv: every row has query, rank 1..3, an absolute path, a score; rank 1 is the query itself");
+  free(zO); free(zE);
+
+  /* 9.x json parsed back with SQLite's JSON functions */
+  rc = run(&zO, &zE, "search t.db img/box.png img/chelsea.png -k 4 --verify --format json");
+  z = query(0, "SELECT json_valid(%Q) || json_array_length(%Q) || json_array_length(%Q, '$[0].results')"
+               " || json_extract(%Q, '$[1].query')", zO, zO, zO, zO);
+  check(rc==0 && strcmp(z, "124img/chelsea.png")==0, "9.1 json: valid, 2 queries, 4 results each (%s)", z);
+  free(z);
+  z = query(0, "SELECT json_extract(%Q, '$[0].results[0].rank') || ' ' || json_extract(%Q, '$[0].results[0].path')"
+               " || ' ' || json_extract(%Q, '$[0].results[0].score') || ' ' || json_extract(%Q, '$[0].results[1].path')"
+               " || ' ' || (json_extract(%Q, '$[0].results[1].inliers') >= 20)"
+               " || ' ' || json_type(%Q, '$[0].results[0].score')",
+           zO, zO, zO, zO, zO, zO);
+  check(contains(z, "1 /") && contains(z, "/img/box.png 1.0 ") && contains(z, "/img/box_in_scene.png 1 real"),
+        "9.2 json: rank 1 is box.png with score 1.0, rank 2 box_in_scene.png with inliers (%s)", z);
+  free(z);
+  free(zO); free(zE);
+
+  /* 10.x a query that fails */
+  sh("printf 'not an image' > notimage.png");
+  rc = run(&zO, &zE, "search t.db notimage.png img/box.png -k 1 --format json");
+  z = query(0, "SELECT json_extract(%Q, '$[0].error') IS NOT NULL AND json_extract(%Q, '$[1].results[0].path') LIKE '%%/box.png'", zO, zO);
+  check(rc==1 && strcmp(z, "1")==0 && contains(zE, "notimage.png: img_sift: not a supported image"),
+        "10.1 a query that is not an image: exit 1, reported, the next query still answered (%d)", rc);
+  free(z);
+  free(zO); free(zE);
+}
+
+static void test_dups(void){
+  char zFrom[4400], zTo[4400];
+  char *zO, *zE, *z;
+  int rc;
+  snprintf(zFrom, sizeof(zFrom), "%s/img/chelsea.png", zDir);
+  snprintf(zTo, sizeof(zTo), "%s/img/sub/chelsea_half.ppm", zDir);
+  sh("mkdir -p img/sub && cp img/home.jpg img/sub/home_copy.jpg");
+  check(write_half_ppm(zFrom, zTo)==0, "11.1 made a half-size PPM of chelsea.png");
+  rc = run(&zO, &zE, "index t.db img -q");
+  check(rc==0, "11.2 indexed the copies in a subfolder (%d)", rc);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups t.db --format json");
+  z = query(0, "SELECT group_concat(g || ':' || substr(p, instr(p, '/img/')+5), ' ') FROM"
+               " (SELECT json_extract(value, '$.group') AS g, json_extract(value, '$.path') AS p"
+               "    FROM json_each(%Q) ORDER BY 1, 2)", zO);
+  check(rc==0 && strcmp(z, "1:chelsea.png 1:sub/chelsea_half.ppm 2:home.jpg 2:sub/home_copy.jpg")==0,
+        "11.3 dups: chelsea.png with its half-size copy, home.jpg with its byte copy, nothing else (%s)", z);
+  free(z);
+  z = query(0, "SELECT min(json_extract(value, '$.score')) > 0.4 AND max(json_extract(value, '$.score')) <= 1.0001 FROM json_each(%Q)", zO);
+  check(strcmp(z, "1")==0, "11.4 dups: member scores are in (0.4, 1]");
+  free(z);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "dups t.db --min-score 0.02 --verify --format csv");
+  check(rc==0 && contains(zO, "group,path,score\n") && contains(zO, "/img/box_in_scene.png,")
+        && contains(zO, "/img/box.png,") && contains(zO, "/chelsea_half.ppm,") && contains(zO, "/home_copy.jpg,")
+        && !contains(zO, "gravel") && !contains(zO, "brick"),
+        "11.5 dups --verify at a low threshold: only pairs img_match confirms (box with box_in_scene)");
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "dups t.db --min-score 0.99");
+  check(rc==0 && contains(zO, "home_copy.jpg") && !contains(zO, "chelsea"),
+        "11.6 dups --min-score 0.99: only the identical files");
+  free(zO); free(zE);
+}
+
+static void test_repl(void){
+  char *zO, *zE, *z;
+  int rc;
+  /* 12.x the shell driven through stdin */
+  write_file("script.sql",
+    ".mode csv\n"
+    "SELECT count(*) AS n FROM images\n"
+    "  WHERE status = 'ok';\n"
+    ".mode json\n"
+    "SELECT width, path FROM images WHERE path LIKE '%/box.png';\n"
+    ".mode line\n"
+    "SELECT sift_count(sift) AS features FROM features LIMIT 1;\n"
+    ".schema codebook\n"
+    ".search img/box.png 2\n");
+  rc = run(&zO, &zE, "t.db < script.sql");
+  check(rc==0, "12.1 SQL and dot-commands piped on stdin: exit 0 (%d)%s%s", rc, rc ? "\n# " : "", rc ? zE : "");
+  check(contains(zO, "n\n20\n"), "12.2 .mode csv: header and value across a two-line statement");
+  check(contains(zO, "[{\"width\":324,\"path\":\"/"), "12.3 .mode json: numbers as numbers");
+  check(contains(zO, "features = "), "12.4 .mode line");
+  check(contains(zO, "CREATE TABLE codebook("), "12.5 .schema codebook");
+  z = strstr(zO, "query: img/box.png");
+  check(z && contains(z, "/img/box.png") && contains(z, "box_in_scene.png") && contains(z, "inliers"),
+        "12.6 .search runs a verified search");
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "t.db \"SELECT img_info(x'89504E470D0A1A0A0000000D49484452000000010000000108000000003A7E9B55') AS info\" --mode csv");
+  check(rc==0 && contains(zO, "\"{\"\"width\"\":1,"), "12.7 imgsearch DB SQL: runs one statement with the extension (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "t.db 'SELECT nosuchfunction()'");
+  check(rc==1 && contains(zE, "no such function: nosuchfunction"), "12.8 a failing statement: exit 1 with SQLite's message (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "t.db < /dev/null");
+  check(rc==0, "12.9 empty stdin: exit 0 (%d)", rc);
+  free(zO); free(zE);
+  write_file("bad.sql", ".bogus\nSELECT 1;\n");
+  rc = run(&zO, &zE, "< bad.sql");
+  check(rc==1 && contains(zE, "unknown command .bogus") && contains(zO, "1"),
+        "12.10 unknown dot-command: reported, the rest still runs, exit 1 (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "t.db \"CREATE VIRTUAL TABLE x USING annoy(v float32[2]); INSERT INTO x(rowid, v) VALUES (1, '[1,0]'), (2, '[0,1]');"
+                    " SELECT rowid FROM x WHERE v MATCH '[0.9,0.1]' AND k = 1\" --mode csv");
+  check(rc==0 && contains(zO, "rowid\n1\n"), "12.11 the annoy table works in the shell (%d)", rc);
+  free(zO); free(zE);
+}
+
+static void test_jobs_deterministic(void){
+  char *z;
+  int rc;
+  /* 13.x one job gives the same sift blobs and vectors as several */
+  rc = run(0, 0, "index one.db img_orig --jobs 1 -q");
+  check(rc==0, "13.1 index with --jobs 1: exit 0 (%d)", rc);
+  rc = run(0, 0, "index many.db img_orig --jobs 4 -q");
+  check(rc==0, "13.2 index with --jobs 4: exit 0 (%d)", rc);
+  rc = run(&z, 0, "one.db \"ATTACH 'many.db' AS m; SELECT count(*) AS same FROM images a JOIN features f ON f.image_id=a.id"
+                  " JOIN m.images b ON b.path=a.path JOIN m.features g ON g.image_id=b.id WHERE f.sift=g.sift;"
+                  " SELECT (SELECT codebook FROM codebook)=(SELECT codebook FROM m.codebook) AS same_codebook\" --mode csv");
+  check(rc==0 && contains(z, "same\n18\n") && contains(z, "same_codebook\n1\n"),
+        "13.3 same 18 sift blobs and the same codebook, whatever the number of jobs");
+  free(z);
+}
+
+static void test_interrupt(void){
+  char *zO, *zE;
+  int rc, n;
+  /* 14.x Ctrl-C: finished batches are kept, a re-run resumes */
+  sh("mkdir many && for i in 1 2 3; do mkdir many/$i && cp img_orig/* many/$i/; done");
+  sh("('%s' index int.db many --jobs 1 --batch 1 2>int.err & pid=$!;"
+     " sleep 1.5; kill -INT $pid; wait $pid; echo $? > int.rc)", zTool);
+  {
+    char zPath[1200];
+    char *zRc;
+    snprintf(zPath, sizeof(zPath), "%s/int.rc", zDir);
+    zRc = slurp(zPath);
+    rc = atoi(zRc);
+    free(zRc);
+  }
+  n = query_int("int.db", "SELECT count(*) FROM images");
+  if( rc==0 ){
+    check(n==54, "14.1 (the run finished before Ctrl-C: nothing to interrupt)");
+  }else{
+    /* n = 54 when the signal came during the codebook or vector phase */
+    check(rc==130 && n>=0 && n<=54, "14.1 Ctrl-C during index: exit 130, %d of 54 images saved (exit %d)", n, rc);
+  }
+  rc = run(&zO, &zE, "index int.db many -q");
+  n = query_int("int.db", "SELECT count(*) FROM images WHERE status='ok'")*100
+    + query_int("int.db", "SELECT count(*) FROM images WHERE vector=1");
+  check(rc==0 && n==5451, "14.2 re-run resumes: 54 images, 51 vectors (%d, exit %d)", n, rc);
+  free(zO); free(zE);
+
+  /* 15.1 .index in the shell, on an in-memory database */
+  write_file("index.sql", ".index img_orig\nSELECT count(*) AS n FROM images WHERE vector=1;\n");
+  rc = run(&zO, &zE, "--mode csv < index.sql");
+  check(rc==0 && contains(zO, "n\n17\n"), "15.1 .index PATH in the shell indexes into its database (%d)", rc);
+  free(zO); free(zE);
+}
+
+int main(int argc, char **argv){
+  const char *zSo = argc>1 ? argv[1] : "build/imgsearch.so";
+  const char *zSamples = getenv("SAMPLES") ? getenv("SAMPLES") : "samples";
+  char zTemplate[] = "/tmp/imgsearch-shell-XXXXXX", zCwd[512], zCmd[16384];
+  const char *zSlash = strrchr(zSo, '/');
+  if( getcwd(zCwd, sizeof(zCwd))==0 ) return 2;
+  if( zSlash ) snprintf(zTool, sizeof(zTool), "%s/%.*s/imgsearch",
+                        zSo[0]=='/' ? "" : zCwd, (int)(zSlash-zSo), zSo);
+  else snprintf(zTool, sizeof(zTool), "%s/imgsearch", zCwd);
+  if( zSo[0]=='/' && zSlash ) snprintf(zTool, sizeof(zTool), "%.*s/imgsearch", (int)(zSlash-zSo), zSo);
+  if( access(zTool, X_OK)!=0 ){
+    printf("not ok - the tool %s is not built (make)\n", zTool);
+    return 1;
+  }
+  if( mkdtemp(zTemplate)==0 ) return 2;
+  snprintf(zDir, sizeof(zDir), "%s", zTemplate);
+  snprintf(zOut, sizeof(zOut), "%s/stdout", zDir);
+  snprintf(zErr, sizeof(zErr), "%s/stderr", zDir);
+  snprintf(zCmd, sizeof(zCmd),
+           "mkdir '%s/img' '%s/img_orig' && cp '%s'/*.jpg '%s'/*.png '%s/img/' && cp '%s'/img/* '%s/img_orig/'",
+           zDir, zDir, zSamples, zSamples, zDir, zDir, zDir);
+  if( system(zCmd)!=0 ){
+    printf("not ok - cannot copy %s to %s\n", zSamples, zDir);
+    return 1;
+  }
+
+  test_help_and_usage();
+  test_index();
+  test_search();
+  test_dups();
+  test_repl();
+  test_jobs_deterministic();
+  test_interrupt();
+
+  if( failures==0 ){
+    snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);
+    if( system(zCmd)!=0 ) fprintf(stderr, "# could not remove %s\n", zDir);
+  }else{
+    fprintf(stderr, "# kept %s for inspection\n", zDir);
+  }
+  return failures ? 1 : 0;
+}
