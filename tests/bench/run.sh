@@ -5,8 +5,9 @@
 #   TREES=32 SEARCH_K="5000 10000" sh tests/bench/run.sh annoy   only our rows
 #
 # Steps: extract.sh (SIFT descriptors from ../shared/data, once), peers.sh
-# (ground truth, hnswlib, sqlite-vec), then bench_annoy for uint8 and float32
-# tables. Every program prints markdown rows; copy the tables to
+# (ground truth, hnswlib, sqlite-vec), bench_annoy for uint8 and float32
+# tables, then quality.sh (image retrieval quality, issue 3; ~14 min the
+# first time, cached after). Every program prints markdown rows; copy the tables to
 # docs/BENCHMARKS.md with the date and machine.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -24,4 +25,5 @@ for type in $TYPES; do
   build/bench/bench_annoy build/imgsearch.so "$type" "$TREES" "$LEAF" $SEARCH_K
   echo
 done
+[ "$what" = annoy ] || sh tests/bench/quality.sh
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
