@@ -10,6 +10,7 @@
 #include <string.h>
 #include "sqlite_ext.h"
 #include "forest.h"
+#include "rng.h"
 
 #define SPLIT_ATTEMPTS   3
 #define SPLIT_MIN_SHARE  0.05   /* retry a split leaving < 5% on one side */
@@ -19,16 +20,6 @@
 
 /* ---- small helpers --------------------------------------------------------- */
 
-/* splitmix64: a tiny, well-mixed generator; the state is the seed. */
-static uint64_t rng_next(uint64_t *state){
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-static uint32_t rng_below(uint64_t *state, uint32_t n){
-  return (uint32_t)(rng_next(state) % n);
-}
 
 int id_stack_push(IdStack *s, uint32_t id){
   if( s->n==s->alloc ){

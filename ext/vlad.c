@@ -35,6 +35,7 @@
 #include "sqlite_ext.h"
 #include "sample.h"
 #include "vlad.h"
+#include "rng.h"
 
 #define VLAD_CODEBOOK_VERSION       1
 #define VLAD_CODEBOOK_HEADER_BYTES  16
@@ -49,22 +50,14 @@ static void vlad_set_error(char **pzErr, char *zMsg){
 
 /* ---- small arithmetic ------------------------------------------------------ */
 
-/* splitmix64: the state lives with the caller, so nothing here is global. */
-static uint64_t vlad_random_next(uint64_t *state){
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z>>30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z>>27)) * 0x94D049BB133111EBull;
-  return z ^ (z>>31);
-}
-
-/* Uniform in [0, n), n >= 1 (modulo bias is irrelevant here). */
+/* Uniform in [0, n), n >= 1. */
 static int vlad_random_below(uint64_t *state, int n){
-  return (int)(vlad_random_next(state) % (uint64_t)n);
+  return (int)(rng_next(state) % (uint64_t)n);
 }
 
 /* Uniform in [0, 1) with 53 random bits. */
 static double vlad_random_unit(uint64_t *state){
-  return (double)(vlad_random_next(state)>>11) * (1.0/9007199254740992.0);
+  return (double)(rng_next(state)>>11) * (1.0/9007199254740992.0);
 }
 
 /* Dot product of two 128-float vectors in eight fixed lanes: the compiler
