@@ -5,10 +5,6 @@
 #define IMGSEARCH_ANNOY_H
 #include "sqlite_ext.h"
 
-/* Per-connection list of open annoy tables (for annoy_check). */
-typedef struct AnnoyConnection AnnoyConnection;
-AnnoyConnection *annoy_connection_new(void);
-void annoy_connection_free(void *conn);
-
+/* Register the annoy module and annoy_check() on db. */
 int annoy_register(sqlite3 *db);
 #endif

@@ -42,6 +42,9 @@
 
 #define K_MAX 1000000
 
+/* Per-connection list of open annoy tables, so annoy_check() can find one. */
+typedef struct AnnoyConnection AnnoyConnection;
+
 typedef struct AnnoyTable {
   sqlite3_vtab base;
   sqlite3 *db;
@@ -94,13 +97,13 @@ static int store_failed(AnnoyTable *t, int rc){
 
 struct AnnoyConnection { AnnoyTable *tables; };
 
-AnnoyConnection *annoy_connection_new(void){
+static AnnoyConnection *annoy_connection_new(void){
   AnnoyConnection *c = sqlite3_malloc64(sizeof(*c));
   if( c ) c->tables = 0;
   return c;
 }
 
-void annoy_connection_free(void *p){ sqlite3_free(p); }
+static void annoy_connection_free(void *p){ sqlite3_free(p); }
 
 static void registry_remove(AnnoyTable *t){
   AnnoyTable **pp;
