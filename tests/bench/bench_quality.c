@@ -6,18 +6,21 @@
 **   build/bench/bench_quality EXT DATA CACHE [PARTS]
 **
 ** EXT   build/imgsearch.so          DATA  ../shared/data
-** CACHE build/bench/quality.db      PARTS any of "1234" (default all):
+** CACHE build/bench/quality.db      PARTS any of "12345" (default "1234"):
 **   1 UKBench N-S (VLAD k=64 / k=16, PCA-256, img_match re-rank of top 20)
 **   2 DVD covers recall@1 (global, re-rank of top 10 / 20)
 **   3 Oxford affine: img_match_json homography vs ground truth
 **   4 img_sift time per image (recorded when the sift blob was extracted)
+**   5 copy detection: edited copies of the samples/ images (made by copies.sh) against
+**     the 18 originals + 500 UKBench + 100 DVD references, recall@1 per edit
 **
 ** Everything goes through the extension: img_sift, sift_count,
 ** img_codebook_train, img_vlad, img_pca_train, img_match(_json), and the
 ** annoy table (metric=angular, search_k=-1: exact cosine ranking).
 **
 ** The cache db holds images(path, sift, ms, cpu_ms) — one img_sift blob per
-** image file (path relative to DATA), extracted once by one thread — and
+** image file (path relative to DATA, or to the current directory when it
+** starts with "./"), extracted once by one thread — and
 ** matches(a, b, inliers), the img_match(a, b) results, so re-runs are fast.
 ** img_match runs in THREADS (default 2) worker threads, one connection each.
 */
@@ -92,7 +95,8 @@ static void ensure_sift(const char *rel){
   n = sqlite3_step(has)==SQLITE_ROW;
   sqlite3_reset(has);
   if( n ) return;
-  snprintf(path, sizeof path, "%s/%s", g_data, rel);
+  if( strncmp(rel, "./", 2)==0 ) snprintf(path, sizeof path, "%s", rel);
+  else snprintf(path, sizeof path, "%s/%s", g_data, rel);
   d = read_file(path, &n);
   t0 = clock_ms(CLOCK_MONOTONIC); c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
   sqlite3_bind_blob(sift, 1, d, (int)n, SQLITE_STATIC);
@@ -134,6 +138,16 @@ static Blob get_sift(const char *rel){
   memcpy(b.p, sqlite3_column_blob(st, 0), (size_t)b.n);
   sqlite3_reset(st);
   return b;
+}
+
+/* sift_count() of a blob, through SQL. */
+static int sift_blob_count(const Blob *b){
+  static sqlite3_stmt *st; int n;
+  if( !st ) st = prep(g_db, "SELECT sift_count(?)");
+  sqlite3_bind_blob(st, 1, b->p, b->n, SQLITE_STATIC);
+  n = sqlite3_step(st)==SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  sqlite3_reset(st);
+  return n;
 }
 
 /* ---- img_match in worker threads, cached --------------------------------- */
@@ -571,6 +585,150 @@ static void part_speed(void){
   sqlite3_finalize(st);
 }
 
+
+/* ---- part 5: copy detection --------------------------------------------------- */
+
+/* build/bench/copies/list.txt (written by copies.sh): EDIT \t SOURCE \t PATH.
+** Index: the NS sources (samples/SOURCE, ids 0..NS) + 500 UKBench + 100 DVD
+** references, one annoy table of 8192-D VLAD, codebook k=64 trained on the
+** indexed images.  Every copy is a query; the right answer is its source. */
+#define CP_MAXS 64
+#define CP_MAXE 32
+#define CP_MAXQ 4096
+#define CP_DEPTH 10
+
+static void part_copies(void){
+  static char *names[CP_MAXS+600+CP_MAXQ];
+  static Blob sifts[CP_MAXS+600+CP_MAXQ];
+  static char *edits[CP_MAXE], *srcs[CP_MAXS];
+  static int qedit[CP_MAXQ], qsrc[CP_MAXQ], all_ids[CP_MAXQ][SHORT], all_n[CP_MAXQ];
+  static int hit[2][CP_MAXQ], in10[CP_MAXQ], right_inl[CP_MAXQ], top_inl[CP_MAXQ], top_id[CP_MAXQ];
+  static Pair pairs[CP_MAXQ*CP_DEPTH];
+  int ne = 0, ns = 0, nq = 0, nidx, i, q, e, np = 0, p;
+  char line[4096];
+  FILE *f = fopen("build/bench/copies/list.txt", "r");
+  sqlite3_stmt *st;
+  if( !f ){ fprintf(stderr, "bench_quality: no build/bench/copies/list.txt (run tests/bench/copies.sh)\n"); exit(1); }
+  while( fgets(line, sizeof line, f) ){
+    char *ed = strtok(line, "\t\n"), *sr = strtok(0, "\t\n"), *pa = strtok(0, "\t\n");
+    char b[4200];
+    if( !ed || !sr || !pa || nq>=CP_MAXQ ) continue;
+    for(e=0; e<ne && strcmp(edits[e], ed); e++){}
+    if( e==ne ){ if( ne==CP_MAXE ) continue; edits[ne++] = strdup(ed); }
+    for(i=0; i<ns && strcmp(srcs[i], sr); i++){}
+    if( i==ns ){ if( ns==CP_MAXS ) continue; srcs[ns++] = strdup(sr); }
+    qedit[nq] = e; qsrc[nq] = i;
+    snprintf(b, sizeof b, "./%s", pa);
+    names[CP_MAXS+600+nq] = strdup(b);
+    nq++;
+  }
+  fclose(f);
+  /* ids: 0..ns sources, CP_MAXS.. UKBench, CP_MAXS+500.. DVD, CP_MAXS+600.. copies */
+  for(i=0; i<ns; i++){ snprintf(line, sizeof line, "./samples/%s", srcs[i]); names[i] = strdup(line); }
+  for(i=0; i<600; i++){
+    if( i<500 ) snprintf(line, sizeof line, "ukbench/ukbench%05d.jpg", i);
+    else snprintf(line, sizeof line, "dvd_covers/reference/%03d.jpg", i-500+1);
+    names[CP_MAXS+i] = strdup(line);
+  }
+  for(i=ns; i<CP_MAXS; i++) names[i] = names[0];   /* unused slots */
+  nidx = CP_MAXS+600;
+  ensure_set(names, nidx, "copies index");
+  ensure_set(names+nidx, nq, "copies");
+  for(i=0; i<nidx+nq; i++) sifts[i] = i<ns || i>=CP_MAXS ? get_sift(names[i]) : sifts[0];
+  exec("DROP TABLE IF EXISTS cp; CREATE TABLE cp(id INTEGER PRIMARY KEY, sift BLOB)");
+  st = prep(g_db, "INSERT INTO cp(id, sift) SELECT ?1, sift FROM c.images WHERE path=?2");
+  for(i=0; i<nidx; i++) if( i<ns || i>=CP_MAXS ){
+    sqlite3_bind_int(st, 1, i); sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
+    sqlite3_step(st); sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  exec("DROP TABLE IF EXISTS cp_model; DROP TABLE IF EXISTS cp_vlad;"
+       "CREATE TABLE cp_model AS SELECT img_codebook_train(sift, 64) AS cb FROM cp;"
+       "CREATE VIRTUAL TABLE cp_vlad USING annoy(v float32[8192], metric=angular);"
+       "INSERT INTO cp_vlad(rowid, v) SELECT id, img_vlad(sift, (SELECT cb FROM cp_model))"
+       "  FROM cp WHERE sift_count(sift) > 0;");
+  st = prep(g_db, "SELECT img_vlad(sift, (SELECT cb FROM cp_model)) FROM c.images WHERE path=?");
+  for(q=0; q<nq; q++){
+    sqlite3_bind_text(st, 1, names[nidx+q], -1, SQLITE_STATIC);
+    all_n[q] = 0;
+    if( sqlite3_step(st)==SQLITE_ROW && sqlite3_column_type(st, 0)==SQLITE_BLOB ){
+      all_n[q] = topk("cp_vlad", sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), all_ids[q]);
+    }
+    sqlite3_reset(st);
+    hit[0][q] = all_n[q]>0 && all_ids[q][0]==qsrc[q];
+    in10[q] = 0;
+    for(i=0; i<all_n[q] && i<CP_DEPTH; i++){
+      if( all_ids[q][i]==qsrc[q] ) in10[q] = 1;
+      pairs[np].a = nidx+q; pairs[np].b = all_ids[q][i]; np++;
+    }
+  }
+  sqlite3_finalize(st);
+  run_matches(pairs, np, sifts, names);
+  for(p=0, q=0; q<nq; q++){
+    int ids[SHORT], inl[SHORT], n = all_n[q] < CP_DEPTH ? all_n[q] : CP_DEPTH;
+    memcpy(ids, all_ids[q], sizeof(int)*(size_t)n);
+    right_inl[q] = 0;
+    for(i=0; i<n; i++){ inl[i] = pairs[p++].inliers; if( ids[i]==qsrc[q] ) right_inl[q] = inl[i]; }
+    rerank(ids, inl, n, CP_DEPTH);
+    hit[1][q] = n>0 && ids[0]==qsrc[q];
+    top_id[q] = n>0 ? ids[0] : -1; top_inl[q] = n>0 ? inl[0] : 0;
+  }
+
+  printf("\n### Copy detection: edited copies of samples/* (%d sources × %d edits = %d queries)\n\n", ns, ne, nq);
+  printf("Index: the %d originals + 500 UKBench + 100 DVD reference covers (%d images) in one annoy "
+         "table of 8192-D VLAD (codebook k=64 trained on the indexed images' descriptors; exact cosine "
+         "ranking); each copy (made by tests/bench/copies.sh) is a query, the right answer its original. "
+         "Re-rank = top %d by img_match (flip-aware; ≥ %d inliers first, by inliers).\n\n",
+         ns, ns+600, CP_DEPTH, MIN_INLIERS);
+  {
+    int nofeat = 0, feat[CP_MAXS];
+    for(i=0; i<ns; i++){ feat[i] = sift_blob_count(&sifts[i])>0; nofeat += !feat[i]; }
+    printf("Last two columns: only the copies of the %d originals that have SIFT keypoints "
+           "(%d original%s without keypoints cannot be indexed: ",
+           ns-nofeat, nofeat, nofeat==1 ? "" : "s");
+    for(i=0, p=0; i<ns; i++) if( !feat[i] ) printf("%s%s", p++ ? ", " : "", srcs[i]);
+    printf(").\n\n");
+    printf("| edit | queries | recall@1 global | recall@1 re-rank top %d | original in global top %d "
+           "| recall@1 global, originals with keypoints | recall@1 re-rank, originals with keypoints |\n",
+           CP_DEPTH, CP_DEPTH);
+    printf("|---|---|---|---|---|---|---|\n");
+    for(e=0; e<=ne; e++){
+      int c[5] = {0, 0, 0, 0, 0}, m = 0;
+      for(q=0; q<nq; q++) if( e==ne || qedit[q]==e ){
+        m++; c[0] += hit[0][q]; c[1] += hit[1][q]; c[2] += in10[q];
+        if( feat[qsrc[q]] ){ c[3] += hit[0][q]; c[4] += hit[1][q]; }
+      }
+      if( m==0 ) continue;
+      printf(e<ne ? "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f |\n"
+                  : "| **%s** | %d | **%.3f** | **%.3f** | %.3f | **%.3f** | **%.3f** |\n",
+             e<ne ? edits[e] : "all", m, (double)c[0]/m, (double)c[1]/m, (double)c[2]/m,
+             (double)c[3]/(m*(ns-nofeat)/ns), (double)c[4]/(m*(ns-nofeat)/ns));
+    }
+  }
+  printf("\nMisses after re-ranking (copy → what came first; inliers of the first and of the original "
+         "(0 when it was not in the top %d); keypoints of the copy / the original):\n\n", CP_DEPTH);
+  for(q=0; q<nq; q++) if( !hit[1][q] ){
+    int s = qsrc[q], r;
+    char rk[32] = "not in global top 20";
+    for(r=0; r<all_n[q] && all_ids[q][r]!=s; r++){}
+    if( r<all_n[q] ) snprintf(rk, sizeof rk, "global rank %d", r+1);
+    else if( sift_blob_count(&sifts[s])==0 ) snprintf(rk, sizeof rk, "not indexed");
+    printf("- %s %s → %s (%d inliers); original: %s, %d inliers; keypoints %d / %d\n",
+           edits[qedit[q]], srcs[s],
+           top_id[q]<0 ? "nothing (no features)" : top_id[q]<ns ? srcs[top_id[q]] : names[top_id[q]],
+           top_inl[q], rk, right_inl[q],
+           sift_blob_count(&sifts[nidx+q]), sift_blob_count(&sifts[s]));
+  }
+  printf("\nGlobal-vector misses that the re-rank fixed:");
+  for(p=0, q=0; q<nq; q++) if( !hit[0][q] && hit[1][q] ){
+    int r;
+    for(r=0; r<all_n[q] && all_ids[q][r]!=qsrc[q]; r++){}
+    printf("%s %s %s (global rank %d, %d inliers)", p++ ? ";" : "", edits[qedit[q]], srcs[qsrc[q]], r+1, right_inl[q]);
+  }
+  printf("%s\n", p ? "." : " none.");
+  fflush(stdout);
+}
+
 int main(int argc, char **argv){
   const char *cache, *parts;
   char sql[2300];
@@ -593,6 +751,7 @@ int main(int argc, char **argv){
   if( strchr(parts, '2') ) part_dvd();
   if( strchr(parts, '3') ) part_oxford();
   if( strchr(parts, '4') ) part_speed();
+  if( strchr(parts, '5') ) part_copies();
   sqlite3_close(g_db);
   return 0;
 }
