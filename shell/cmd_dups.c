@@ -10,7 +10,9 @@
 ** --verify keeps only the pairs that img_match also confirms (at least
 ** --min-inliers RANSAC inliers): fewer false groups at low thresholds.
 **
-** Output: one row per member: group, path, score (table, csv or json).
+** Output: one row per member: group, path, score (table, csv or json);
+** with -o FILE an HTML page instead (report_html.c): a section per group,
+** its members' thumbnails side by side with score and path.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,7 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   sqlite3_stmt *list = 0, *pairs = 0, *same = 0, *match = 0;
   DupsImage *a = 0;
   OutputTable *t = 0;
+  HtmlReport *report = 0;
   int n = 0, nAlloc = 0, i, rc, exitCode = EXIT_ERROR, nGroup = 0;
   static const char *const azName[] = {"group", "path", "score"};
 
@@ -126,18 +129,44 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
 
   t = output_table_new(3, azName);
   if( t==0 ) goto nomem;
+  if( o->zHtml ){
+    char zSummary[160];
+    snprintf(zSummary, sizeof(zSummary),
+             "near-duplicate groups: score (cosine similarity) >= %.2f%s; "
+             "a member's score is its best to another member", o->min_score,
+             o->min_inliers>0 ? ", confirmed by geometric verification" : "");
+    report = html_report_open(o->zHtml, "imgsearch duplicates", zSummary);
+    if( report==0 ) goto done;
+  }
   /* Groups in order of their first (lowest id) member. */
   for(i=0; i<n; i++){
     int r = dups_find(a, i), j;
     if( a[i].best==0 || a[r].group ) continue;
     a[r].group = ++nGroup;
+    if( report ){
+      char zHeading[32];
+      snprintf(zHeading, sizeof(zHeading), "Group %d", nGroup);
+      html_report_section(report, zHeading, 0);
+    }
     for(j=r; j<n; j++){
       if( a[j].best>0 && dups_find(a, j)==r ){
-        if( output_table_add(t, "isf", (sqlite3_int64)nGroup, a[j].zPath, a[j].best) ) goto nomem;
+        if( report ){
+          char zDetail[32];
+          snprintf(zDetail, sizeof(zDetail), "score %.4f", a[j].best);
+          html_report_card(report, a[j].zPath, 0, zDetail, 0);
+        }else if( output_table_add(t, "isf", (sqlite3_int64)nGroup, a[j].zPath, a[j].best) ){
+          goto nomem;
+        }
       }
     }
   }
-  if( o->mode==OUTPUT_TABLE && nGroup==0 ){
+  if( report ){
+    if( nGroup==0 ) html_report_section(report, "No near-duplicates", 0);
+    exitCode = html_report_close(report);
+    report = 0;
+    if( exitCode!=EXIT_OK ) goto done;
+    printf("%d group%s written to %s\n", nGroup, nGroup==1 ? "" : "s", o->zHtml);
+  }else if( o->mode==OUTPUT_TABLE && nGroup==0 ){
     printf("no near-duplicates with score >= %.2f\n", o->min_score);
   }else{
     output_table_print(t, stdout, o->mode);
@@ -148,6 +177,7 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
 nomem:
   fprintf(stderr, "imgsearch: out of memory\n");
 done:
+  if( report ) html_report_close(report);
   sqlite3_finalize(list);
   sqlite3_finalize(pairs);
   sqlite3_finalize(same);
@@ -171,9 +201,12 @@ static const char dups_usage[] =
   "  --verify           link a pair only if img_match finds at least\n"
   "                     --min-inliers N (default 20) inliers\n"
   "  --format FORMAT    table (default), csv or json\n"
+  "  -o, --output FILE  write the groups as an HTML page (thumbnails side by\n"
+  "                     side) to FILE instead\n"
   "  -h, --help         this text\n"
   "\n"
-  "exit status: 0 ok, 2 usage error, 3 no index or database error\n";
+  "exit status: 0 ok, 2 usage error, 3 no index, database error or the\n"
+  "HTML file cannot be written\n";
 
 int cmd_dups(int argc, char **argv){
   DupsOptions o;
@@ -184,6 +217,7 @@ int cmd_dups(int argc, char **argv){
   o.k = 10;
   o.min_inliers = 0;
   o.mode = OUTPUT_TABLE;
+  o.zHtml = 0;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
     if( strcmp(z, "-h")==0 || strcmp(z, "--help")==0 ){
@@ -199,6 +233,9 @@ int cmd_dups(int argc, char **argv){
       }
     }else if( strcmp(z, "-k")==0 ){
       if( i+1>=argc || (o.k = shell_parse_int(z, argv[++i], 1, 1000))<0 ) goto usage;
+    }else if( strcmp(z, "-o")==0 || strcmp(z, "--output")==0 ){
+      if( i+1>=argc ) goto usage;
+      o.zHtml = argv[++i];
     }else if( strcmp(z, "--verify")==0 ){
       if( o.min_inliers==0 ) o.min_inliers = 20;
     }else if( strcmp(z, "--min-inliers")==0 ){

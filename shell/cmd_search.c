@@ -20,13 +20,6 @@
 
 #include "shell.h"
 
-typedef struct SearchHit {
-  sqlite3_int64 id;
-  char *zPath;
-  double score;
-  int inliers;
-} SearchHit;
-
 static int search_hit_compare(const void *a, const void *b){
   const SearchHit *x = a, *y = b;
   if( x->inliers!=y->inliers ) return x->inliers > y->inliers ? -1 : 1;
@@ -34,15 +27,7 @@ static int search_hit_compare(const void *a, const void *b){
   return x->id < y->id ? -1 : x->id > y->id;
 }
 
-typedef struct SearchStatements {
-  sqlite3_stmt *sift;       /* ?1 image bytes -> sift blob */
-  sqlite3_stmt *vlad;       /* ?1 sift -> vector */
-  sqlite3_stmt *nearest;    /* ?1 vector, ?2 k -> id, distance, path */
-  sqlite3_stmt *match;      /* ?1 sift, ?2 image id -> inliers */
-  sqlite3_stmt *stored;     /* ?1 hash, ?2 size -> sift already in DB */
-} SearchStatements;
-
-static void search_finalize(SearchStatements *s){
+void search_finalize(SearchStatements *s){
   sqlite3_finalize(s->sift);
   sqlite3_finalize(s->vlad);
   sqlite3_finalize(s->nearest);
@@ -50,7 +35,7 @@ static void search_finalize(SearchStatements *s){
   sqlite3_finalize(s->stored);
 }
 
-static int search_prepare(sqlite3 *db, SearchStatements *s){
+int search_prepare(sqlite3 *db, SearchStatements *s){
   int rc = sqlite3_prepare_v2(db, "SELECT img_sift(?1)", -1, &s->sift, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
       "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1))",
@@ -71,8 +56,8 @@ static int search_prepare(sqlite3 *db, SearchStatements *s){
 
 /* Search one query.  Fills *paHit (malloc'd, *pnHit) or returns a message
 ** (malloc'd) saying why not. */
-static char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
-                        const char *zQuery, SearchHit **paHit, int *pnHit){
+char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
+                 const char *zQuery, SearchHit **paHit, int *pnHit){
   size_t nData = 0;
   char *zError = 0;
   unsigned char *data = files_read(zQuery, &nData, &zError);

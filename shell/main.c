@@ -4,6 +4,7 @@
 **   imgsearch index DB PATH...     add or update images (cmd_index.c)
 **   imgsearch search DB IMAGE...   most similar images (cmd_search.c)
 **   imgsearch dups DB              near-duplicate groups (cmd_dups.c)
+**   imgsearch report DB IMAGE...   search results as HTML (cmd_report.c)
 **   imgsearch [DB [SQL]]           SQL shell with the extension (repl.c)
 */
 #include <signal.h>
@@ -42,6 +43,7 @@ static const char main_usage[] =
   "  index DB PATH...      index the images under PATH into DB\n"
   "  search DB IMAGE...    the images in DB most like IMAGE\n"
   "  dups DB               groups of near-duplicate images\n"
+  "  report DB IMAGE... -o FILE.html   search results as an HTML page\n"
   "  [DB] [SQL]            SQL shell with the imgsearch extension loaded;\n"
   "                        runs SQL and exits when given, reads stdin if it\n"
   "                        is not a terminal\n"
@@ -60,5 +62,6 @@ int main(int argc, char **argv){
   if( zCommand && strcmp(zCommand, "index")==0 ) return cmd_index(argc-2, argv+2);
   if( zCommand && strcmp(zCommand, "search")==0 ) return cmd_search(argc-2, argv+2);
   if( zCommand && strcmp(zCommand, "dups")==0 ) return cmd_dups(argc-2, argv+2);
+  if( zCommand && strcmp(zCommand, "report")==0 ) return cmd_report(argc-2, argv+2);
   return cmd_repl(argc-1, argv+1);
 }

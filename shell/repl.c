@@ -179,6 +179,7 @@ static void repl_dot_command(Repl *r, char *zLine){
     o.min_score = nArg>1 ? atof(azArg[1]) : 0.4;
     o.k = 10;
     o.min_inliers = 0;
+    o.zHtml = 0;
     o.mode = r->mode==OUTPUT_LINE ? OUTPUT_TABLE : r->mode;
     if( dups_run(r->db, &o)!=EXIT_OK ) r->nError++;
   }else{

@@ -7,7 +7,10 @@
 **   progress.c    the progress bar (TTY) or plain progress lines
 **   cmd_index.c   `imgsearch index`: workers, the writer, the codebook
 **   cmd_search.c  `imgsearch search`
-**   cmd_dups.c    `imgsearch dups`
+**   cmd_dups.c    `imgsearch dups` (and its -o HTML report)
+**   cmd_report.c  `imgsearch report`: search results as an HTML page
+**   report_html.c the self-contained HTML contact sheet both write
+**   thumbnail.c   grey JPEG thumbnails (the one stb_image_write user)
 **   output.c      result tables as table, csv, json or line
 **   repl.c        the interactive SQL shell
 **
@@ -129,11 +132,42 @@ void output_csv_field(FILE *f, const char *z);
 ** error code (message left on the connection). */
 int output_statement(sqlite3_stmt *stmt, FILE *f, OutputMode mode);
 
+/* ---- thumbnail.c --------------------------------------------------------- */
+
+/* The image file at zPath as a grey JPEG whose longest side is at most
+** maxSide, base64-encoded (malloc'd, NUL-terminated); its size in *pWidth,
+** *pHeight.  NULL with *pzError (malloc'd) if the file cannot be read or
+** decoded. */
+char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *pWidth,
+                            int *pHeight, char **pzError);
+
+/* ---- report_html.c ------------------------------------------------------- */
+
+/* A self-contained HTML page (inline CSS, thumbnails as data: URIs, no
+** script): a title, then sections, each a row of image cards.  Every text
+** written is HTML-escaped. */
+typedef struct HtmlReport HtmlReport;
+/* Create zPath; NULL with the reason printed to stderr. */
+HtmlReport *html_report_open(const char *zPath, const char *zTitle,
+                             const char *zSummary);
+/* Start a section (ends the previous one); zError non-NULL: a failed
+** query, shown instead of cards. */
+void html_report_section(HtmlReport *r, const char *zHeading, const char *zError);
+/* A card: the thumbnail of zPath, zLabel (e.g. "#1"), zDetail (e.g. the
+** score), the path.  isQuery marks the query image. */
+void html_report_card(HtmlReport *r, const char *zPath, const char *zLabel,
+                      const char *zDetail, int isQuery);
+/* Finish and close; EXIT_OK, or EXIT_ERROR with the reason printed. */
+int html_report_close(HtmlReport *r);
+/* Write z with & < > " ' escaped, safe in text and in quoted attributes. */
+void html_escape(FILE *f, const char *z);
+
 /* ---- commands ------------------------------------------------------------ */
 
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_dups(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
 
 /* The work of `index` on an open connection (also used by .index).
@@ -159,11 +193,35 @@ typedef struct SearchOptions {
 /* Search every query path; prints per mode.  EXIT_* code. */
 int search_run(sqlite3 *db, const SearchOptions *o, int nQuery, char **azQuery);
 
+/* One query at a time, for callers that lay results out themselves
+** (cmd_report.c).  search_prepare: SQLITE_OK or an error left on db;
+** search_finalize is safe on a zeroed or half-prepared struct. */
+typedef struct SearchHit {
+  sqlite3_int64 id;
+  char *zPath;          /* malloc'd */
+  double score;         /* cosine similarity, 1 = same */
+  int inliers;          /* with verify */
+} SearchHit;
+typedef struct SearchStatements {
+  sqlite3_stmt *sift;       /* ?1 image bytes -> sift blob */
+  sqlite3_stmt *vlad;       /* ?1 sift -> vector */
+  sqlite3_stmt *nearest;    /* ?1 vector, ?2 k -> id, distance, path */
+  sqlite3_stmt *match;      /* ?1 sift, ?2 image id -> inliers */
+  sqlite3_stmt *stored;     /* ?1 hash, ?2 size -> sift already in DB */
+} SearchStatements;
+int search_prepare(sqlite3 *db, SearchStatements *s);
+void search_finalize(SearchStatements *s);
+/* Fills *paHit (malloc'd, *pnHit, each zPath malloc'd) or returns why not
+** (malloc'd message). */
+char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
+                 const char *zQuery, SearchHit **paHit, int *pnHit);
+
 typedef struct DupsOptions {
   double min_score;
   int k;                /* neighbours examined per image */
   int min_inliers;      /* > 0: pairs must pass img_match with this many */
   OutputMode mode;
+  const char *zHtml;    /* non-NULL: write an HTML report here instead */
 } DupsOptions;
 int dups_run(sqlite3 *db, const DupsOptions *o);
 

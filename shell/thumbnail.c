@@ -1,0 +1,110 @@
+/*
+** thumbnail.c — small JPEG thumbnails for the HTML reports, as base64.
+**
+** Contract: the only translation unit that owns stb_image_write.  Decoding
+** is not done here: ext/image.c owns stb_image, and its image_decode_grey
+** (with its pixel limit and exact area-filter downscale) gives the pixels.
+** So thumbnails are grey: image.h decodes to 8-bit grey only.
+**
+** May call: ext/image.h, stb_image_write (to memory, no stdio), malloc.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+#include "../ext/image.h"
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#define STBI_WRITE_NO_STDIO
+/* Static: the encoders we do not call are unused (warned at the end of the
+** file, so the pragmas stay on). */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include <stb/stb_image_write.h>
+
+#define THUMBNAIL_JPEG_QUALITY 80
+
+/* The encoder's output, grown as stb_image_write hands it over. */
+typedef struct ThumbnailBuffer {
+  unsigned char *a;
+  size_t n, nAlloc;
+  int oom;
+} ThumbnailBuffer;
+
+static void thumbnail_append(void *pContext, void *data, int n){
+  ThumbnailBuffer *b = pContext;
+  if( b->oom || n<=0 ) return;
+  if( b->n + (size_t)n > b->nAlloc ){
+    size_t nNew = (b->nAlloc ? b->nAlloc*2 : 8192) + (size_t)n;
+    unsigned char *p = realloc(b->a, nNew);
+    if( p==0 ){ b->oom = 1; return; }
+    b->a = p;
+    b->nAlloc = nNew;
+  }
+  memcpy(b->a + b->n, data, (size_t)n);
+  b->n += (size_t)n;
+}
+
+static char *thumbnail_base64(const unsigned char *a, size_t n){
+  static const char azDigit[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char *z = malloc((n+2)/3*4 + 1), *p = z;
+  size_t i;
+  if( z==0 ) return 0;
+  for(i=0; i+2<n; i+=3){
+    unsigned v = (unsigned)a[i]<<16 | (unsigned)a[i+1]<<8 | a[i+2];
+    *p++ = azDigit[v>>18 & 63];
+    *p++ = azDigit[v>>12 & 63];
+    *p++ = azDigit[v>>6 & 63];
+    *p++ = azDigit[v & 63];
+  }
+  if( i<n ){
+    unsigned v = (unsigned)a[i]<<16 | (i+1<n ? (unsigned)a[i+1]<<8 : 0);
+    *p++ = azDigit[v>>18 & 63];
+    *p++ = azDigit[v>>12 & 63];
+    *p++ = i+1<n ? azDigit[v>>6 & 63] : '=';
+    *p++ = '=';
+  }
+  *p = 0;
+  return z;
+}
+
+char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *pWidth,
+                            int *pHeight, char **pzError){
+  size_t nData = 0;
+  unsigned char *data;
+  ImageLimits lim;
+  GreyImage img;
+  ThumbnailBuffer out;
+  char *zImageError = 0, *zResult = 0;
+  int rc;
+  *pzError = 0;
+  data = files_read(zPath, &nData, pzError);
+  if( data==0 ) return 0;
+  image_limits_default(&lim);
+  lim.max_side = maxSide;
+  rc = image_decode_grey(data, nData, &lim, &img, &zImageError);
+  free(data);
+  if( rc!=0 ){
+    *pzError = strdup(zImageError ? zImageError : "cannot decode the image");
+    sqlite3_free(zImageError);
+    return 0;
+  }
+  memset(&out, 0, sizeof(out));
+  if( !stbi_write_jpg_to_func(thumbnail_append, &out, img.width, img.height, 1,
+                              img.pixels, THUMBNAIL_JPEG_QUALITY) || out.oom ){
+    *pzError = strdup(out.oom ? "out of memory" : "cannot encode the thumbnail");
+  }else{
+    zResult = thumbnail_base64(out.a, out.n);
+    if( zResult==0 ) *pzError = strdup("out of memory");
+    *pWidth = img.width;
+    *pHeight = img.height;
+  }
+  free(out.a);
+  image_grey_free(&img);
+  return zResult;
+}
