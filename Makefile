@@ -7,6 +7,7 @@
 #   make demo       install missing packages, build, index samples/, search
 #   make bench      benchmark tables (needs ../shared/data; see docs/BENCHMARKS.md)
 #   make deps       install the Debian packages this project needs (root)
+#   make reliability  the hardening programs at full length (docs/RELIABILITY.md)
 
 CC      ?= cc
 CXX     ?= c++
@@ -36,7 +37,7 @@ DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
   libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev \
   libreadline-dev
 
-.PHONY: all test demo bench deps clean
+.PHONY: all test demo bench deps clean reliability
 all: $(B)/imgsearch.so
 
 $(B)/obj/%.o: ext/%.c ext/*.h | $(B)/obj
@@ -112,6 +113,21 @@ $(TEST_BIN)/test_shell: tests/shell/test_shell.c | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
 test: $(B)/imgsearch $(TEST_BIN)/test_shell
 # ---- end of the command-line tool -------------------------------------------
+
+# ---- reliability (docs/RELIABILITY.md) --------------------------------------
+# tests/reliability/NAME.c -> $(B)/reliability/NAME, run as
+#   NAME EXTENSION [--full]
+# A short run of each is part of `make test`; `make reliability` runs each
+# at the length docs/RELIABILITY.md reports.
+REL_BIN = $(B)/reliability
+REL_PROGRAMS = $(patsubst tests/reliability/%.c,$(REL_BIN)/%,$(wildcard tests/reliability/*.c))
+$(REL_BIN):
+	mkdir -p $@
+$(REL_BIN)/%: tests/reliability/%.c tests/sql/testlib.h | $(REL_BIN)
+	$(CC) $(CFLAGS_ALL) -Itests/sql -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
+test: $(REL_PROGRAMS)
+reliability: $(B)/imgsearch.so $(B)/imgsearch $(REL_PROGRAMS)
+	@BUILD=$(B) sh tests/reliability/run.sh
 
 # ---- everything else --------------------------------------------------------
 deps:

@@ -22,6 +22,10 @@ for t in "$B"/tests/test_*; do
   [ -x "$t" ] && run "$(basename "$t")" "$t" "$B/imgsearch.so"
 done
 run sqltest "$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test
+# Short runs of the hardening programs (full length: make reliability).
+for t in "$B"/reliability/*; do
+  [ -x "$t" ] && run "$(basename "$t")" "$t" "$B/imgsearch.so"
+done
 
 # The shared object exports its entry point and nothing else.
 exported=$(nm -D --defined-only "$B/imgsearch.so" | awk '$2 ~ /^[TDBWVRi]$/ {print $3}' | sort | tr '\n' ' ')
