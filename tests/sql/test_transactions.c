@@ -1,6 +1,7 @@
 /*
 ** test_transactions.c — randomized INSERT / UPDATE / DELETE / SAVEPOINT /
-** RELEASE / ROLLBACK TO / ROLLBACK / COMMIT against an in-memory model.
+** RELEASE / ROLLBACK TO / ROLLBACK / COMMIT against an in-memory model;
+** also INSERT OR REPLACE, UPDATE of the rowid and 'rebuild'.
 **
 ** After every step, an exact query (search_k = -1) and a forest query with
 ** search_k larger than the table must both return the model's exact top 5,
@@ -108,17 +109,33 @@ int main(int argc, char **argv){
     for(e=0; e<DIM; e++) v[e] = frand();
     if( op<35 ){                                   /* INSERT */
       char *json = vec_json(v);
-      int rc = exec(db, "INSERT INTO t(rowid, v) VALUES(%d, '%s')", row, json);
-      if( model.present[row] ){
+      int replace = rnd()%4==0;
+      int rc = exec(db, "INSERT %s INTO t(rowid, v) VALUES(%d, '%s')",
+                    replace ? "OR REPLACE" : "", row, json);
+      if( model.present[row] && !replace ){
         ok &= rc==SQLITE_CONSTRAINT;
       }else{
         ok &= rc==SQLITE_OK;
         model.present[row] = 1;
         store_json(model.v[row], json);
       }
-      snprintf(what, sizeof(what), "step %d: INSERT %d", step, row);
+      snprintf(what, sizeof(what), "step %d: INSERT%s %d", step, replace ? " OR REPLACE" : "", row);
       sqlite3_free(json);
-    }else if( op<50 ){                             /* UPDATE */
+    }else if( op<44 ){                             /* UPDATE of the rowid */
+      int to = (int)(rnd()%MAX_ROWS);
+      int rc = exec(db, "UPDATE t SET rowid=%d WHERE rowid=%d", to, row);
+      if( model.present[row] && model.present[to] && to!=row ){
+        ok &= rc==SQLITE_CONSTRAINT;
+      }else{
+        ok &= rc==SQLITE_OK;
+        if( model.present[row] && to!=row ){
+          model.present[to] = 1;
+          memcpy(model.v[to], model.v[row], sizeof(model.v[row]));
+          model.present[row] = 0;
+        }
+      }
+      snprintf(what, sizeof(what), "step %d: UPDATE rowid %d -> %d", step, row, to);
+    }else if( op<50 ){                             /* UPDATE of the vector */
       char *json = vec_json(v);
       ok &= exec(db, "UPDATE t SET v='%s' WHERE rowid=%d", json, row)==SQLITE_OK;
       if( model.present[row] ){
@@ -130,6 +147,9 @@ int main(int argc, char **argv){
       ok &= exec(db, "DELETE FROM t WHERE rowid=%d", row)==SQLITE_OK;
       model.present[row] = 0;
       snprintf(what, sizeof(what), "step %d: DELETE %d", step, row);
+    }else if( op<69 ){                             /* rebuild the forest */
+      ok &= exec(db, "INSERT INTO t(t) VALUES('rebuild')")==SQLITE_OK;
+      snprintf(what, sizeof(what), "step %d: rebuild", step);
     }else if( op<73 ){                             /* a statement that fails half way */
       int other = (row+1)%MAX_ROWS;
       char *json = vec_json(v);
