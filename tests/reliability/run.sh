@@ -9,4 +9,10 @@ for t in "$B"/reliability/*; do
   echo "== $(basename "$t") --full"
   "$t" "$B/imgsearch.so" --full || status=1
 done
+# The transaction model test (tests/sql/test_transactions.c): 5 seeds x
+# 20000 steps (make test runs one seed x 3000).
+for seed in 1 2 3 4 5; do
+  echo "== test_transactions 20000 steps, seed $seed"
+  "$B/tests/test_transactions" "$B/imgsearch.so" 20000 $seed || status=1
+done
 exit $status
