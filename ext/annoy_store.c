@@ -51,6 +51,7 @@ enum {
   STMT_VEC_GET, STMT_VEC_ADD, STMT_VEC_SET, STMT_VEC_DEL, STMT_VEC_ALL,
   STMT_FREE_FIRST, STMT_FREE_ADD, STMT_FREE_DEL,
   STMT_NODE_GET, STMT_NODE_PUT, STMT_NODE_CLEAR,
+  STMT_DB_BYTES,
   STMT_COUNT
 };
 
@@ -72,6 +73,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
   "SELECT data FROM \"%w\".\"%w_nodes\" WHERE id=?1",
   "INSERT OR REPLACE INTO \"%w\".\"%w_nodes\"(id, data) VALUES(?1, ?2)",
   "DELETE FROM \"%w\".\"%w_nodes\"",
+  "SELECT c.page_count * s.page_size FROM pragma_page_count AS c, pragma_page_size AS s WHERE c.schema = '%q' AND s.schema = c.schema",
 };
 
 static const char *const shadow_suffix[] = { "info", "rowids", "vectors", "free", "nodes" };
@@ -108,27 +110,31 @@ struct AnnoyStore {
 
 /* ---- errors ------------------------------------------------------------------ */
 
+/* Keep the message for store_errmsg() and return rc, or SQLITE_NOMEM when
+** there is no memory for the message (a failure must not lose its cause). */
 static int store_error(AnnoyStore *s, int rc, const char *fmt, ...){
   va_list ap;
   va_start(ap, fmt);
   sqlite3_free(s->errmsg);
   s->errmsg = sqlite3_vmprintf(fmt, ap);
   va_end(ap);
-  return rc;
+  return s->errmsg ? rc : SQLITE_NOMEM;
 }
 
 /* SQLITE_CORRUPT_VTAB with "annoy table X is corrupt: <detail> (advice)". */
 static int corrupt(AnnoyStore *s, const char *fmt, ...){
   va_list ap;
   char *detail;
+  int rc;
   va_start(ap, fmt);
   detail = sqlite3_vmprintf(fmt, ap);
   va_end(ap);
-  store_error(s, SQLITE_CORRUPT_VTAB,
+  if( detail==0 ) return SQLITE_NOMEM;
+  rc = store_error(s, SQLITE_CORRUPT_VTAB,
     "annoy table %s is corrupt: %s (run INSERT INTO %s(%s) VALUES('rebuild') "
-    "if the vectors are intact)", s->name, detail ? detail : "?", s->name, s->name);
+    "if the vectors are intact)", s->name, detail, s->name, s->name);
   sqlite3_free(detail);
-  return SQLITE_CORRUPT_VTAB;
+  return rc;
 }
 
 /* The forest failed: use its message, or keep the one a ForestIO callback
@@ -431,6 +437,28 @@ static int read_counter(AnnoyStore *s, const char *key, sqlite3_int64 max, sqlit
   return rc;
 }
 
+/* The counters size arrays (8 bytes per node, a byte per slot, zeroed at
+** once), so a damaged one must not ask for more than the file could hold:
+** every node and every slot (a _vectors or _free row) takes at least 4
+** bytes of the database. */
+static int check_counters_fit(AnnoyStore *s, sqlite3_int64 next_slot, sqlite3_int64 nodes){
+  sqlite3_stmt *st;
+  sqlite3_int64 bytes;
+  int rc = stmt_get(s, STMT_DB_BYTES, &st);
+  if( rc ) return rc;
+  rc = sqlite3_step(st);
+  bytes = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if( rc!=SQLITE_ROW ) return store_error(s, rc, "%s", sqlite3_errmsg(s->db));
+  if( nodes>bytes/4 ){
+    return corrupt(s, "_info.nodes is %lld, more than a database of %lld bytes holds", nodes, bytes);
+  }
+  if( next_slot>bytes/4 ){
+    return corrupt(s, "_info.next_slot is %lld, more than a database of %lld bytes holds", next_slot, bytes);
+  }
+  return SQLITE_OK;
+}
+
 /* Make the cache agree with the database; call before every operation. */
 static int store_ready(AnnoyStore *s){
   unsigned version = 0;
@@ -449,7 +477,8 @@ static int store_ready(AnnoyStore *s){
   store_discard(s);
   if( (rc = read_counter(s, "next_slot", 0xFFFFFFFFll, &next_slot))
    || (rc = read_counter(s, "nodes", 0xFFFFFFFFll, &nodes))
-   || (rc = read_counter(s, "count", next_slot, &count)) ){
+   || (rc = read_counter(s, "count", next_slot, &count))
+   || (rc = check_counters_fit(s, next_slot, nodes)) ){
     return rc;
   }
   s->next_slot = (uint32_t)next_slot;
@@ -640,7 +669,7 @@ int store_drop(AnnoyStore *s){
   for(i=0; rc==SQLITE_OK && i<N_SHADOW; i++){
     rc = exec_fmt(s->db, &err, "DROP TABLE IF EXISTS \"%w\".\"%w_%s\"", s->schema, s->name, shadow_suffix[i]);
   }
-  if( rc ) store_error(s, rc, "%s", err ? err : sqlite3_errstr(rc));
+  if( rc ) rc = store_error(s, rc, "%s", err ? err : sqlite3_errstr(rc));
   sqlite3_free(err);
   return rc;
 }
@@ -655,7 +684,7 @@ int store_rename(AnnoyStore *s, const char *new_name){
                   s->schema, s->name, shadow_suffix[i], new_name, shadow_suffix[i]);
   }
   if( rc ){
-    store_error(s, rc, "%s", err ? err : sqlite3_errstr(rc));
+    rc = store_error(s, rc, "%s", err ? err : sqlite3_errstr(rc));
     sqlite3_free(err);
     return rc;
   }
@@ -1072,7 +1101,7 @@ int store_check(AnnoyStore *s, char **out){
   if( sql==0 ){ rc = SQLITE_NOMEM; goto done; }
   rc = sqlite3_prepare_v2(s->db, sql, -1, &st, 0);
   sqlite3_free(sql);
-  if( rc ){ store_error(s, rc, "%s", sqlite3_errmsg(s->db)); goto done; }
+  if( rc ){ rc = store_error(s, rc, "%s", sqlite3_errmsg(s->db)); goto done; }
   while( sqlite3_step(st)==SQLITE_ROW ){
     sqlite3_int64 rowid = sqlite3_column_int64(st, 0), slot = sqlite3_column_int64(st, 1);
     n_rowids++;
@@ -1089,7 +1118,7 @@ int store_check(AnnoyStore *s, char **out){
   if( sql==0 ){ rc = SQLITE_NOMEM; goto done; }
   rc = sqlite3_prepare_v2(s->db, sql, -1, &st, 0);
   sqlite3_free(sql);
-  if( rc ){ store_error(s, rc, "%s", sqlite3_errmsg(s->db)); goto done; }
+  if( rc ){ rc = store_error(s, rc, "%s", sqlite3_errmsg(s->db)); goto done; }
   while( sqlite3_step(st)==SQLITE_ROW ){
     sqlite3_int64 slot = sqlite3_column_int64(st, 0);
     if( slot<0 || slot>=s->next_slot ) report(&r, "_free holds slot %lld, beyond %u", slot, s->next_slot);

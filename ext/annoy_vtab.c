@@ -93,6 +93,16 @@ static int store_failed(AnnoyTable *t, int rc){
   return vtab_error(t, rc, "%s", store_errmsg(t->store));
 }
 
+/* An error from xCreate/xConnect: *err gets the message; SQLITE_NOMEM when
+** there is no memory for it, so that the failure is not misreported. */
+static int vtab_init_error(char **err, const char *fmt, ...){
+  va_list ap;
+  va_start(ap, fmt);
+  *err = sqlite3_vmprintf(fmt, ap);
+  va_end(ap);
+  return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+}
+
 /* ---- registry: annoy_check() finds a connection's tables by name ---------------- */
 
 struct AnnoyConnection { AnnoyTable *tables; };
@@ -148,20 +158,17 @@ static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **er
   lb = memchr(type, '[', n);
   rb = n>0 && type[n-1]==']' ? type+n-1 : 0;
   if( name_len==0 || lb==0 || rb==0 || rb<lb ){
-    *err = sqlite3_mprintf("annoy: expected a vector column like 'v float32[128]', got '%s'", arg);
-    return SQLITE_ERROR;
+    return vtab_init_error(err, "annoy: expected a vector column like 'v float32[128]', got '%s'", arg);
   }
   cfg->forest.type = vec_type_from_name(type, (size_t)(lb-type));
   if( cfg->forest.type==0 ){
-    *err = sqlite3_mprintf("annoy: unknown element type '%.*s' (use float32, uint8 or bit)",
+    return vtab_init_error(err, "annoy: unknown element type '%.*s' (use float32, uint8 or bit)",
                            (int)(lb-type), type);
-    return SQLITE_ERROR;
   }
   if( parse_int(lb+1, (size_t)(rb-lb-1), 1, 65536, &dim)
    || (cfg->forest.type==VEC_BIT && dim%8!=0) ){
-    *err = sqlite3_mprintf("annoy: bad dimension '%.*s' in '%s' (1..65536%s)", (int)(rb-lb-1), lb+1,
+    return vtab_init_error(err, "annoy: bad dimension '%.*s' in '%s' (1..65536%s)", (int)(rb-lb-1), lb+1,
                            arg, cfg->forest.type==VEC_BIT ? ", a multiple of 8 for bit" : "");
-    return SQLITE_ERROR;
   }
   cfg->forest.dim = (int)dim;
   *col = sqlite3_mprintf("%.*s", (int)name_len, p);
@@ -173,12 +180,10 @@ static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
   size_t klen, vlen;
   sqlite3_int64 v;
   if( eq==0 && strchr(arg, '[') ){
-    *err = sqlite3_mprintf("annoy: only one vector column is supported ('%s')", arg);
-    return SQLITE_ERROR;
+    return vtab_init_error(err, "annoy: only one vector column is supported ('%s')", arg);
   }
   if( eq==0 ){
-    *err = sqlite3_mprintf("annoy: expected option=value, got '%s'", arg);
-    return SQLITE_ERROR;
+    return vtab_init_error(err, "annoy: expected option=value, got '%s'", arg);
   }
   klen = (size_t)(eq-arg);
   val = eq+1;
@@ -190,9 +195,8 @@ static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
   if( KEY_IS("metric") ){
     cfg->forest.metric = metric_from_name(val, vlen);
     if( cfg->forest.metric==0 ){
-      *err = sqlite3_mprintf("annoy: unknown metric '%.*s' (use euclidean, angular, "
+      return vtab_init_error(err, "annoy: unknown metric '%.*s' (use euclidean, angular, "
                              "dot, manhattan or hamming)", (int)vlen, val);
-      return SQLITE_ERROR;
     }
     return SQLITE_OK;
   }
@@ -209,16 +213,14 @@ static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
     if( parse_int(val, vlen, -1, INT64_MAX, &v) || v==0 ) goto bad_number;
     cfg->search_k = v;
   }else{
-    *err = sqlite3_mprintf("annoy: unknown option '%.*s' (metric, trees, leaf_size, "
+    return vtab_init_error(err, "annoy: unknown option '%.*s' (metric, trees, leaf_size, "
                            "seed, search_k)", (int)klen, key);
-    return SQLITE_ERROR;
   }
   return SQLITE_OK;
 #undef KEY_IS
 bad_number:
-  *err = sqlite3_mprintf("annoy: bad value '%.*s' for %.*s (trees 1..1000, leaf_size "
+  return vtab_init_error(err, "annoy: bad value '%.*s' for %.*s (trees 1..1000, leaf_size "
                          "2..100000, seed >= 0, search_k -1 or >= 1)", (int)vlen, val, (int)klen, key);
-  return SQLITE_ERROR;
 }
 
 /* ---- create / connect / disconnect / destroy ------------------------------------- */
@@ -236,8 +238,7 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
   cfg.forest.seed = 1;
   *out = 0;
   if( argc<4 ){
-    *err = sqlite3_mprintf("annoy: declare a vector column, e.g. USING annoy(v float32[128])");
-    return SQLITE_ERROR;
+    return vtab_init_error(err, "annoy: declare a vector column, e.g. USING annoy(v float32[128])");
   }
   for(i=3; i<argc; i++){
     if( col==0 && strchr(argv[i], '=')==0 ){
@@ -248,24 +249,21 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
     if( rc ) goto fail;
   }
   if( col==0 ){
-    *err = sqlite3_mprintf("annoy: declare a vector column, e.g. USING annoy(v float32[128])");
-    rc = SQLITE_ERROR;
+    rc = vtab_init_error(err, "annoy: declare a vector column, e.g. USING annoy(v float32[128])");
     goto fail;
   }
   if( cfg.forest.metric==0 ){
     cfg.forest.metric = cfg.forest.type==VEC_BIT ? METRIC_HAMMING : METRIC_EUCLIDEAN;
   }
   if( !metric_allowed(cfg.forest.type, cfg.forest.metric) ){
-    *err = sqlite3_mprintf("annoy: metric %s does not apply to %s vectors%s",
+    rc = vtab_init_error(err, "annoy: metric %s does not apply to %s vectors%s",
       metric_name(cfg.forest.metric), vec_type_name(cfg.forest.type),
       cfg.forest.type==VEC_BIT ? " (bit vectors use hamming)" : " (hamming is for bit vectors)");
-    rc = SQLITE_ERROR;
     goto fail;
   }
   if( sqlite3_stricmp(col, "distance")==0 || sqlite3_stricmp(col, "k")==0
    || sqlite3_stricmp(col, "search_k")==0 || sqlite3_stricmp(col, argv[2])==0 ){
-    *err = sqlite3_mprintf("annoy: the vector column cannot be named '%s'", col);
-    rc = SQLITE_ERROR;
+    rc = vtab_init_error(err, "annoy: the vector column cannot be named '%s'", col);
     goto fail;
   }
   ddl = sqlite3_mprintf("CREATE TABLE x(\"%w\" BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, "
@@ -789,18 +787,27 @@ static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
   const char *name = (const char*)sqlite3_value_text(argv[0]);
   const char *schema = argc>1 ? (const char*)sqlite3_value_text(argv[1]) : "main";
   AnnoyTable *t;
+  sqlite3_stmt *hold = 0;
   char *report = 0, *sql;
   int rc;
   if( name==0 || schema==0 ){
     sqlite3_result_error(ctx, "annoy_check: give the table name, e.g. annoy_check('items')", -1);
     return;
   }
-  /* Connect the table if this connection has not used it yet. */
-  sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".\"%w\" WHERE rowid=0", schema, name);
+  /* A statement that names the table connects it if this connection has
+  ** not used it yet, and, left on its first row (from sqlite_schema; the
+  ** part after UNION ALL never runs), holds it for the whole check: it
+  ** keeps the table connected -- otherwise a schema change that one of the
+  ** check's statements notices disconnects the table and frees its store
+  ** mid-check -- and keeps one read snapshot, so that another connection's
+  ** commit cannot land between the check's reads. */
+  sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_schema "
+                        "UNION ALL SELECT 1 FROM \"%w\".\"%w\" WHERE rowid=0", schema, schema, name);
   if( sql==0 ){ sqlite3_result_error_nomem(ctx); return; }
-  rc = sqlite3_exec(db, sql, 0, 0, 0);
+  rc = sqlite3_prepare_v2(db, sql, -1, &hold, 0);
   sqlite3_free(sql);
-  for(t=conn->tables; t; t=t->next){
+  if( rc==SQLITE_OK && sqlite3_step(hold)!=SQLITE_ROW ) rc = sqlite3_reset(hold);
+  for(t = rc ? 0 : conn->tables; t; t=t->next){
     if( sqlite3_stricmp(t->name, name)==0 && sqlite3_stricmp(t->schema, schema)==0 ) break;
   }
   if( t==0 ){
@@ -808,15 +815,17 @@ static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
                                 rc ? " (or cannot be opened)" : "");
     sqlite3_result_error(ctx, msg ? msg : "annoy_check: no such annoy table", -1);
     sqlite3_free(msg);
-    return;
+    goto done;
   }
   rc = store_check(t->store, &report);
   if( rc ){
     sqlite3_result_error(ctx, store_errmsg(t->store), -1);
     sqlite3_result_error_code(ctx, rc);
-    return;
+    goto done;
   }
   sqlite3_result_text(ctx, report, -1, sqlite3_free);
+done:
+  sqlite3_finalize(hold);
 }
 
 int annoy_register(sqlite3 *db){

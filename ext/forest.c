@@ -102,7 +102,13 @@ static int node_append(Forest *f, ForestNode *n, uint32_t *id){
   }
   *id = f->n_nodes++;
   f->node[*id] = n;
-  return mark_dirty(f, *id);
+  if( mark_dirty(f, *id) ){
+    /* Give n back: on failure the caller still owns it and frees it. */
+    f->node[*id] = 0;
+    f->n_nodes--;
+    return SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
 }
 
 int forest_node(Forest *f, uint32_t id, ForestNode **out){

@@ -85,6 +85,7 @@ static void vec_json_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   dim = type==VEC_FLOAT32 ? n/4 : (type==VEC_UINT8 ? n : n*8);
   if( n==0 ){ sqlite3_result_text(ctx, "[]", 2, SQLITE_STATIC); return; }
   if( type==VEC_FLOAT32 ){
+    /* An aligned copy: the BLOB may sit at any address. */
     char err[VECTOR_ERR_SIZE];
     float *check = sqlite3_malloc64((sqlite3_uint64)(n ? n : 4));
     if( check==0 ){ sqlite3_result_error_nomem(ctx); return; }
@@ -95,9 +96,11 @@ static void vec_json_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
       sqlite3_free(check);
       return;
     }
+    json = vector_to_json(type, dim, check);
     sqlite3_free(check);
+  }else{
+    json = vector_to_json(type, dim, sqlite3_value_blob(argv[0]));
   }
-  json = vector_to_json(type, dim, sqlite3_value_blob(argv[0]));
   if( json==0 ){ sqlite3_result_error_nomem(ctx); return; }
   sqlite3_result_text(ctx, json, -1, sqlite3_free);
 }

@@ -22,6 +22,10 @@ for t in "$B"/tests/test_*; do
   [ -x "$t" ] && run "$(basename "$t")" "$t" "$B/imgsearch.so"
 done
 run sqltest "$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test
+# Out-of-memory fault injection, short: the cases that create and change
+# tables, at 2 values of N per case and kind (make reliability: all files).
+run "sqltest --oom=2" "$B/tests/sqltest" --oom=2 "$B/imgsearch.so" \
+  tests/cases/01_create.test tests/cases/04_changes.test
 # Short runs of the hardening programs (full length: make reliability).
 for t in "$B"/reliability/*; do
   [ -x "$t" ] && run "$(basename "$t")" "$t" "$B/imgsearch.so"

@@ -1,6 +1,9 @@
 /*
 ** sqltest.c — runs SQL case files against the extension.
 **
+**   sqltest EXTENSION FILE.test...
+**   sqltest --oom[=MAX] EXTENSION FILE.test...      (out-of-memory runs, below)
+**
 ** A case file is a list of cases, each a header line, SQL, a "----" line and
 ** the exact expected output, which runs to the next header:
 **
@@ -14,12 +17,48 @@
 ** stops that case. All cases of one file share one fresh in-memory database
 ** with build/imgsearch.so loaded (path from argv[1]).
 **
-** Prints "ok N - file: header" or "not ok ..." with a diff-like report.
+** Prints "ok - file: header" or "not ok ..." with a diff-like report.
+**
+** OUT OF MEMORY (--oom), as SQLite's own fault injection does it. Every
+** allocation of SQLite and of the extension goes through a wrapper around
+** SQLite's default allocator (SQLITE_CONFIG_MALLOC) that can fail the Nth
+** one. Before a case runs as usual, it is run once for each N = 1, 2, 3, ...
+** until a run ends without the fault firing (with --oom=MAX: at most MAX
+** values of N, spread evenly over the case's allocations), in two kinds:
+** "transient" fails only allocation N, "persistent" fails N and every later
+** one. Each run is a child process forked from the parent just before the
+** case, so it starts from exactly the database and connection state the case
+** expects. A faulted run passes when
+**   1. its output is the expected output, or the first lines of it followed
+**      by an error whose code is SQLITE_NOMEM (another error code, or
+**      different rows, means the failure was lost or misreported);
+**   2. with allocation working again, the database is consistent: PRAGMA
+**      integrity_check is ok, and every annoy table the case names passes
+**      annoy_check, takes an inserted copy of a row, finds it with a KNN
+**      query, deletes it and passes annoy_check again; all this again after
+**      rolling back a transaction the fault left open. A table the case
+**      damages on purpose is excused: a clean run of the case, in another
+**      child, checks every table before, between and after its statements;
+**   3. sqlite3_close succeeds and every allocation is freed (no leak);
+**   4. no signal ended it (a crash, a hang past 5 minutes, or an
+**      AddressSanitizer report with SANITIZE=1).
+** OpenCV allocates with C++ new, which this cannot fail: inside img_sift
+** and img_match only SQLite's and the extension's allocations fail.
 */
 #include <sqlite3.h>
+#include <ctype.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+/* testlib.h is a header of static helpers; this program uses a few. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "sql/testlib.h"
+#pragma GCC diagnostic pop
 
 typedef struct Buf { char *p; size_t n, alloc; } Buf;
 
@@ -35,46 +74,71 @@ static void buf_add(Buf *b, const char *s, size_t n){
 }
 static void buf_str(Buf *b, const char *s){ buf_add(b, s, strlen(s)); }
 
-/* Run every statement of sql, appending its output to out. */
-static void run_sql(sqlite3 *db, const char *sql, Buf *out){
+/* The text so far ("" when empty); the Buf keeps ownership. */
+static const char *buf_text(Buf *b){
+  if( b->p==0 ) buf_str(b, "");
+  return b->p;
+}
+
+/* ---- running SQL ---------------------------------------------------------------- */
+
+/* Called after each statement that succeeded (see find_damage). */
+typedef void (*StatementHook)(sqlite3 *db, void *ctx);
+
+/* Run every statement of sql, appending its output to out. Returns the
+** error code of the statement that failed, or SQLITE_OK. */
+static int run_sql(sqlite3 *db, const char *sql, Buf *out, StatementHook after, void *ctx){
   while( sql && *sql ){
     sqlite3_stmt *st = 0;
     const char *tail = 0;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
     if( rc ){
       buf_str(out, "error: "); buf_str(out, sqlite3_errmsg(db)); buf_str(out, "\n");
-      return;
+      return rc;
     }
     if( st==0 ){ sql = tail; continue; }
     while( (rc = sqlite3_step(st))==SQLITE_ROW ){
+      Buf row = {0};
       int i, n = sqlite3_column_count(st);
-      for(i=0; i<n; i++){
-        if( i ) buf_str(out, "|");
+      for(i=0; i<n && rc==SQLITE_ROW; i++){
+        if( i ) buf_str(&row, "|");
         switch( sqlite3_column_type(st, i) ){
-          case SQLITE_NULL: buf_str(out, "NULL"); break;
+          case SQLITE_NULL: buf_str(&row, "NULL"); break;
           case SQLITE_BLOB: {
             const unsigned char *p = sqlite3_column_blob(st, i);
             int j, m = sqlite3_column_bytes(st, i);
             char hex[3];
-            buf_str(out, "X'");
-            for(j=0; j<m; j++){ snprintf(hex, sizeof(hex), "%02X", p[j]); buf_str(out, hex); }
-            buf_str(out, "'");
+            buf_str(&row, "X'");
+            for(j=0; j<m; j++){ snprintf(hex, sizeof(hex), "%02X", p[j]); buf_str(&row, hex); }
+            buf_str(&row, "'");
             break;
           }
-          default: buf_str(out, (const char*)sqlite3_column_text(st, i));
+          default: {
+            /* Converting a number to text allocates, so this can run out of memory. */
+            const char *text = (const char*)sqlite3_column_text(st, i);
+            if( text ) buf_str(&row, text); else rc = SQLITE_NOMEM;
+          }
         }
       }
-      buf_str(out, "\n");
+      if( rc==SQLITE_ROW ){ buf_str(&row, "\n"); buf_str(out, buf_text(&row)); }
+      free(row.p);
+      if( rc!=SQLITE_ROW ) break;
     }
     if( rc!=SQLITE_DONE ){
       buf_str(out, "error: "); buf_str(out, sqlite3_errmsg(db)); buf_str(out, "\n");
       sqlite3_finalize(st);
-      return;
+      return rc;
     }
     sqlite3_finalize(st);
+    if( after ) after(db, ctx);
     sql = tail;
   }
+  return SQLITE_OK;
 }
+
+/* ---- case files ------------------------------------------------------------------ */
+
+typedef struct Case { Buf header, sql, want; } Case;
 
 static char *read_file(const char *path){
   FILE *f = fopen(path, "rb");
@@ -84,60 +148,464 @@ static char *read_file(const char *path){
   if( f==0 ) return 0;
   while( (n = fread(chunk, 1, sizeof(chunk), f))>0 ) buf_add(&b, chunk, n);
   fclose(f);
-  if( b.p==0 ) buf_str(&b, "");
+  buf_text(&b);
   return b.p;
 }
 
+/* Split text (which is modified) into cases; returns how many. */
+static int parse_cases(char *text, Case **out){
+  Case *cases = 0, c;
+  char *line, *save = 0;
+  int n = 0, state = 0;   /* 0 between cases, 1 in SQL, 2 in expected output */
+  memset(&c, 0, sizeof(c));
+  for(line=strtok_r(text, "\n", &save); ; line=strtok_r(0, "\n", &save)){
+    /* strtok_r skips empty lines, so a case ends at the next header or EOF */
+    int is_header = line && strncmp(line, "-- ", 3)==0 && state!=1;
+    if( (line==0 || is_header) && state==2 ){
+      cases = realloc(cases, (n+1)*sizeof(Case));
+      if( cases==0 ){ fprintf(stderr, "out of memory\n"); exit(2); }
+      buf_text(&c.sql);
+      buf_text(&c.want);
+      cases[n++] = c;
+      memset(&c, 0, sizeof(c));
+      state = 0;
+    }
+    if( line==0 ) break;
+    if( is_header ){
+      c.header.n = 0;
+      buf_str(&c.header, line+3);
+      state = 1;
+    }else if( state==1 && strcmp(line, "----")==0 ){
+      state = 2;
+    }else if( state==1 ){
+      buf_str(&c.sql, line); buf_str(&c.sql, "\n");
+    }else if( state==2 ){
+      buf_str(&c.want, line); buf_str(&c.want, "\n");
+    }
+  }
+  free(c.header.p); free(c.sql.p); free(c.want.p);
+  *out = cases;
+  return n;
+}
+
+static int run_case(sqlite3 *db, const char *file, Case *c){
+  Buf got = {0};
+  int failed;
+  run_sql(db, c->sql.p, &got, 0, 0);
+  failed = strcmp(buf_text(&got), c->want.p)!=0;
+  if( failed ){
+    printf("not ok - %s: %s\n  SQL:\n%s  expected:\n%s  got:\n%s", file, c->header.p,
+           c->sql.p, c->want.p, got.p);
+  }else{
+    printf("ok - %s: %s\n", file, c->header.p);
+  }
+  free(got.p);
+  return failed;
+}
+
+/* ---- the failing allocator --------------------------------------------------------- */
+
+/* The allocator hooks get no context pointer, so their state is global;
+** it belongs to this test program, not to the extension. */
+static sqlite3_mem_methods real_allocator;
+static struct {
+  sqlite3_int64 countdown;   /* fail when this reaches 0; 0 = disarmed */
+  int persistent;            /* after the first failure, fail every allocation */
+  int fired;
+  int *fired_shared;         /* also set in memory shared with the parent, so that it
+                             ** knows the fault fired even when the child crashed */
+  sqlite3_int64 live;        /* allocations not yet freed */
+} fault;
+
+static int fault_now(void){
+  if( fault.countdown>0 && --fault.countdown==0 ){
+    fault.fired = *fault.fired_shared = 1;
+    return 1;
+  }
+  return fault.fired && fault.persistent;
+}
+static void *fault_malloc(int n){
+  void *p = fault_now() ? 0 : real_allocator.xMalloc(n);
+  if( p ) fault.live++;
+  return p;
+}
+static void fault_free(void *p){ fault.live--; real_allocator.xFree(p); }
+static void *fault_realloc(void *p, int n){ return fault_now() ? 0 : real_allocator.xRealloc(p, n); }
+static int fault_size(void *p){ return real_allocator.xSize(p); }
+static int fault_roundup(int n){ return real_allocator.xRoundup(n); }
+static int fault_init(void *app){ return real_allocator.xInit(app); }
+static void fault_shutdown(void *app){ real_allocator.xShutdown(app); }
+
+static void fault_install(void){
+  static const sqlite3_mem_methods wrapper = {
+    fault_malloc, fault_free, fault_realloc, fault_size, fault_roundup,
+    fault_init, fault_shutdown, 0
+  };
+  fault.fired_shared = mmap(0, sizeof(int), PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0);
+  if( fault.fired_shared==MAP_FAILED ){ perror("mmap"); exit(2); }
+  if( sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_allocator)
+   || sqlite3_config(SQLITE_CONFIG_MALLOC, &wrapper) || sqlite3_initialize() ){
+    fprintf(stderr, "sqltest: cannot install the failing allocator\n");
+    exit(2);
+  }
+}
+
+static void fault_arm(sqlite3_int64 n, int persistent){
+  fault.countdown = n;
+  fault.persistent = persistent;
+  fault.fired = 0;
+}
+
+/* Stop failing; returns whether the fault fired. */
+static int fault_disarm(void){
+  int fired = fault.fired!=0;
+  fault.countdown = 0;
+  fault.fired = 0;
+  return fired;
+}
+
+/* ---- consistency after a fault ----------------------------------------------------- */
+
+/* "schema.name" of every annoy table, one per line. */
+static void list_annoy_tables(sqlite3 *db, Buf *out){
+  sqlite3_stmt *schemas, *tables;
+  out->n = 0;
+  buf_text(out);
+  if( sqlite3_prepare_v2(db, "SELECT name FROM pragma_database_list", -1, &schemas, 0) ) return;
+  while( sqlite3_step(schemas)==SQLITE_ROW ){
+    const char *schema = (const char*)sqlite3_column_text(schemas, 0);
+    char *sql = sqlite3_mprintf("SELECT name FROM \"%w\".sqlite_master WHERE type='table' "
+                                "AND sql LIKE 'CREATE VIRTUAL TABLE%%USING annoy%%'", schema);
+    if( sql && sqlite3_prepare_v2(db, sql, -1, &tables, 0)==SQLITE_OK ){
+      while( sqlite3_step(tables)==SQLITE_ROW ){
+        buf_str(out, schema); buf_str(out, ".");
+        buf_str(out, (const char*)sqlite3_column_text(tables, 0)); buf_str(out, "\n");
+      }
+      sqlite3_finalize(tables);
+    }
+    sqlite3_free(sql);
+  }
+  sqlite3_finalize(schemas);
+}
+
+/* Whether list has the line item (n bytes, without its "\n"). */
+static int listed(const char *list, const char *item, size_t n){
+  const char *line;
+  for(line=list; *line; line=strchr(line, '\n')+1){
+    if( strncmp(line, item, n)==0 && line[n]=='\n' ) return 1;
+  }
+  return 0;
+}
+
+/* Whether sql names the table: as a word, or as the stem of a shadow
+** table's name ("t" in "t_nodes"). */
+static int names_table(const char *sql, const char *name){
+  size_t n = strlen(name);
+  const char *p;
+  for(p=sql; (p = strcasestr(p, name))!=0; p++){
+    int starts = p==sql || !(isalnum((unsigned char)p[-1]) || p[-1]=='_');
+    if( starts && !isalnum((unsigned char)p[n]) ) return 1;
+  }
+  return 0;
+}
+
+/* annoy_check of the table on a line of list_annoy_tables (sqlite3_malloc'd). */
+static char *annoy_check_line(sqlite3 *db, const char *line){
+  const char *dot = strchr(line, '.'), *end = strchr(line, '\n');
+  return query_text(db, "SELECT annoy_check('%.*q', '%.*q')",
+                    (int)(end-dot-1), dot+1, (int)(dot-line), line);
+}
+
+/* Add the tables whose annoy_check fails (and "integrity_check" when that
+** fails) to the list in ctx, a Buf. Runs between the statements of a clean
+** run, whose allocations are being counted: these are not. */
+static void note_damage(sqlite3 *db, void *ctx){
+  Buf *damaged = ctx, tables = {0};
+  const char *line;
+  sqlite3_int64 countdown = fault.countdown;
+  char *got;
+  fault.countdown = 0;
+  got = query_text(db, "PRAGMA integrity_check");
+  if( !got || strcmp(got, "ok")!=0 ) buf_str(damaged, "integrity_check\n");
+  sqlite3_free(got);
+  list_annoy_tables(db, &tables);
+  for(line=tables.p; *line; line=strchr(line, '\n')+1){
+    size_t n = (size_t)(strchr(line, '\n')-line);
+    got = annoy_check_line(db, line);
+    if( (!got || strcmp(got, "ok")!=0) && !listed(damaged->p, line, n) ) buf_add(damaged, line, n+1);
+    sqlite3_free(got);
+  }
+  free(tables.p);
+  fault.countdown = countdown;
+}
+
+/* template with $T replaced by the quoted table, $V by the vector column,
+** $A by annoy_check's arguments, $R by rowid and $K by k (sqlite3_malloc'd). */
+static char *expand(const char *template, const char *schema, const char *name,
+                    const char *column, const char *rowid, const char *k){
+  sqlite3_str *out = sqlite3_str_new(0);
+  const char *p;
+  for(p=template; *p; p++){
+    if( p[0]!='$' || p[1]==0 ){ sqlite3_str_appendchar(out, 1, *p); continue; }
+    switch( *++p ){
+      case 'T': sqlite3_str_appendf(out, "\"%w\".\"%w\"", schema, name); break;
+      case 'V': sqlite3_str_appendf(out, "\"%w\"", column); break;
+      case 'A': sqlite3_str_appendf(out, "'%q', '%q'", name, schema); break;
+      case 'R': sqlite3_str_appendall(out, rowid); break;
+      default:  sqlite3_str_appendall(out, k); break;
+    }
+  }
+  return sqlite3_str_finish(out);
+}
+
+/* Insert a copy of a row of schema.name, find it, delete it, then
+** annoy_check. Appends what went wrong to problems. */
+static void try_writes(sqlite3 *db, const char *schema, const char *name, Buf *problems){
+  static const char *const steps[] = {   /* SQL, then its result or 0 for none */
+    "INSERT INTO $T(rowid, $V) SELECT $R, $V FROM $T LIMIT 1", 0,
+    "SELECT count(*) FROM $T WHERE $V MATCH (SELECT $V FROM $T WHERE rowid=$R) AND k=5", "$K",
+    "DELETE FROM $T WHERE rowid=$R", 0,
+    "SELECT annoy_check($A)", "ok",
+  };
+  char *column = query_text(db, "SELECT name FROM pragma_table_info('%q', '%q')", name, schema);
+  char *k = query_text(db, "SELECT min(count(*)+1, 5) FROM \"%w\".\"%w\"", schema, name);
+  char *rowid = query_text(db, "SELECT min(rowid+1) FROM \"%w\".\"%w\" WHERE rowid<9223372036854775807 "
+                           "AND rowid+1 NOT IN (SELECT rowid FROM \"%w\".\"%w\")",
+                           schema, name, schema, name);
+  size_t i, n_steps = sizeof(steps)/sizeof(steps[0]);
+  if( column==0 || k==0 || rowid==0 || strncmp(k, "error: ", 7)==0 || strcmp(k, "1")==0 ) n_steps = 0;
+  for(i=0; i<n_steps; i+=2){
+    char *sql = expand(steps[i], schema, name, column, rowid, k);
+    char *want = steps[i+1] ? expand(steps[i+1], schema, name, column, rowid, k) : 0;
+    char *got = want ? query_text(db, "%s", sql) : 0;
+    int rc = want ? 0 : exec(db, "%s", sql);
+    if( rc || (want && (!got || strcmp(got, want)!=0)) ){
+      buf_str(problems, "    "); buf_str(problems, sql); buf_str(problems, "\n      gave: ");
+      buf_str(problems, rc ? sqlite3_errmsg(db) : got ? got : "no row");
+      buf_str(problems, "\n");
+    }
+    sqlite3_free(sql); sqlite3_free(want); sqlite3_free(got);
+    if( rc ) break;
+  }
+  sqlite3_free(column);
+  sqlite3_free(k);
+  sqlite3_free(rowid);
+}
+
+/* Check the database as described at the top, for the annoy tables that sql
+** names (a case cannot reach the others); what is wrong goes to problems. */
+static void check_state(sqlite3 *db, const char *sql, const char *damaged, Buf *problems){
+  Buf tables = {0};
+  const char *line;
+  char *got = query_text(db, "PRAGMA integrity_check");
+  if( (!got || strcmp(got, "ok")!=0) && !listed(damaged, "integrity_check", 15) ){
+    buf_str(problems, "    PRAGMA integrity_check: "); buf_str(problems, got ? got : "no row");
+    buf_str(problems, "\n");
+  }
+  sqlite3_free(got);
+  list_annoy_tables(db, &tables);
+  for(line=tables.p; *line; line=strchr(line, '\n')+1){
+    const char *dot = strchr(line, '.'), *end = strchr(line, '\n');
+    char *name = sqlite3_mprintf("%.*s", (int)(end-dot-1), dot+1);
+    int named = name && names_table(sql, name);
+    sqlite3_free(name);
+    if( !named || listed(damaged, line, (size_t)(end-line)) ) continue;
+    got = annoy_check_line(db, line);
+    if( !got || strcmp(got, "ok")!=0 ){
+      buf_str(problems, "    annoy_check of "); buf_add(problems, line, (size_t)(end-line));
+      buf_str(problems, ": "); buf_str(problems, got ? got : "no row"); buf_str(problems, "\n");
+    }else{
+      char *schema = sqlite3_mprintf("%.*s", (int)(dot-line), line);
+      char *name = sqlite3_mprintf("%.*s", (int)(end-dot-1), dot+1);
+      try_writes(db, schema, name, problems);
+      sqlite3_free(schema);
+      sqlite3_free(name);
+    }
+    sqlite3_free(got);
+  }
+  free(tables.p);
+}
+
+/* ---- one case under fault injection -------------------------------------------------- */
+
+#define CHILD_FAILED 22   /* exit status of a child that found a problem */
+
+static sqlite3_int64 live_at_start;   /* allocations before any database was opened */
+
+/* The expected output, or its first lines and then an out-of-memory error. */
+static int output_acceptable(const char *got, int rc, const char *want){
+  const char *error_line;
+  if( strcmp(got, want)==0 ) return 1;
+  if( (rc & 0xff)!=SQLITE_NOMEM ) return 0;
+  error_line = got + strlen(got) - 1;               /* got ends with "\n" */
+  while( error_line>got && error_line[-1]!='\n' ) error_line--;
+  return strncmp(want, got, (size_t)(error_line-got))==0;
+}
+
+/* In the child: run the case with allocation n failing, then check. */
+static void faulted_run(sqlite3 *db, const Case *c, sqlite3_int64 n, int persistent, const char *damaged,
+                        int verbose){
+  Buf got = {0}, problems = {0};
+  int rc, closed;
+  alarm(300);
+  fault_arm(n, persistent);
+  rc = run_sql(db, c->sql.p, &got, 0, 0);
+  fault_disarm();
+  if( !output_acceptable(buf_text(&got), rc, c->want.p) ){
+    buf_str(&problems, "    output:\n"); buf_str(&problems, got.p);
+  }
+  check_state(db, c->sql.p, damaged, &problems);
+  if( !sqlite3_get_autocommit(db) ){
+    Buf after = {0};
+    if( exec(db, "ROLLBACK") ) buf_str(&problems, "    ROLLBACK of the open transaction failed\n");
+    check_state(db, c->sql.p, damaged, &after);
+    if( after.n ){ buf_str(&problems, "  after ROLLBACK:\n"); buf_str(&problems, after.p); }
+    free(after.p);
+  }
+  closed = sqlite3_close(db)==SQLITE_OK;
+  if( !closed ) buf_str(&problems, "    sqlite3_close failed: a statement was not finalized\n");
+  if( closed && fault.live!=live_at_start ){
+    char line[100];
+    snprintf(line, sizeof(line), "    %lld allocations were not freed\n", fault.live-live_at_start);
+    buf_str(&problems, line);
+  }
+  if( problems.n && verbose ){
+    printf("  N=%lld, %s:\n%s", n, persistent ? "persistent" : "transient", problems.p);
+    fflush(stdout);
+  }
+  exit(problems.n ? CHILD_FAILED : 0);
+}
+
+/* Fork; the child does one faulted run. Returns 1 if it failed. Afterwards
+** *fault.fired_shared says whether allocation n was reached. */
+static int fork_faulted_run(sqlite3 *db, const Case *c, sqlite3_int64 n, int persistent,
+                            const char *damaged, int verbose){
+  pid_t pid;
+  int status;
+  fflush(stdout);
+  *fault.fired_shared = 0;
+  if( (pid = fork())<0 ){ perror("fork"); exit(2); }
+  if( pid==0 ) faulted_run(db, c, n, persistent, damaged, verbose);
+  if( waitpid(pid, &status, 0)!=pid ){ perror("waitpid"); exit(2); }
+  if( WIFEXITED(status) && WEXITSTATUS(status)==0 ) return 0;
+  if( WIFEXITED(status) && WEXITSTATUS(status)==CHILD_FAILED ) return 1;
+  if( verbose ){
+    if( WIFSIGNALED(status) ){
+      printf("  N=%lld, %s: killed by signal %d (%s)\n", n, persistent ? "persistent" : "transient",
+             WTERMSIG(status), strsignal(WTERMSIG(status)));
+    }else{
+      printf("  N=%lld, %s: exited with status %d (a sanitizer report is above)\n", n,
+             persistent ? "persistent" : "transient", WEXITSTATUS(status));
+    }
+  }
+  return 1;
+}
+
+/* In a child, run the case cleanly and count its allocations; with
+** find_damage, also note every table it leaves damaged before, between or
+** after its statements (that warms caches, so it is a separate run from the
+** count). Returns the list (malloc'd). */
+static char *clean_run(sqlite3 *db, const Case *c, int find_damage, sqlite3_int64 *allocations){
+  const sqlite3_int64 never = (sqlite3_int64)1<<62;
+  Buf damaged = {0}, got = {0};
+  int pipe_fd[2], status;
+  char chunk[4096];
+  ssize_t n;
+  pid_t pid;
+  fflush(stdout);
+  if( pipe(pipe_fd) || (pid = fork())<0 ){ perror("fork"); exit(2); }
+  if( pid==0 ){
+    close(pipe_fd[0]);
+    buf_text(&damaged);
+    if( find_damage ) note_damage(db, &damaged);
+    fault_arm(never, 0);
+    run_sql(db, c->sql.p, &got, find_damage ? note_damage : 0, &damaged);
+    *allocations = never - fault.countdown;
+    /* the count, then the list */
+    if( write(pipe_fd[1], allocations, sizeof(*allocations))!=(ssize_t)sizeof(*allocations)
+     || write(pipe_fd[1], damaged.p, damaged.n)!=(ssize_t)damaged.n ) exit(1);
+    exit(0);
+  }
+  close(pipe_fd[1]);
+  while( (n = read(pipe_fd[0], chunk, sizeof(chunk)))>0 ) buf_add(&damaged, chunk, (size_t)n);
+  close(pipe_fd[0]);
+  if( waitpid(pid, &status, 0)!=pid || !WIFEXITED(status) || WEXITSTATUS(status)!=0
+   || damaged.n<sizeof(*allocations) ){
+    fprintf(stderr, "sqltest: the clean run of \"%s\" failed\n", c->header.p);
+    exit(2);
+  }
+  memcpy(allocations, damaged.p, sizeof(*allocations));
+  memmove(damaged.p, damaged.p+sizeof(*allocations), damaged.n-sizeof(*allocations)+1);
+  return damaged.p;
+}
+
+/* The faulted runs of case c (at most max_runs per kind, 0 = every N);
+** prints one line. Returns 1 if any failed. */
+static int oom_case(sqlite3 *db, const char *file, const Case *c, int max_runs){
+  sqlite3_int64 allocations, step, n, runs = 0, failures = 0, max_n = 0;
+  char *damaged = clean_run(db, c, 1, &allocations);
+  free(clean_run(db, c, 0, &allocations));
+  int persistent;
+  step = max_runs && allocations>max_runs ? (allocations+max_runs-1)/max_runs : 1;
+  for(persistent=0; persistent<=1; persistent++){
+    for(n=1; ; n+=step){
+      int failed = fork_faulted_run(db, c, n, persistent, damaged, failures==0);
+      failures += failed;
+      if( !*fault.fired_shared ) break;
+      runs++;
+      if( n>max_n ) max_n = n;
+    }
+  }
+  if( failures ){
+    printf("not ok - oom %s: %s: %lld of %lld faulted runs failed (the first is above)\n",
+           file, c->header.p, failures, runs);
+  }else{
+    printf("ok - oom %s: %s: %lld allocations, %lld faulted runs, N=1..%lld step %lld\n",
+           file, c->header.p, allocations, runs, max_n, step);
+  }
+  free(damaged);
+  return failures>0;
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
 int main(int argc, char **argv){
-  sqlite3 *db;
-  char *text, *line, *save = 0, *err = 0;
-  int failed = 0, i;
-  if( argc<3 ){ fprintf(stderr, "usage: sqltest EXTENSION FILE.test...\n"); return 2; }
+  int failed = 0, oom = 0, oom_max_runs = 0, i, j;
+  if( argc>1 && strncmp(argv[1], "--oom", 5)==0 ){
+    oom = 1;
+    if( argv[1][5]=='=' && (oom_max_runs = atoi(argv[1]+6))<1 ){
+      fprintf(stderr, "sqltest: --oom=MAX needs a number of runs, 1 or more\n");
+      return 2;
+    }
+    argv++; argc--;
+    fault_install();
+    live_at_start = fault.live;
+  }
+  if( argc<3 ){ fprintf(stderr, "usage: sqltest [--oom[=MAX]] EXTENSION FILE.test...\n"); return 2; }
+  test_extension = argv[1];
   for(i=2; i<argc; i++){
-    Buf header = {0}, sql = {0}, want = {0};
-    int state = 0;   /* 0 between cases, 1 in SQL, 2 in expected output */
-    if( (text = read_file(argv[i]))==0 ){ printf("not ok - %s: cannot read\n", argv[i]); failed++; continue; }
-    sqlite3_open(":memory:", &db);
-    sqlite3_enable_load_extension(db, 1);
-    if( sqlite3_load_extension(db, argv[1], 0, &err) ){
-      printf("not ok - %s: cannot load %s: %s\n", argv[i], argv[1], err);
-      return 1;
+    char *text = read_file(argv[i]);
+    Case *cases;
+    int n_cases;
+    sqlite3 *db;
+    if( text==0 ){ printf("not ok - %s: cannot read\n", argv[i]); failed++; continue; }
+    n_cases = parse_cases(text, &cases);
+    db = open_db(":memory:");
+    for(j=0; j<n_cases; j++){
+      if( oom ) failed += oom_case(db, argv[i], &cases[j], oom_max_runs);
+      failed += run_case(db, argv[i], &cases[j]);
     }
-    for(line=strtok_r(text, "\n", &save); ; line=strtok_r(0, "\n", &save)){
-      /* strtok_r skips empty lines, so a case ends at the next header or EOF */
-      int is_header = line && strncmp(line, "-- ", 3)==0 && state!=1;
-      if( (line==0 || is_header) && state==2 ){
-        Buf got = {0};
-        run_sql(db, sql.p, &got);
-        if( got.p==0 ) buf_str(&got, "");
-        if( strcmp(got.p, want.p ? want.p : "")==0 ){
-          printf("ok - %s: %s\n", argv[i], header.p);
-        }else{
-          failed++;
-          printf("not ok - %s: %s\n  SQL:\n%s  expected:\n%s  got:\n%s", argv[i], header.p,
-                 sql.p, want.p ? want.p : "", got.p);
-        }
-        free(got.p);
-        sql.n = want.n = 0;
-        if( sql.p ) sql.p[0] = 0;
-        if( want.p ) want.p[0] = 0;
-        state = 0;
-      }
-      if( line==0 ) break;
-      if( is_header ){
-        header.n = 0;
-        buf_str(&header, line+3);
-        state = 1;
-      }else if( state==1 && strcmp(line, "----")==0 ){
-        state = 2;
-      }else if( state==1 ){
-        buf_str(&sql, line); buf_str(&sql, "\n");
-      }else if( state==2 ){
-        buf_str(&want, line); buf_str(&want, "\n");
-      }
+    if( sqlite3_close(db)!=SQLITE_OK ){
+      printf("not ok - %s: sqlite3_close: %s\n", argv[i], sqlite3_errmsg(db));
+      failed++;
+    }else if( oom ){
+      check(fault.live==live_at_start, "oom %s: closing the database frees every allocation (%lld left)",
+            argv[i], fault.live-live_at_start);
+      failed += fault.live!=live_at_start;
     }
-    sqlite3_close(db);
-    free(text); free(header.p); free(sql.p); free(want.p);
+    for(j=0; j<n_cases; j++){ free(cases[j].header.p); free(cases[j].sql.p); free(cases[j].want.p); }
+    free(cases);
+    free(text);
   }
   return failed ? 1 : 0;
 }

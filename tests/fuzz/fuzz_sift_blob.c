@@ -58,8 +58,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
     fuzz_codebook(&codebook, centroids);
     vlad_encode(&codebook, blob.descriptors, blob.count, vlad);
     if( blob.count<=FUZZ_MATCH_LIMIT ){
-      if( match_sift(&blob, &blob, &result, &zErr)==SQLITE_OK ){
+      if( match_sift(&blob, &blob, 1, &result, &zErr)==SQLITE_OK ){
         if( result.inliers<0 || result.inliers>blob.count ) abort();
+        if( (result.inliers>0)!=(result.inlier_pairs!=0) ) abort();
+        match_result_free(&result);
       }else if( zErr==0 ){
         abort();
       }

@@ -1,25 +1,37 @@
 #!/bin/sh
 # tests/fuzz/run.sh — build the libFuzzer targets and run each for a while.
 #
-#   sh tests/fuzz/run.sh [SECONDS]      (default 10 seconds per target)
+#   sh tests/fuzz/run.sh [SECONDS [TARGET...]]   (default 10 s, all targets)
 #
-# Targets (clang -fsanitize=fuzzer,address,undefined, -DSQLITE_CORE):
+# Targets (clang -fsanitize=fuzzer,address,undefined; the extension's
+# sources compiled with -DSQLITE_CORE and linked in):
 #   fuzz_image      image bytes -> probe, decode with limits, SIFT, sift blob
 #   fuzz_sift_blob  bytes -> sift blob / codebook / PCA parsers, VLAD, match
+#   fuzz_vector     vector JSON/BLOB parsers for each type; vec_* functions
+#   fuzz_create     CREATE VIRTUAL TABLE x USING annoy(<input>), then use it
+#   fuzz_shadow     edits of an annoy table's shadow tables, then queries
 #
 # Seeds: every image in samples/, plus tiny PNG, GIF, TGA, BMP and PGM
 # images and a JPEG bomb header (fast to run); for fuzz_sift_blob, sift
-# blobs, a codebook and a PCA model made from the samples.  The extra seeds
-# are written with the built extension through the sqlite3 shell (skipped
-# if either is missing).  Working corpora and
-# crash files go to build/fuzz/.  Exit status 1 if a target found a crash.
+# blobs, a codebook and a PCA model made from the samples (these extra
+# seeds are written with the built extension through the sqlite3 shell,
+# skipped if either is missing); for fuzz_vector, vectors of each type;
+# for fuzz_create, argument lists; for fuzz_shadow, a few edit lists.
+# Working corpora and crash files go to build/fuzz/ (or $FUZZ_OUT).  Exit
+# status 1 if a target found a crash.
 #
-# Environment: CC_FUZZ, CXX_FUZZ (default clang, clang++).
+# A long run (docs/RELIABILITY.md): SECONDS 0 and a count of executions,
+#   FUZZ_RUNS=10000000 nice -n 10 sh tests/fuzz/run.sh 0 shadow
+#
+# Environment: CC_FUZZ, CXX_FUZZ (default clang, clang++), FUZZ_OUT,
+# FUZZ_RUNS (stop after this many inputs; default: no limit).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_EACH=${1:-10}
-OUT=$ROOT/build/fuzz
+[ $# -gt 0 ] && shift
+TARGETS=${*:-image sift_blob vector create shadow}
+OUT=${FUZZ_OUT:-$ROOT/build/fuzz}
 CC=${CC_FUZZ:-clang}
 CXX=${CXX_FUZZ:-clang++}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -28,22 +40,25 @@ CXXFLAGS="-std=c++17 -DSQLITE_CORE -O1 -g -Wall -Wextra -I$ROOT/ext -I/usr/inclu
 LIBS="-lsqlite3 -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core -lm"
 
 mkdir -p "$OUT/obj"
-for f in image sift_blob sample vlad pca match; do
-  $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$ROOT/ext/$f.c" -o "$OUT/obj/$f.o"
-done
-$CXX $CXXFLAGS -fsanitize=fuzzer-no-link -c "$ROOT/ext/sift_cv.cpp" -o "$OUT/obj/sift_cv.o"
-for t in fuzz_image fuzz_sift_blob; do
-  $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$ROOT/tests/fuzz/$t.c" -o "$OUT/obj/$t.o"
-done
 O=$OUT/obj
-$CXX -fsanitize=fuzzer $SAN -o "$OUT/fuzz_image" "$O/fuzz_image.o" "$O/image.o" \
-  "$O/sift_blob.o" "$O/sift_cv.o" $LIBS
-$CXX -fsanitize=fuzzer $SAN -o "$OUT/fuzz_sift_blob" "$O/fuzz_sift_blob.o" \
-  "$O/sift_blob.o" "$O/sample.o" "$O/vlad.o" "$O/pca.o" "$O/match.o" \
-  "$O/sift_cv.o" $LIBS
+EXT_OBJ=""
+for src in "$ROOT"/ext/*.c; do
+  f=$(basename "$src" .c)
+  $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$O/$f.o"
+  EXT_OBJ="$EXT_OBJ $O/$f.o"
+done
+for src in "$ROOT"/ext/*.cpp; do
+  f=$(basename "$src" .cpp)
+  $CXX $CXXFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$O/$f.o"
+  EXT_OBJ="$EXT_OBJ $O/$f.o"
+done
+for t in $TARGETS; do
+  $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$ROOT/tests/fuzz/fuzz_$t.c" -o "$O/fuzz_$t.o"
+  $CXX -fsanitize=fuzzer $SAN -o "$OUT/fuzz_$t" "$O/fuzz_$t.o" $EXT_OBJ $LIBS
+done
 
 # Seeds.
-mkdir -p "$OUT/seeds_image" "$OUT/seeds_sift_blob" "$OUT/corpus_image" "$OUT/corpus_sift_blob"
+for t in image sift_blob vector create shadow; do mkdir -p "$OUT/seeds_$t" "$OUT/corpus_$t"; done
 cp "$ROOT"/samples/*.png "$ROOT"/samples/*.jpg "$OUT/seeds_image/"
 if command -v sqlite3 >/dev/null 2>&1 && [ -f "$ROOT/build/imgsearch.so" ]; then
   (cd "$ROOT" && sqlite3 :memory: \
@@ -70,11 +85,39 @@ else
   echo "run.sh: no sqlite3 shell or build/imgsearch.so: fuzz_sift_blob starts without seeds"
 fi
 
+# fuzz_vector: byte 0 type (0 float32, 1 uint8, 2 bit), byte 1 dimension
+# (index into 1 2 3 4 7 8 16 128), byte 2 metric, then the vector.
+V=$OUT/seeds_vector
+printf '\000\003\000[0.5, 1, -2e3, 4]' > "$V/f32_json"
+printf '\000\003\001\000\000\200\077\000\000\000\300\000\000\000\000\000\000\040\101' > "$V/f32_blob"
+printf '\001\005\004[0,1,2,3,4,5,6,255]' > "$V/u8_json"
+printf '\002\006\005[1,0,1,1,0,0,0,1,0,1,0,0,1,1,1,1]' > "$V/bit_json"
+printf '\002\005\005\245' > "$V/bit_blob"
+printf '\000\000\002[ 1e-45 , -0.0,3.4028234e38 ,1E+2]' > "$V/f32_edge"
+# fuzz_create: the text inside annoy(...).
+C=$OUT/seeds_create
+printf 'v float32[4]' > "$C/plain"
+printf 'v float32[3], metric=angular, trees=2, leaf_size=2, seed=7' > "$C/angular"
+printf 'emb uint8[16], metric=manhattan, trees=1, search_k=50' > "$C/uint8"
+printf 'v bit[64], metric=hamming, leaf_size=3' > "$C/bit"
+printf 'v float32[2], metric=dot, trees=5, leaf_size="4"' > "$C/dot"
+# fuzz_shadow: byte 0 table (0 f, 1 a, 2 u, 3 b); then 8-byte edits: edit
+# (0 int, 1 byte, 2 resize, 3 delete, 4 copy, 5 text, 6 query), shadow
+# (0 info, 1 rowids, 2 vectors, 3 free, 4 nodes), row, column, value.
+S=$OUT/seeds_shadow
+printf '\000' > "$S/none"
+printf '\000\003\004\002\000\000\000\000\000' > "$S/delete_node"
+printf '\001\001\004\001\007\377\000\000\000' > "$S/node_byte"
+printf '\002\002\002\005\000\003\000\000\000' > "$S/short_vector"
+printf '\003\000\001\003\001\011\000\000\000\006\000\000\000\000\000\000\000' > "$S/slot_then_query"
+printf '\000\000\000\007\000\377\377\377\177\004\003\000\000\001\000\000\000' > "$S/info_and_free"
+
 status=0
-for t in image sift_blob; do
-  echo "== fuzz_$t: $SECONDS_EACH s"
+for t in $TARGETS; do
+  echo "== fuzz_$t: $SECONDS_EACH s${FUZZ_RUNS:+, $FUZZ_RUNS runs}"
   log=$OUT/fuzz_$t.log
-  if "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=4096 \
+  if "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -runs="${FUZZ_RUNS:--1}" \
+       -timeout=30 -rss_limit_mb=4096 \
        -print_final_stats=1 -artifact_prefix="$OUT/crash_$t-" \
        "$OUT/corpus_$t" "$OUT/seeds_$t" >"$log" 2>&1; then
     grep -E "^Done|stat::number_of_executed_units|stat::peak_rss" "$log" || true

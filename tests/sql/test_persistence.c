@@ -7,6 +7,8 @@
 **      uncommitted or rolled-back changes), in rollback-journal and WAL mode
 ** 3.x  same rows, same order, same seed: byte-identical shadow tables
 ** 4.x  default search recall@10 >= 0.9 against exact, for every type/metric
+** 5.x  another connection changes the schema or the file while this one is
+**      in the middle of annoy_check or of a query: no crash, one snapshot
 **
 **   test_persistence EXTENSION            (runs everything)
 **   test_persistence EXTENSION --answers DB   (child: prints answers)
@@ -96,9 +98,17 @@ static void determinism(void){
   remove(path);
 }
 
+/* Delete a database file with its WAL and shared-memory files. */
+static void remove_db(const char *path){
+  char extra[520];
+  remove(path);
+  snprintf(extra, sizeof(extra), "%s-wal", path); remove(extra);
+  snprintf(extra, sizeof(extra), "%s-shm", path); remove(extra);
+}
+
 static void two_connections(const char *journal){
   sqlite3 *a, *b;
-  char path[512], extra[520];
+  char path[512];
   int ok;
   remove(test_file(path, "two.db"));
   a = open_db(path);
@@ -125,9 +135,7 @@ static void two_connections(const char *journal){
   check(ok, "persistence 2.3 (%s) both connections write in turn and agree", journal);
   sqlite3_close(a);
   sqlite3_close(b);
-  remove(path);
-  snprintf(extra, sizeof(extra), "%s-wal", path); remove(extra);
-  snprintf(extra, sizeof(extra), "%s-shm", path); remove(extra);
+  remove_db(path);
 }
 
 /* n vectors around 20 random centres; vector i goes to the callback. */
@@ -211,6 +219,169 @@ static void recall_floors(void){
   }
 }
 
+/* ---- 5.x another connection changes things under a busy one ---------------- */
+
+/* Makes connection `other` run `sql` the first time `db` starts a
+** statement whose text contains `when`. SQLITE_TRACE_STMT fires as a
+** statement starts running, before it takes its read snapshot, so the
+** change lands between two statements of whatever `db` is doing. */
+typedef struct Interloper { sqlite3 *other; const char *when, *sql; int fired, rc; } Interloper;
+
+static int interlope(unsigned type, void *ctx, void *stmt, void *unused){
+  Interloper *in = ctx;
+  (void)type; (void)unused;
+  if( !in->fired && strstr(sqlite3_sql(stmt), in->when) ){
+    in->fired = 1;
+    in->rc = exec(in->other, "%s", in->sql);
+  }
+  return 0;
+}
+
+/* A fresh WAL database at path with t: 500 float32[16] rows; a and b are
+** two connections to it, and a has used t (its store is cached). */
+static void two_on_fresh_file(const char *path, sqlite3 **a, sqlite3 **b){
+  char *check;
+  remove_db(path);
+  *a = open_db(path);
+  exec(*a, "PRAGMA journal_mode=wal");
+  exec(*a, "CREATE VIRTUAL TABLE t USING annoy(v float32[16], trees=3, leaf_size=8)");
+  fill(*a, 500, 16, 1);
+  check = query_text(*a, "SELECT annoy_check('t')");
+  if( check==0 || strcmp(check, "ok")!=0 ) fprintf(stderr, "# setup: annoy_check says %s\n", check);
+  sqlite3_free(check);
+  *b = open_db(path);
+}
+
+/* 5.1-5.2: annoy_check reads the table with many statements. Another
+** connection's commit between two of them must not be seen half-way (a
+** false report), and a schema change must not disconnect the table under
+** it: that freed the store while one of its statements was being
+** re-prepared (heap-use-after-free under ASan). */
+static void change_during_check(void){
+  static const struct { const char *sql, *after, *want_after; } cases[] = {
+    { "CREATE TABLE unrelated(x)",
+      "SELECT count(*) FROM sqlite_schema WHERE name='unrelated'", "1" },
+    { "INSERT INTO t(rowid, v) VALUES (9999, '[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]')",
+      "SELECT count(*) FROM t", "501" },
+  };
+  char path[512];
+  unsigned c;
+  for(c=0; c<sizeof(cases)/sizeof(cases[0]); c++){
+    sqlite3 *a, *b;
+    Interloper in = { 0, "_nodes", cases[c].sql, 0, 0 };
+    int ok;
+    two_on_fresh_file(test_file(path, "check.db"), &a, &b);
+    in.other = b;
+    sqlite3_trace_v2(a, SQLITE_TRACE_STMT, interlope, &in);
+    ok = query_is(a, "ok", "SELECT annoy_check('t')");
+    sqlite3_trace_v2(a, 0, 0, 0);
+    ok = ok && in.fired && in.rc==SQLITE_OK;
+    ok = ok && query_is(a, cases[c].want_after, cases[c].after) && query_is(a, "ok", "SELECT annoy_check('t')");
+    check(ok, "persistence 5.%u annoy_check is 'ok' when another connection commits %s in the middle of it",
+          c+1, c==0 ? "a schema change" : "a row");
+    sqlite3_close(a);
+    sqlite3_close(b);
+  }
+  remove_db(path);
+}
+
+/* The next n rowids from st appended to `so_far` (comma-separated), or
+** "error: ..." if a step fails. */
+static char *more_rowids(sqlite3_stmt *st, int n, char *so_far){
+  int i, rc = SQLITE_ROW;
+  for(i=0; i<n && (rc = sqlite3_step(st))==SQLITE_ROW; i++){
+    so_far = sqlite3_mprintf("%z%s%lld", so_far, so_far[0] ? "," : "", sqlite3_column_int64(st, 0));
+  }
+  if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ){
+    sqlite3_free(so_far);
+    return sqlite3_mprintf("error: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+  }
+  return so_far;
+}
+
+#define QUERY16 "[50,50,50,50,50,50,50,50,50,50,50,50,50,50,50,50]"
+#define NEAREST40 "SELECT group_concat(rowid) FROM (SELECT rowid FROM t WHERE v MATCH '" QUERY16 "' LIMIT 40)"
+
+/* 5.3-5.6: an open-ended query (it searches again, reading more nodes,
+** after its first 16 rows) has returned 10 rows when another connection
+** changes the schema. The query goes on in its own snapshot; the same
+** statement run again, and a new query, agree with the other connection. */
+static void change_during_query(void){
+  static const struct { const char *what, *sql; } cases[] = {
+    { "creates a table", "CREATE TABLE unrelated(x)" },
+    { "drops t and creates it again with other rows",
+      "CREATE TABLE keep AS SELECT item, v FROM t_vectors;"
+      "DROP TABLE t;"
+      "CREATE VIRTUAL TABLE t USING annoy(v float32[16], trees=2, leaf_size=4);"
+      "INSERT INTO t(rowid, v) SELECT item+1000, v FROM keep WHERE item%2=0" },
+    { "renames t", "ALTER TABLE t RENAME TO t2" },
+    { "vacuums", "VACUUM" },
+  };
+  char path[512];
+  unsigned c;
+  for(c=0; c<sizeof(cases)/sizeof(cases[0]); c++){
+    sqlite3 *a, *b;
+    sqlite3_stmt *st;
+    char *before, *during, *again, *theirs;
+    int rc, ok;
+    two_on_fresh_file(test_file(path, "query.db"), &a, &b);
+    before = query_text(a, "%s", NEAREST40);
+    sqlite3_prepare_v2(a, "SELECT rowid FROM t WHERE v MATCH '" QUERY16 "'", -1, &st, 0);
+    during = more_rowids(st, 10, sqlite3_mprintf(""));
+    rc = exec(b, "%s", cases[c].sql);
+    during = more_rowids(st, 30, during);
+    sqlite3_reset(st);
+    again = more_rowids(st, 40, sqlite3_mprintf(""));
+    sqlite3_finalize(st);
+    theirs = query_text(b, "%s", NEAREST40);
+    ok = rc==SQLITE_OK && before && strcmp(before, during)==0 && theirs && strcmp(again, theirs)==0
+      && query_is(a, theirs, NEAREST40)
+      && query_is(a, "ok", c==2 ? "SELECT annoy_check('t2')" : "SELECT annoy_check('t')");
+    if( !ok ) fprintf(stderr, "# rc %d\n# before %s\n# during %s\n# again  %s\n# theirs %s\n",
+                      rc, before, during, again, theirs);
+    check(ok, "persistence 5.%u a query part-way through when another connection %s: "
+          "it finishes in its snapshot, then agrees with the other connection", c+3, cases[c].what);
+    sqlite3_free(before); sqlite3_free(during); sqlite3_free(again); sqlite3_free(theirs);
+    sqlite3_close(a);
+    sqlite3_close(b);
+  }
+  remove_db(path);
+}
+
+/* 5.7: the file is deleted and a new one made at its path while a query
+** is part-way. The old connection keeps reading the file it opened; a new
+** connection reads the new one. */
+static void file_replaced_during_query(void){
+  char path[512], *before, *during, *again, *fresh;
+  sqlite3 *a, *b, *c;
+  sqlite3_stmt *st;
+  int ok;
+  two_on_fresh_file(test_file(path, "replaced.db"), &a, &b);
+  sqlite3_close(b);
+  before = query_text(a, "%s", NEAREST40);
+  sqlite3_prepare_v2(a, "SELECT rowid FROM t WHERE v MATCH '" QUERY16 "'", -1, &st, 0);
+  during = more_rowids(st, 10, sqlite3_mprintf(""));
+  remove_db(path);
+  c = open_db(path);
+  exec(c, "PRAGMA journal_mode=wal");
+  exec(c, "CREATE VIRTUAL TABLE t USING annoy(v float32[16])");
+  exec(c, "INSERT INTO t(rowid, v) VALUES (77, '" QUERY16 "')");
+  during = more_rowids(st, 30, during);
+  sqlite3_reset(st);
+  again = more_rowids(st, 40, sqlite3_mprintf(""));
+  sqlite3_finalize(st);
+  fresh = query_text(c, "%s", NEAREST40);
+  ok = before && strcmp(before, during)==0 && strcmp(before, again)==0
+    && query_is(a, "ok", "SELECT annoy_check('t')") && fresh && strcmp(fresh, "77")==0;
+  if( !ok ) fprintf(stderr, "# before %s\n# during %s\n# again  %s\n# fresh  %s\n", before, during, again, fresh);
+  check(ok, "persistence 5.7 the file deleted and made again under a query: "
+        "the old connection keeps its file, a new one sees the new file");
+  sqlite3_free(before); sqlite3_free(during); sqlite3_free(again); sqlite3_free(fresh);
+  sqlite3_close(a);
+  sqlite3_close(c);
+  remove_db(path);
+}
+
 int main(int argc, char **argv){
   sqlite3 *db;
   char *mine, *theirs, path[512];
@@ -262,6 +433,9 @@ int main(int argc, char **argv){
   two_connections("wal");
   determinism();
   recall_floors();
+  change_during_check();
+  change_during_query();
+  file_replaced_during_query();
   rmdir(test_dir());
   return test_failures ? 1 : 0;
 }
