@@ -22,6 +22,11 @@
 **     sample (wrong pixels), and for P6 reads past its buffer converting
 **     to grey.  Refused with a message saying to convert the file.
 **   - an empty first PNG IDAT: memcpy(NULL, .., 0); see image_stb_memcpy.
+**   - more than 100 scans in a JPEG: stb has no limit, and decoding time
+**     grows with scans x pixels (IMAGE_JPEG_MAX_SCANS).
+** Not screened but neutralised: a progressive JPEG without a DC scan makes
+** stb read coefficients it never wrote; every stb allocation is zeroed
+** (image_stb_malloc).
 ** Not screened: on corrupt JPEG entropy data stb can shift its exhausted
 ** bit buffer (value 0) by 32 or more (stb_image.h:2065, UBSan "shift
 ** exponent").  Memory-safe, and decoding then fails or yields noise, but a
@@ -40,6 +45,7 @@
 SQLITE_EXTENSION_INIT3
 
 #include <limits.h>
+#include <math.h>
 #include <string.h>
 
 #include "image.h"
@@ -56,8 +62,16 @@ SQLITE_EXTENSION_INIT3
 #define STBI_ONLY_TGA
 #define STBI_ONLY_PNM
 /* Never ask for 0 bytes: sqlite3_malloc64(0) is NULL, which stb would
-** report as out of memory. */
-#define STBI_MALLOC(sz)        sqlite3_malloc64((sz) ? (sqlite3_uint64)(sz) : 1)
+** report as out of memory.  Allocations are zeroed: stb_image 2.27 leaves a
+** progressive JPEG's coefficient blocks for its first DC scan to clear, so
+** a file with AC scans and no DC scan would decode whatever the heap held
+** before (tests/reliability/hostile_images.c, scans_100_no_dc.jpg). */
+static void *image_stb_malloc(size_t n){
+  void *p = sqlite3_malloc64(n ? (sqlite3_uint64)n : 1);
+  if( p ) memset(p, 0, n);
+  return p;
+}
+#define STBI_MALLOC(sz)        image_stb_malloc(sz)
 #define STBI_REALLOC(p, newsz) \
   sqlite3_realloc64((p), (newsz) ? (sqlite3_uint64)(newsz) : 1)
 #define STBI_FREE(p)           sqlite3_free(p)
@@ -210,13 +224,20 @@ static int image_jpeg_sos_ok(const unsigned char *p, size_t n, size_t i,
   return 1;
 }
 
+/* A decoder passes over every block of the image in every scan, and a scan
+** can be a few bytes: 200 scans of a 50 MP image fit in 19 KB and took
+** about 10 s of CPU to decode.  Encoders write 1 (baseline) to about 10
+** (progressive) scans; jpegtran's scan scripts stop at 100. */
+#define IMAGE_JPEG_MAX_SCANS 100
+
 /* Walk the JPEG marker segments as stb_image does (skipping stray bytes
 ** between segments and the entropy-coded data after each SOS) and check
-** every DHT and SOS. */
+** every DHT and SOS, and the number of scans. */
 static int image_jpeg_screen(const unsigned char *p, size_t n, char **pzErr){
   unsigned char defined[2][4];
   size_t i = image_jpeg_start(p, n);
   int progressive = 0;
+  int scans = 0;
   memset(defined, 0, sizeof(defined));
   while( i+1<n ){
     unsigned marker;
@@ -233,6 +254,13 @@ static int image_jpeg_screen(const unsigned char *p, size_t n, char **pzErr){
     if( marker==0xC4 && !image_jpeg_dht_ok(p, n, i+2, len, defined) ){
       image_set_error(pzErr, sqlite3_mprintf(
           "corrupt JPEG: a Huffman table declares more than 256 codes"));
+      return SQLITE_ERROR;
+    }
+    if( marker==0xDA && ++scans>IMAGE_JPEG_MAX_SCANS ){
+      image_set_error(pzErr, sqlite3_mprintf(
+          "JPEG has more than %d scans; each scan is a pass over the whole "
+          "image, so this is refused (re-encode it, e.g. with jpegtran)",
+          IMAGE_JPEG_MAX_SCANS));
       return SQLITE_ERROR;
     }
     if( marker==0xDA && !image_jpeg_sos_ok(p, n, i+2, progressive, defined) ){
@@ -523,4 +551,27 @@ void image_grey_free(GreyImage *img){
   if( img==0 ) return;
   sqlite3_free(img->pixels);
   memset(img, 0, sizeof(*img));
+}
+
+int image_thumbnail(const GreyImage *img, int side, int mirror, float *out){
+  unsigned char small[IMAGE_THUMB_MAX_SIDE*IMAGE_THUMB_MAX_SIDE];
+  const int n = side*side;
+  double mean = 0.0, norm = 0.0;
+  int x, y, i;
+  if( side<2 || side>IMAGE_THUMB_MAX_SIDE
+   || img->width<side || img->height<side ) return 0;
+  image_area_downscale(img->pixels, img->width, img->height, img->width,
+                       small, side, side);
+  for(i=0; i<n; i++) mean += small[i];
+  mean /= n;
+  for(i=0; i<n; i++) norm += (small[i]-mean)*(small[i]-mean);
+  if( norm==0.0 ) return 0;
+  norm = sqrt(norm);
+  for(y=0; y<side; y++){
+    for(x=0; x<side; x++){
+      int from = y*side + (mirror ? side-1-x : x);
+      out[y*side + x] = (float)((small[from]-mean)/norm);
+    }
+  }
+  return 1;
 }

@@ -77,4 +77,20 @@ void image_grey_free(GreyImage *img);
 void image_area_downscale(const unsigned char *src, int sw, int sh,
                           int src_stride, unsigned char *dst, int dw, int dh);
 
+/* ---- tiny-image descriptor ------------------------------------------------ */
+
+#define IMAGE_THUMB_DEFAULT_SIDE 16
+#define IMAGE_THUMB_MAX_SIDE     64
+
+/* A global descriptor for images SIFT cannot describe (smooth gradients,
+** skies, fog): img shrunk to side x side by the area filter (the aspect
+** ratio is not kept), mirrored left-right if asked, then made zero-mean and
+** unit-length, so the cosine similarity of two thumbnails is the
+** correlation of their pixels: blind to brightness and contrast changes,
+** scale, blur and JPEG artefacts; not to crops, rotations or occlusion.
+** out holds side*side floats, row-major.  Returns 1, or 0 (out untouched)
+** when the image is narrower or lower than side pixels or has a single
+** grey level.  2 <= side <= IMAGE_THUMB_MAX_SIDE. */
+int image_thumbnail(const GreyImage *img, int side, int mirror, float *out);
+
 #endif /* IMGSEARCH_IMAGE_H */

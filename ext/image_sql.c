@@ -14,10 +14,14 @@
 **   img_codebook_train(sift [, k])      aggregate -> codebook blob (k = 64)
 **   img_vlad(sift, codebook [, pca])    -> float32 BLOB, k*128 dims (or the
 **                                          PCA's), unit L2 norm
-**   img_pca_train(vlad [, dims])        aggregate -> PCA blob (dims = 256)
+**   img_pca_train(vlad [, dims])        aggregate -> PCA blob (dims = 64)
 **   img_match(sift_a, sift_b)           -> RANSAC inliers (0 below 8)
 **   img_match_json(sift_a, sift_b)      -> JSON {"inliers","matches",
-**                                          "mirrored","homography"}
+**                                          "mirrored","homography",
+**                                          "inlier_pairs"}
+**   img_thumb(image [, side [, mirror]]) -> float32 BLOB, side*side dims
+**                                          (16): zero-mean unit-length tiny
+**                                          grey image, for featureless images
 **   img_limits([max_megapixels, max_side]) -> JSON of this connection's
 **                                          limits, after setting them
 **
@@ -26,10 +30,10 @@
 ** function's name.
 **
 ** Per-connection state: one ImageConnection (the image limits), shared as
-** user data by img_sift, img_limits and the img_keypoints module, freed
+** user data by img_sift, img_thumb, img_limits and the img_keypoints module, freed
 ** when the last of them is dropped (reference count).  No globals.
 **
-** img_sift and img_keypoints are not SQLITE_DETERMINISTIC: their result
+** img_sift, img_thumb and img_keypoints are not SQLITE_DETERMINISTIC: their result
 ** depends on the connection's limits, which img_limits can change.  For
 ** the same bytes under the same limits they return the same result.
 */
@@ -833,10 +837,11 @@ static void pca_final(sqlite3_context *ctx){
 
 /* ---- img_match, img_match_json -------------------------------------------- */
 
-/* Parse both arguments and match.  1 with *out set, 0 for NULL, -1 after
-** reporting an error. */
+/* Parse both arguments and match.  1 with *out set (the caller frees it
+** with match_result_free), 0 for NULL, -1 after reporting an error. */
 static int image_sql_match(sqlite3_context *ctx, sqlite3_value **argv,
-                           const char *zFunction, MatchResult *out){
+                           const char *zFunction, int want_pairs,
+                           MatchResult *out){
   SiftBlob a, b;
   char *zErr = 0;
   int got, rc;
@@ -844,7 +849,7 @@ static int image_sql_match(sqlite3_context *ctx, sqlite3_value **argv,
   if( got<=0 ) return got;
   got = image_sql_sift_arg(ctx, argv[1], zFunction, "argument 2", &b);
   if( got<=0 ) return got;
-  rc = match_sift(&a, &b, out, &zErr);
+  rc = match_sift(&a, &b, want_pairs, out, &zErr);
   if( rc!=SQLITE_OK ){
     image_sql_error_from(ctx, zFunction, rc, zErr);
     return -1;
@@ -855,32 +860,89 @@ static int image_sql_match(sqlite3_context *ctx, sqlite3_value **argv,
 static void img_match_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   MatchResult result;
   (void)argc;
-  if( image_sql_match(ctx, argv, "img_match", &result)>0 ){
+  if( image_sql_match(ctx, argv, "img_match", 0, &result)>0 ){
     sqlite3_result_int(ctx, result.inliers);
+    match_result_free(&result);
   }
 }
 
 static void img_match_json_func(sqlite3_context *ctx, int argc,
                                 sqlite3_value **argv){
   MatchResult r;
-  char *zJson;
+  sqlite3_str *json;
+  int i, rc;
   (void)argc;
-  if( image_sql_match(ctx, argv, "img_match_json", &r)<=0 ) return;
+  if( image_sql_match(ctx, argv, "img_match_json", 1, &r)<=0 ) return;
+  json = sqlite3_str_new(sqlite3_context_db_handle(ctx));
+  sqlite3_str_appendf(json, "{\"inliers\":%d,\"matches\":%d,\"mirrored\":%s,",
+                      r.inliers, r.matches, r.mirrored ? "true" : "false");
   if( r.inliers>0 ){
     const double *h = r.homography;
-    zJson = sqlite3_mprintf("{\"inliers\":%d,\"matches\":%d,\"mirrored\":%s,"
-        "\"homography\":[%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,%.10g,"
-        "%.10g]}", r.inliers, r.matches, r.mirrored ? "true" : "false",
-        h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]);
+    sqlite3_str_appendf(json, "\"homography\":[%.10g,%.10g,%.10g,%.10g,%.10g,"
+                        "%.10g,%.10g,%.10g,%.10g],\"inlier_pairs\":[",
+                        h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]);
+    for(i=0; i<r.inliers; i++){
+      const float *p = r.inlier_pairs + 4*(size_t)i;
+      sqlite3_str_appendf(json, "%s[%.7g,%.7g,%.7g,%.7g]", i ? "," : "",
+                          (double)p[0], (double)p[1], (double)p[2],
+                          (double)p[3]);
+    }
+    sqlite3_str_appendall(json, "]}");
   }else{
-    zJson = sqlite3_mprintf("{\"inliers\":0,\"matches\":%d,\"mirrored\":%s,"
-        "\"homography\":null}", r.matches, r.mirrored ? "true" : "false");
+    sqlite3_str_appendall(json, "\"homography\":null,\"inlier_pairs\":[]}");
   }
-  if( zJson==0 ){
+  match_result_free(&r);
+  rc = sqlite3_str_errcode(json);
+  if( rc!=SQLITE_OK ){
+    sqlite3_free(sqlite3_str_finish(json));
+    image_sql_error(ctx, rc, "img_match_json: the JSON text is too long");
+    return;
+  }
+  sqlite3_result_text(ctx, sqlite3_str_finish(json), -1, sqlite3_free);
+}
+
+/* ---- img_thumb ------------------------------------------------------------- */
+
+static void img_thumb_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
+  ImageConnection *conn = (ImageConnection*)sqlite3_user_data(ctx);
+  float thumb[IMAGE_THUMB_MAX_SIDE*IMAGE_THUMB_MAX_SIDE];
+  const unsigned char *data = 0;
+  unsigned char *out;
+  size_t n = 0;
+  int side = IMAGE_THUMB_DEFAULT_SIDE, mirror = 0, made, rc;
+  GreyImage grey;
+  char *zErr = 0;
+
+  if( argc>1 && sqlite3_value_type(argv[1])!=SQLITE_NULL
+   && image_sql_int_arg(ctx, argv[1], "img_thumb", "side", 2,
+                        IMAGE_THUMB_MAX_SIDE, &side)<0 ){
+    return;
+  }
+  if( argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL
+   && image_sql_int_arg(ctx, argv[2], "img_thumb", "mirror (0 or 1)", 0, 1,
+                        &mirror)<0 ){
+    return;
+  }
+  if( image_sql_blob_arg(ctx, argv[0], "img_thumb", "the image", &data, &n)<=0 ) return;
+  if( sift_blob_has_magic(data, n) ){
+    image_sql_error(ctx, SQLITE_ERROR, "img_thumb: the argument is a sift "
+                    "blob, not an image");
+    return;
+  }
+  rc = image_decode_grey(data, n, &conn->limits, &grey, &zErr);
+  if( rc!=SQLITE_OK ){
+    image_sql_error_from(ctx, "img_thumb", rc, zErr);
+    return;
+  }
+  made = image_thumbnail(&grey, side, mirror, thumb);
+  image_grey_free(&grey);
+  if( !made ) return;            /* too small, or one grey level: NULL */
+  out = image_sql_float_blob(thumb, side*side);
+  if( out==0 ){
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  sqlite3_result_text(ctx, zJson, -1, sqlite3_free);
+  sqlite3_result_blob64(ctx, out, 4*(sqlite3_uint64)(side*side), sqlite3_free);
 }
 
 /* ---- img_limits ------------------------------------------------------------ */
@@ -949,6 +1011,9 @@ static const ImageSqlFunction image_sql_functions[] = {
   {"img_pca_train",      2, 0, PURE,  0, pca_step, pca_final},
   {"img_match",          2, 0, PURE,  img_match_func,      0, 0},
   {"img_match_json",     2, 0, PURE,  img_match_json_func, 0, 0},
+  {"img_thumb",          1, 1, READS, img_thumb_func,      0, 0},
+  {"img_thumb",          2, 1, READS, img_thumb_func,      0, 0},
+  {"img_thumb",          3, 1, READS, img_thumb_func,      0, 0},
   /* Changes settings: never from a trigger, view or schema. */
   {"img_limits",         0, 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, img_limits_func, 0, 0},
   {"img_limits",         2, 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, img_limits_func, 0, 0},

@@ -140,6 +140,7 @@ typedef struct MatchScratch {
   int *best, *claim;
   float *best_d2, *claim_d2;
   float *src_xy, *dst_xy;
+  unsigned char *inlier_mask;
 } MatchScratch;
 
 static void match_scratch_free(MatchScratch *s){
@@ -153,6 +154,7 @@ static void match_scratch_free(MatchScratch *s){
   sqlite3_free(s->claim_d2);
   sqlite3_free(s->src_xy);
   sqlite3_free(s->dst_xy);
+  sqlite3_free(s->inlier_mask);
   memset(s, 0, sizeof(*s));
 }
 
@@ -170,10 +172,37 @@ static int match_scratch_alloc(MatchScratch *s, int na, int nb){
   s->claim_d2 = (float*)sqlite3_malloc64(sizeof(float)*b);
   s->src_xy = (float*)sqlite3_malloc64(sizeof(float)*2*a);
   s->dst_xy = (float*)sqlite3_malloc64(sizeof(float)*2*a);
+  s->inlier_mask = (unsigned char*)sqlite3_malloc64(a);
   if( !s->a_rows || !s->a_norms || !s->b_rows || !s->b_norms || !s->best
-   || !s->claim || !s->best_d2 || !s->claim_d2 || !s->src_xy || !s->dst_xy ){
+   || !s->claim || !s->best_d2 || !s->claim_d2 || !s->src_xy || !s->dst_xy
+   || !s->inlier_mask ){
     match_scratch_free(s);
     return SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
+
+/* out->inlier_pairs from the RANSAC mask over the pairs in s, in b's
+** original coordinates. */
+static int match_copy_pairs(const SiftBlob *b, int mirror, int pairs,
+                            const MatchScratch *s, MatchResult *out,
+                            char **pzErr){
+  int i, row = 0;
+  out->inlier_pairs = (float*)sqlite3_malloc64(
+      sizeof(float)*4*(sqlite3_uint64)out->inliers);
+  if( out->inlier_pairs==0 ){
+    match_set_error(pzErr, sqlite3_mprintf(
+        "out of memory listing %d inlier pairs", out->inliers));
+    return SQLITE_NOMEM;
+  }
+  for(i=0; i<pairs && row<out->inliers; i++){
+    float *r;
+    if( !s->inlier_mask[i] ) continue;
+    r = out->inlier_pairs + 4*(size_t)row++;
+    r[0] = s->src_xy[2*i];
+    r[1] = s->src_xy[2*i+1];
+    r[2] = mirror ? (float)(b->width - 1) - s->dst_xy[2*i] : s->dst_xy[2*i];
+    r[3] = s->dst_xy[2*i+1];
   }
   return SQLITE_OK;
 }
@@ -181,7 +210,8 @@ static int match_scratch_alloc(MatchScratch *s, int na, int nb){
 /* One orientation: matches, RANSAC, result in *out (homography in b's
 ** original coordinates). */
 static int match_one(const SiftBlob *a, const SiftBlob *b, int mirror,
-                     MatchScratch *s, MatchResult *out, char **pzErr){
+                     int want_pairs, MatchScratch *s, MatchResult *out,
+                     char **pzErr){
   char zErr[200];
   double h[9];
   int i, pairs = 0, inliers = 0, rc;
@@ -204,7 +234,8 @@ static int match_one(const SiftBlob *a, const SiftBlob *b, int mirror,
     pairs++;
   }
   rc = sift_homography_ransac(s->src_xy, s->dst_xy, pairs,
-                              MATCH_RANSAC_THRESHOLD, h, 0, &inliers,
+                              MATCH_RANSAC_THRESHOLD, h, s->inlier_mask,
+                              &inliers,
                               zErr, sizeof(zErr));
   if( rc!=SQLITE_OK ){
     match_set_error(pzErr, sqlite3_mprintf("%s", zErr));
@@ -214,16 +245,24 @@ static int match_one(const SiftBlob *a, const SiftBlob *b, int mirror,
   out->inliers = inliers;
   if( mirror ) match_compose_mirror(h, b->width, out->homography);
   else memcpy(out->homography, h, sizeof(h));
-  return SQLITE_OK;
+  return want_pairs ? match_copy_pairs(b, mirror, pairs, s, out, pzErr)
+                    : SQLITE_OK;
 }
 
-int match_sift(const SiftBlob *a, const SiftBlob *b, MatchResult *out,
-               char **pzErr){
+void match_result_free(MatchResult *out){
+  if( out==0 ) return;
+  sqlite3_free(out->inlier_pairs);
+  memset(out, 0, sizeof(*out));
+}
+
+int match_sift(const SiftBlob *a, const SiftBlob *b, int want_pairs,
+               MatchResult *out, char **pzErr){
   MatchScratch scratch;
   MatchResult mirrored;
   int rc;
 
   memset(out, 0, sizeof(*out));
+  memset(&mirrored, 0, sizeof(mirrored));
   if( pzErr ) *pzErr = 0;
   if( a->count==0 || b->count<2 ) return SQLITE_OK;   /* nothing to match */
   rc = match_scratch_alloc(&scratch, a->count, b->count);
@@ -233,10 +272,17 @@ int match_sift(const SiftBlob *a, const SiftBlob *b, MatchResult *out,
     return rc;
   }
   match_prepare(a->descriptors, a->count, 0, scratch.a_rows, scratch.a_norms);
-  rc = match_one(a, b, 0, &scratch, out, pzErr);
-  if( rc==SQLITE_OK ) rc = match_one(a, b, 1, &scratch, &mirrored, pzErr);
-  if( rc==SQLITE_OK && mirrored.inliers>out->inliers ) *out = mirrored;
-  if( rc!=SQLITE_OK ) memset(out, 0, sizeof(*out));
+  rc = match_one(a, b, 0, want_pairs, &scratch, out, pzErr);
+  if( rc==SQLITE_OK ){
+    rc = match_one(a, b, 1, want_pairs, &scratch, &mirrored, pzErr);
+  }
+  if( rc==SQLITE_OK && mirrored.inliers>out->inliers ){
+    match_result_free(out);
+    *out = mirrored;
+  }else{
+    match_result_free(&mirrored);
+  }
+  if( rc!=SQLITE_OK ) match_result_free(out);
   match_scratch_free(&scratch);
   return rc;
 }

@@ -25,13 +25,23 @@ typedef struct MatchResult {
   double homography[9];   /* row-major, maps (x, y, 1) of the first image
                           ** to the second image's ORIGINAL (unmirrored)
                           ** coordinates; all zero when inliers == 0 */
+  float *inlier_pairs;    /* only when asked for (want_pairs): inliers rows
+                          ** of (x1, y1, x2, y2), a keypoint of the first
+                          ** image and its match in the second, both in
+                          ** original (unmirrored) pixels, in a's keypoint
+                          ** order; NULL when inliers == 0.  Owned: release
+                          ** with match_result_free */
 } MatchResult;
 
 /* Match a against b and b mirrored left-right; report the orientation with
-** more inliers (the unmirrored one on a tie).  Brute-force matching costs
-** O(a->count * b->count). */
-int match_sift(const SiftBlob *a, const SiftBlob *b, MatchResult *out,
-               char **pzErr);
+** more inliers (the unmirrored one on a tie).  With want_pairs, also fill
+** out->inlier_pairs.  Brute-force matching costs O(a->count * b->count).
+** On failure *out is zeroed (nothing to free). */
+int match_sift(const SiftBlob *a, const SiftBlob *b, int want_pairs,
+               MatchResult *out, char **pzErr);
+
+/* Release out->inlier_pairs and zero *out.  Safe on a zeroed result. */
+void match_result_free(MatchResult *out);
 
 /* The descriptor of the same keypoint in the image mirrored left-right.
 ** OpenCV's SIFT descriptor is 4x4 spatial bins x 8 orientation bins, index

@@ -64,12 +64,19 @@ struct SiftOrder {
   }
 };
 
-void sift_detect(const cv::Mat &img, double contrast_threshold,
+/* max_features (0 = all) is handed to OpenCV so that it computes
+** descriptors only for the strongest keypoints: on a 1024-px photo that is
+** 1000 of several thousand, most of SIFT's time.  Its trimming
+** (KeyPointsFilter::retainBest) keeps every keypoint whose response ties
+** the last one kept, so the kept set does not depend on thread timing;
+** sift_extract_checked then sorts it and trims to exactly max_features.
+** Other parameters are Lowe's defaults. */
+void sift_detect(const cv::Mat &img, int max_features,
+                 double contrast_threshold,
                  std::vector<cv::KeyPoint> &kps, cv::Mat &desc){
-  /* nfeatures=0: OpenCV's own trimming breaks response ties arbitrarily;
-  ** we trim after sorting instead.  Other parameters are Lowe's defaults. */
-  cv::Ptr<cv::SIFT> sift = cv::SIFT::create(0, 3, contrast_threshold, 10.0,
-                                            1.6, CV_8U);
+  cv::Ptr<cv::SIFT> sift = cv::SIFT::create(max_features, 3,
+                                            contrast_threshold, 10.0, 1.6,
+                                            CV_8U);
   kps.clear();
   desc.release();
   sift->detectAndCompute(img, cv::noArray(), kps, desc);
@@ -120,7 +127,7 @@ int sift_extract_checked(const unsigned char *pixels, int width, int height,
   cv::Mat desc;
   double used = 0.0;
   for(double threshold : kContrastThresholds){
-    sift_detect(img, threshold, kps, desc);
+    sift_detect(img, max_features, threshold, kps, desc);
     used = threshold;
     if( kps.size()>=wanted ) break;
   }

@@ -9,7 +9,8 @@
 ** CACHE build/bench/quality.db      PARTS any of "12345" (default "1234"):
 **   1 UKBench N-S (VLAD k=64 / k=16, PCA-256, img_match re-rank of top 20)
 **   2 DVD covers recall@1 (global, re-rank of top 10 / 20)
-**   3 Oxford affine: img_match_json homography vs ground truth
+**   3 Oxford affine: share of img_match inliers within 3 px of the ground
+**     truth, and img_match_json homography vs ground truth
 **   4 img_sift time per image (recorded when the sift blob was extracted)
 **   5 copy detection: edited copies of the samples/ images (made by copies.sh) against
 **     the 18 originals + 500 UKBench + 100 DVD references, recall@1 per edit
@@ -82,6 +83,13 @@ static unsigned char *read_file(const char *path, long *n){
 
 /* ---- sift cache ---------------------------------------------------------- */
 
+/* The file behind a cache path: relative to DATA, or to the current
+** directory when it starts with "./". */
+static void resolve_path(const char *rel, char *path, size_t n){
+  if( strncmp(rel, "./", 2)==0 ) snprintf(path, n, "%s", rel);
+  else snprintf(path, n, "%s/%s", g_data, rel);
+}
+
 /* Make sure images has a row for rel (extracting it if not). */
 static void ensure_sift(const char *rel){
   static sqlite3_stmt *has, *ins, *sift;
@@ -95,8 +103,7 @@ static void ensure_sift(const char *rel){
   n = sqlite3_step(has)==SQLITE_ROW;
   sqlite3_reset(has);
   if( n ) return;
-  if( strncmp(rel, "./", 2)==0 ) snprintf(path, sizeof path, "%s", rel);
-  else snprintf(path, sizeof path, "%s/%s", g_data, rel);
+  resolve_path(rel, path, sizeof path);
   d = read_file(path, &n);
   t0 = clock_ms(CLOCK_MONOTONIC); c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
   sqlite3_bind_blob(sift, 1, d, (int)n, SQLITE_STATIC);
@@ -138,6 +145,14 @@ static Blob get_sift(const char *rel){
   memcpy(b.p, sqlite3_column_blob(st, 0), (size_t)b.n);
   sqlite3_reset(st);
   return b;
+}
+
+/* First column of sql's first row as an int. */
+static int query_count(const char *sql){
+  sqlite3_stmt *st = prep(g_db, sql); int n;
+  n = sqlite3_step(st)==SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  sqlite3_finalize(st);
+  return n;
 }
 
 /* sift_count() of a blob, through SQL. */
@@ -474,16 +489,30 @@ static int project(const double *H, double x, double y, double *u, double *v){
   return 1;
 }
 
+/* Share of the inlier pairs in img_match_json text js that the ground-truth
+** homography Ht maps to within 3 px of their partner; -1 with no pairs. */
+static double inlier_agreement(const char *js, const double *Ht){
+  sqlite3_stmt *st = prep(g_db, "SELECT value->>0, value->>1, value->>2, value->>3 "
+                                "FROM json_each(?1, '$.inlier_pairs')");
+  int n = 0, agree = 0;
+  sqlite3_bind_text(st, 1, js, -1, SQLITE_STATIC);
+  while( sqlite3_step(st)==SQLITE_ROW ){
+    double u, v;
+    n++;
+    if( project(Ht, sqlite3_column_double(st, 0), sqlite3_column_double(st, 1), &u, &v)
+     && hypot(u-sqlite3_column_double(st, 2), v-sqlite3_column_double(st, 3))<=3.0 ) agree++;
+  }
+  sqlite3_finalize(st);
+  return n ? (double)agree/n : -1;
+}
+
 static void part_oxford(void){
   static const char *sets[] = {"bark","bikes","boat","graf","leuven","trees","ubc","wall"};
+  static char grid_cells[8][5][64];
+  static double agreement[8][5];
+  static int inliers[8][5];
   int s, j;
-  double sum_share = 0; int pairs_ok = 0, pairs_all = 0, pairs_good = 0;
-  printf("\n### Oxford affine (img1 vs imgN): img_match_json homography vs ground truth H1toNp\n\n");
-  printf("Error = distance in imgN pixels between H_est(p) and H_true(p) for p on a 20×20 grid "
-         "over img1 (cell centres), counting only points whose true image lies inside imgN. "
-         "Cells: inliers / mean error px / share of grid points within 3 px "
-         "(“–” = no homography returned).\n\n");
-  printf("| set | 1→2 | 1→3 | 1→4 | 1→5 | 1→6 |\n|---|---|---|---|---|---|\n");
+  double sum_share = 0, sum_agree = 0; int pairs_ok = 0, pairs_all = 0, pairs_good = 0;
   for(s=0; s<8; s++){
     char n1[256], ext[8];
     char probe[2048]; FILE *f;
@@ -495,9 +524,8 @@ static void part_oxford(void){
     snprintf(n1, sizeof n1, "oxford_affine/%s/img1.%s", sets[s], ext);
     ensure_sift(n1);
     image_size(n1, &w1, &h1);
-    printf("| %s |", sets[s]);
     for(j=2; j<=6; j++){
-      char nj[256], hp[2048]; double Ht[9], He[9], inl = 0, v;
+      char nj[256], hp[2048], *cell = grid_cells[s][j-2]; double Ht[9], He[9], inl = 0, v;
       int wj, hj, gx, gy, cnt = 0, within = 0, k;
       double err = 0;
       const char *js, *p;
@@ -517,10 +545,13 @@ static void part_oxford(void){
       if( sqlite3_step(st)!=SQLITE_ROW ) die(g_db, "img_match_json");
       js = (const char*)sqlite3_column_text(st, 0);
       get_json_num(js, "\"inliers\":", &inl);
+      inliers[s][j-2] = (int)inl;
+      agreement[s][j-2] = inlier_agreement(js, Ht);
+      sum_agree += agreement[s][j-2]>0 ? agreement[s][j-2] : 0;
       p = strstr(js, "\"homography\":[");
       pairs_all++;
       if( !p ){
-        printf(" %d / – / 0 |", (int)inl);
+        snprintf(cell, 64, "%d / – / 0", (int)inl);
         sqlite3_finalize(st);
         continue;
       }
@@ -539,15 +570,39 @@ static void part_oxford(void){
         if( d>1e6 ) d = 1e6;
         err += d; within += d<=3.0;
       }
-      if( cnt==0 ){ printf(" %d / no overlap |", (int)inl); continue; }
+      if( cnt==0 ){ snprintf(cell, 64, "%d / no overlap", (int)inl); continue; }
       pairs_ok++;
       sum_share += (double)within/cnt;
       if( (double)within/cnt>=0.9 ) pairs_good++;
-      if( err/cnt<1000 ) printf(" %d / %.1f / %.0f%% |", (int)inl, err/cnt, 100.0*within/cnt);
-      else printf(" %d / >1000 / %.0f%% |", (int)inl, 100.0*within/cnt);
+      if( err/cnt<1000 ) snprintf(cell, 64, "%d / %.1f / %.0f%%", (int)inl, err/cnt, 100.0*within/cnt);
+      else snprintf(cell, 64, "%d / >1000 / %.0f%%", (int)inl, 100.0*within/cnt);
+    }
+  }
+  printf("\n### Oxford affine (img1 vs imgN): img_match inliers that agree with the ground truth\n\n");
+  printf("Cells: inliers / share of them (img_match_json's inlier_pairs) whose img1 point the "
+         "ground-truth homography H1toNp maps within 3 px of its matched imgN point "
+         "(“–” = no match: fewer than 8 inliers).\n\n");
+  printf("| set | 1→2 | 1→3 | 1→4 | 1→5 | 1→6 |\n|---|---|---|---|---|---|\n");
+  for(s=0; s<8; s++){
+    printf("| %s |", sets[s]);
+    for(j=0; j<5; j++){
+      if( agreement[s][j]<0 ) printf(" %d / – |", inliers[s][j]);
+      else printf(" %d / %.0f%% |", inliers[s][j], 100.0*agreement[s][j]);
     }
     printf("\n");
-    fflush(stdout);
+  }
+  printf("\nMean share of inliers within 3 px over all %d pairs (no match counts 0): %.3f\n",
+         pairs_all, sum_agree/pairs_all);
+  printf("\n### Oxford affine: img_match_json homography vs ground truth H1toNp\n\n");
+  printf("Error = distance in imgN pixels between H_est(p) and H_true(p) for p on a 20×20 grid "
+         "over img1 (cell centres), counting only points whose true image lies inside imgN. "
+         "Cells: inliers / mean error px / share of grid points within 3 px "
+         "(“–” = no homography returned).\n\n");
+  printf("| set | 1→2 | 1→3 | 1→4 | 1→5 | 1→6 |\n|---|---|---|---|---|---|\n");
+  for(s=0; s<8; s++){
+    printf("| %s |", sets[s]);
+    for(j=0; j<5; j++) printf(" %s |", grid_cells[s][j]);
+    printf("\n");
   }
   printf("\n%d of %d pairs returned a homography; %d of %d have ≥ 90%% of grid points within 3 px; "
          "mean share within 3 px over all %d pairs: %.2f\n",
@@ -590,21 +645,67 @@ static void part_speed(void){
 
 /* build/bench/copies/list.txt (written by copies.sh): EDIT \t SOURCE \t PATH.
 ** Index: the NS sources (samples/SOURCE, ids 0..NS) + 500 UKBench + 100 DVD
-** references, one annoy table of 8192-D VLAD, codebook k=64 trained on the
-** indexed images.  Every copy is a query; the right answer is its source. */
+** references + the flat distractors of flat.txt, one annoy table of 8192-D
+** VLAD, codebook k=64 trained on the indexed images.  Every copy is a query;
+** the right answer is its source.
+**
+** Featureless images: indexed images with fewer than CP_LOW_FEATURES
+** keypoints also get an img_thumb vector in a second annoy table.  A query
+** without a verified match (>= MIN_INLIERS after the re-rank) that has
+** fewer than CP_LOW_FEATURES keypoints itself is looked up there, as is and
+** mirrored; the nearest thumbnail answers if its similarity (1 - cosine
+** distance, a correlation of pixels) is at least CP_THUMB_MIN_SIMILARITY.
+** Otherwise the global order stands. */
 #define CP_MAXS 64
+#define CP_MAXF 32
 #define CP_MAXE 32
 #define CP_MAXQ 4096
-#define CP_DEPTH 10
+#define CP_DEPTH SHORT
+#define CP_FLAT0 (CP_MAXS+600)            /* first flat distractor id */
+#define CP_NIDX (CP_FLAT0+CP_MAXF)        /* first copy slot */
+#define CP_LOW_FEATURES 100               /* sift_cv.h SIFT_MIN_KEYPOINTS */
+#define CP_THUMB_MIN_SIMILARITY 0.9
+
+/* Nearest thumbnail (as is or mirrored) to the image at cache path rel in
+** cp_thumb: its id and similarity, or -1. */
+static int thumb_nearest(const char *rel, double *similarity){
+  static sqlite3_stmt *thumb, *near;
+  char path[2048]; long n; unsigned char *d;
+  int mirror, best = -1;
+  if( !thumb ){
+    thumb = prep(g_db, "SELECT img_thumb(?1, 16, ?2)");
+    near = prep(g_db, "SELECT rowid, distance FROM cp_thumb WHERE v MATCH ?1 "
+                      "AND k = 1 AND search_k = -1");
+  }
+  resolve_path(rel, path, sizeof path);
+  d = read_file(path, &n);
+  *similarity = -1;
+  for(mirror=0; mirror<2; mirror++){
+    sqlite3_bind_blob(thumb, 1, d, (int)n, SQLITE_STATIC);
+    sqlite3_bind_int(thumb, 2, mirror);
+    if( sqlite3_step(thumb)==SQLITE_ROW && sqlite3_column_type(thumb, 0)==SQLITE_BLOB ){
+      sqlite3_bind_value(near, 1, sqlite3_column_value(thumb, 0));
+      if( sqlite3_step(near)==SQLITE_ROW && 1-sqlite3_column_double(near, 1)>*similarity ){
+        best = sqlite3_column_int(near, 0);
+        *similarity = 1-sqlite3_column_double(near, 1);
+      }
+      sqlite3_reset(near);
+    }
+    sqlite3_reset(thumb);
+  }
+  free(d);
+  return best;
+}
 
 static void part_copies(void){
-  static char *names[CP_MAXS+600+CP_MAXQ];
-  static Blob sifts[CP_MAXS+600+CP_MAXQ];
+  static char *names[CP_NIDX+CP_MAXQ];
+  static Blob sifts[CP_NIDX+CP_MAXQ];
   static char *edits[CP_MAXE], *srcs[CP_MAXS];
   static int qedit[CP_MAXQ], qsrc[CP_MAXQ], all_ids[CP_MAXQ][SHORT], all_n[CP_MAXQ];
-  static int hit[2][CP_MAXQ], in10[CP_MAXQ], right_inl[CP_MAXQ], top_inl[CP_MAXQ], top_id[CP_MAXQ];
+  static int hit[3][CP_MAXQ], in10[CP_MAXQ], thumb_id[CP_MAXQ], right_inl[CP_MAXQ], top_inl[CP_MAXQ], top_id[CP_MAXQ];
   static Pair pairs[CP_MAXQ*CP_DEPTH];
-  int ne = 0, ns = 0, nq = 0, nidx, i, q, e, np = 0, p;
+  static double thumb_sim[CP_MAXQ];
+  int ne = 0, ns = 0, nq = 0, nf = 0, nidx, i, q, e, np = 0, p;
   char line[4096];
   FILE *f = fopen("build/bench/copies/list.txt", "r");
   sqlite3_stmt *st;
@@ -619,11 +720,20 @@ static void part_copies(void){
     if( i==ns ){ if( ns==CP_MAXS ) continue; srcs[ns++] = strdup(sr); }
     qedit[nq] = e; qsrc[nq] = i;
     snprintf(b, sizeof b, "./%s", pa);
-    names[CP_MAXS+600+nq] = strdup(b);
+    names[CP_NIDX+nq] = strdup(b);
     nq++;
   }
   fclose(f);
-  /* ids: 0..ns sources, CP_MAXS.. UKBench, CP_MAXS+500.. DVD, CP_MAXS+600.. copies */
+  f = fopen("build/bench/copies/flat.txt", "r");
+  while( f && nf<CP_MAXF && fgets(line, sizeof line, f) ){
+    char b[4200];
+    line[strcspn(line, "\n")] = 0;
+    snprintf(b, sizeof b, "./%s", line);
+    names[CP_FLAT0+nf++] = strdup(b);
+  }
+  if( f ) fclose(f);
+  /* ids: 0..ns sources, CP_MAXS.. UKBench, CP_MAXS+500.. DVD, CP_FLAT0..
+  ** flat distractors, CP_NIDX.. copies */
   for(i=0; i<ns; i++){ snprintf(line, sizeof line, "./samples/%s", srcs[i]); names[i] = strdup(line); }
   for(i=0; i<600; i++){
     if( i<500 ) snprintf(line, sizeof line, "ukbench/ukbench%05d.jpg", i);
@@ -631,13 +741,15 @@ static void part_copies(void){
     names[CP_MAXS+i] = strdup(line);
   }
   for(i=ns; i<CP_MAXS; i++) names[i] = names[0];   /* unused slots */
-  nidx = CP_MAXS+600;
+  for(i=nf; i<CP_MAXF; i++) names[CP_FLAT0+i] = names[0];
+  nidx = CP_NIDX;
   ensure_set(names, nidx, "copies index");
   ensure_set(names+nidx, nq, "copies");
-  for(i=0; i<nidx+nq; i++) sifts[i] = i<ns || i>=CP_MAXS ? get_sift(names[i]) : sifts[0];
+#define CP_USED(i) ((i)<ns || ((i)>=CP_MAXS && (i)<CP_FLAT0+nf) || (i)>=CP_NIDX)
+  for(i=0; i<nidx+nq; i++) sifts[i] = CP_USED(i) ? get_sift(names[i]) : sifts[0];
   exec("DROP TABLE IF EXISTS cp; CREATE TABLE cp(id INTEGER PRIMARY KEY, sift BLOB)");
   st = prep(g_db, "INSERT INTO cp(id, sift) SELECT ?1, sift FROM c.images WHERE path=?2");
-  for(i=0; i<nidx; i++) if( i<ns || i>=CP_MAXS ){
+  for(i=0; i<nidx; i++) if( CP_USED(i) ){
     sqlite3_bind_int(st, 1, i); sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
     sqlite3_step(st); sqlite3_reset(st);
   }
@@ -663,6 +775,23 @@ static void part_copies(void){
     }
   }
   sqlite3_finalize(st);
+  exec("DROP TABLE IF EXISTS cp_thumb;"
+       "CREATE VIRTUAL TABLE cp_thumb USING annoy(v float32[256], metric=angular);");
+  {
+    sqlite3_stmt *ins = prep(g_db, "INSERT INTO cp_thumb(rowid, v) "
+                                   "SELECT ?1, t FROM (SELECT img_thumb(?2) AS t) WHERE t IS NOT NULL");
+    char path[2048]; long n; unsigned char *d;
+    for(i=0; i<nidx; i++) if( CP_USED(i) && sift_blob_count(&sifts[i])<CP_LOW_FEATURES ){
+      resolve_path(names[i], path, sizeof path);
+      d = read_file(path, &n);
+      sqlite3_bind_int(ins, 1, i);
+      sqlite3_bind_blob(ins, 2, d, (int)n, SQLITE_STATIC);
+      if( sqlite3_step(ins)!=SQLITE_DONE ) die(g_db, "img_thumb");
+      sqlite3_reset(ins);
+      free(d);
+    }
+    sqlite3_finalize(ins);
+  }
   run_matches(pairs, np, sifts, names);
   for(p=0, q=0; q<nq; q++){
     int ids[SHORT], inl[SHORT], n = all_n[q] < CP_DEPTH ? all_n[q] : CP_DEPTH;
@@ -672,47 +801,66 @@ static void part_copies(void){
     rerank(ids, inl, n, CP_DEPTH);
     hit[1][q] = n>0 && ids[0]==qsrc[q];
     top_id[q] = n>0 ? ids[0] : -1; top_inl[q] = n>0 ? inl[0] : 0;
+    thumb_id[q] = -1; thumb_sim[q] = -1;
+    if( top_inl[q]<MIN_INLIERS && sift_blob_count(&sifts[nidx+q])<CP_LOW_FEATURES ){
+      thumb_id[q] = thumb_nearest(names[nidx+q], &thumb_sim[q]);
+      if( thumb_id[q]>=0 && thumb_sim[q]>=CP_THUMB_MIN_SIMILARITY ){
+        top_id[q] = thumb_id[q]; top_inl[q] = 0;
+      }
+    }
+    hit[2][q] = top_id[q]==qsrc[q];
   }
 
   printf("\n### Copy detection: edited copies of samples/* (%d sources × %d edits = %d queries)\n\n", ns, ne, nq);
-  printf("Index: the %d originals + 500 UKBench + 100 DVD reference covers (%d images) in one annoy "
-         "table of 8192-D VLAD (codebook k=64 trained on the indexed images' descriptors; exact cosine "
-         "ranking); each copy (made by tests/bench/copies.sh) is a query, the right answer its original. "
-         "Re-rank = top %d by img_match (flip-aware; ≥ %d inliers first, by inliers).\n\n",
-         ns, ns+600, CP_DEPTH, MIN_INLIERS);
+  printf("Index: the %d originals + 500 UKBench + 100 DVD reference covers + %d flat distractors "
+         "(%d images) in one annoy table of 8192-D VLAD (codebook k=64 trained on the indexed images' "
+         "descriptors; exact cosine ranking); each copy (made by tests/bench/copies.sh) is a query, the "
+         "right answer its original. Re-rank = top %d by img_match (flip-aware; ≥ %d inliers first, by "
+         "inliers). Thumbnail fallback: a query with no verified match and < %d keypoints takes the "
+         "nearest img_thumb (as is or mirrored) among the %d indexed images with < %d keypoints, if its "
+         "similarity is ≥ %.2f.\n\n",
+         ns, nf, ns+600+nf, CP_DEPTH, MIN_INLIERS, CP_LOW_FEATURES,
+         query_count("SELECT count(*) FROM cp_thumb"), CP_LOW_FEATURES, CP_THUMB_MIN_SIMILARITY);
   {
     int nofeat = 0, feat[CP_MAXS];
     for(i=0; i<ns; i++){ feat[i] = sift_blob_count(&sifts[i])>0; nofeat += !feat[i]; }
     printf("Last two columns: only the copies of the %d originals that have SIFT keypoints "
-           "(%d original%s without keypoints cannot be indexed: ",
-           ns-nofeat, nofeat, nofeat==1 ? "" : "s");
+           "(%d original%s without keypoints: ", ns-nofeat, nofeat, nofeat==1 ? "" : "s");
     for(i=0, p=0; i<ns; i++) if( !feat[i] ) printf("%s%s", p++ ? ", " : "", srcs[i]);
     printf(").\n\n");
-    printf("| edit | queries | recall@1 global | recall@1 re-rank top %d | original in global top %d "
-           "| recall@1 global, originals with keypoints | recall@1 re-rank, originals with keypoints |\n",
-           CP_DEPTH, CP_DEPTH);
-    printf("|---|---|---|---|---|---|---|\n");
+    printf("| edit | queries | recall@1 global | recall@1 re-rank top %d | recall@1 re-rank + thumbnail "
+           "| original in global top %d | recall@1 global, originals with keypoints "
+           "| recall@1 re-rank, originals with keypoints |\n", CP_DEPTH, CP_DEPTH);
+    printf("|---|---|---|---|---|---|---|---|\n");
     for(e=0; e<=ne; e++){
-      int c[5] = {0, 0, 0, 0, 0}, m = 0;
+      int c[6] = {0, 0, 0, 0, 0, 0}, m = 0;
       for(q=0; q<nq; q++) if( e==ne || qedit[q]==e ){
-        m++; c[0] += hit[0][q]; c[1] += hit[1][q]; c[2] += in10[q];
-        if( feat[qsrc[q]] ){ c[3] += hit[0][q]; c[4] += hit[1][q]; }
+        m++; c[0] += hit[0][q]; c[1] += hit[1][q]; c[2] += hit[2][q]; c[3] += in10[q];
+        if( feat[qsrc[q]] ){ c[4] += hit[0][q]; c[5] += hit[1][q]; }
       }
       if( m==0 ) continue;
-      printf(e<ne ? "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f |\n"
-                  : "| **%s** | %d | **%.3f** | **%.3f** | %.3f | **%.3f** | **%.3f** |\n",
+      printf(e<ne ? "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n"
+                  : "| **%s** | %d | **%.3f** | **%.3f** | **%.3f** | %.3f | **%.3f** | **%.3f** |\n",
              e<ne ? edits[e] : "all", m, (double)c[0]/m, (double)c[1]/m, (double)c[2]/m,
-             (double)c[3]/(m*(ns-nofeat)/ns), (double)c[4]/(m*(ns-nofeat)/ns));
+             (double)c[3]/m, (double)c[4]/(m*(ns-nofeat)/ns), (double)c[5]/(m*(ns-nofeat)/ns));
     }
   }
-  printf("\nMisses after re-ranking (copy → what came first; inliers of the first and of the original "
-         "(0 when it was not in the top %d); keypoints of the copy / the original):\n\n", CP_DEPTH);
-  for(q=0; q<nq; q++) if( !hit[1][q] ){
+  printf("\nThumbnail lookups (queries without a verified match and < %d keypoints: copy → nearest "
+         "thumbnail, similarity; * = taken):\n\n", CP_LOW_FEATURES);
+  for(q=0; q<nq; q++) if( thumb_id[q]>=0 || thumb_sim[q]>-1 ){
+    printf("- %s %s → %s %.3f%s\n", edits[qedit[q]], srcs[qsrc[q]],
+           thumb_id[q]<ns ? srcs[thumb_id[q]] : names[thumb_id[q]], thumb_sim[q],
+           thumb_sim[q]>=CP_THUMB_MIN_SIMILARITY ? " *" : "");
+  }
+  printf("\nMisses after re-ranking and the thumbnail fallback (copy → what came first; inliers of "
+         "the first and of the original (0 when it was not in the top %d); keypoints of the copy / "
+         "the original):\n\n", CP_DEPTH);
+  for(q=0; q<nq; q++) if( !hit[2][q] ){
     int s = qsrc[q], r;
     char rk[32] = "not in global top 20";
     for(r=0; r<all_n[q] && all_ids[q][r]!=s; r++){}
     if( r<all_n[q] ) snprintf(rk, sizeof rk, "global rank %d", r+1);
-    else if( sift_blob_count(&sifts[s])==0 ) snprintf(rk, sizeof rk, "not indexed");
+    else if( sift_blob_count(&sifts[s])==0 ) snprintf(rk, sizeof rk, "no VLAD vector");
     printf("- %s %s → %s (%d inliers); original: %s, %d inliers; keypoints %d / %d\n",
            edits[qedit[q]], srcs[s],
            top_id[q]<0 ? "nothing (no features)" : top_id[q]<ns ? srcs[top_id[q]] : names[top_id[q]],

@@ -2,7 +2,8 @@
 # copies.sh — make the edited copies of samples/* for the copy-detection part
 # of bench_quality (part 5) with ImageMagick, under build/bench/copies/EDIT/,
 # and write build/bench/copies/list.txt: "EDIT<TAB>SOURCE<TAB>PATH" per copy
-# (PATH relative to the repo root).  Nothing here is committed.
+# (PATH relative to the repo root); also flat distractors (flat.txt, see
+# below).  Nothing here is committed.
 #
 #   sh tests/bench/copies.sh       (run by quality.sh when PARTS has 5)
 #
@@ -62,4 +63,38 @@ for src in samples/*.jpg samples/*.png; do
   done
 done
 mv "$OUT/list.tmp" "$OUT/list.txt"
+
+# Flat distractors: smooth synthetic images with (almost) no SIFT features —
+# skies, ramps, vignettes, blurred noise — indexed next to the originals, so
+# that a featureless query (gradient.png's copies) has to be told apart from
+# other featureless images, not merely from textured ones.  One is a hard
+# case on purpose: an S-curve of the same left-to-right ramp as gradient.png.
+# Listed in flat.txt, one path per line.
+mkdir -p "$OUT/flat"
+: > "$OUT/flat.tmp"
+i=0
+while read -r spec; do
+  i=$((i+1))
+  dst=$OUT/flat/flat$i.png
+  echo "$dst" >> "$OUT/flat.tmp"
+  [ -s "$dst" ] && continue
+  # shellcheck disable=SC2086
+  "$CONVERT" $spec "$dst"
+done <<'SPECS'
+-size 640x480 gradient:navy-skyblue
+-size 640x480 gradient:#202040-#e0a060
+-size 640x480 -define gradient:angle=45 gradient:black-white
+-size 640x480 -define gradient:angle=135 gradient:darkgreen-lightyellow
+-size 480x640 -define gradient:angle=30 gradient:gray20-gray80
+-size 640x480 radial-gradient:white-black
+-size 640x480 -define gradient:center=200,150 radial-gradient:#ffd0a0-#402010
+-size 300x300 radial-gradient:gray90-gray30
+-size 320x240 -seed 1 plasma:fractal -blur 0x24 -resize 640x480!
+-size 320x240 -seed 2 plasma:fractal -blur 0x24 -resize 640x480!
+-size 320x240 -seed 3 plasma:grey40-grey60 -blur 0x24 -resize 640x480!
+-size 320x240 -seed 4 plasma:skyblue-white -blur 0x24 -resize 640x480!
+-size 300x300 -define gradient:angle=90 gradient:black-white -sigmoidal-contrast 8x50%
+-size 640x480 gradient:gray70-gray40
+SPECS
+mv "$OUT/flat.tmp" "$OUT/flat.txt"
 echo "copies.sh: $(wc -l < "$OUT/list.txt") copies in $OUT" >&2

@@ -392,7 +392,7 @@ static void test_vlad(sqlite3 *db){
   /* PCA: 17 vectors span at most 16 dimensions. */
   exec(db, "CREATE TABLE pca AS SELECT img_pca_train(v) AS p FROM vlad");
   check(query_is(db, "5650434101000000002000001000000", "SELECT substr(hex(p),1,31) FROM pca"),
-        "11.28 img_pca_train: VPCA v1, 8192 in, 16 out (17 vectors; default 256 capped at n-1)");
+        "11.28 img_pca_train: VPCA v1, 8192 in, 16 out (17 vectors; default 64 capped at n-1)");
   norm = query_norm(db, "SELECT img_vlad(s, (SELECT c FROM cb), (SELECT p FROM pca)) FROM sift "
                         "WHERE name='camera.png'", &bytes);
   check(bytes==16*4 && fabs(norm-1.0)<1e-5, "11.29 img_vlad(s, codebook, pca): 16 dims, norm 1");
@@ -430,7 +430,8 @@ static void test_match(sqlite3 *db){
                      "(SELECT img_match_json(a.s, b.s) AS j FROM sift a, sift b "
                      "WHERE a.name='box.png' AND b.name='box_in_scene.png')"),
         "11.36 img_match_json: inliers, matches >= inliers, mirrored false, 9 numbers");
-  check(query_is(db, "{\"inliers\":0,\"matches\":0,\"mirrored\":false,\"homography\":null}",
+  check(query_is(db, "{\"inliers\":0,\"matches\":0,\"mirrored\":false,\"homography\":null,"
+                     "\"inlier_pairs\":[]}",
                  "SELECT img_match_json(a.s, b.s) FROM sift a, sift b "
                  "WHERE a.name='box.png' AND b.name='gradient.png'"),
         "11.37 img_match_json against an image without features");
@@ -459,7 +460,7 @@ static void test_mirror(sqlite3 *db, const char *dir){
         "11.40 img_info on a BMP");
   exec(db, "CREATE TABLE mirror AS SELECT img_sift(data) AS s FROM extra WHERE name='box_mirror.bmp'");
   {
-    char *j = query_text(db, "SELECT img_match_json(a.s, m.s) FROM sift a, mirror m WHERE a.name='box.png'");
+    char *j = query_text(db, "SELECT json_remove(img_match_json(a.s, m.s), '$.inlier_pairs') FROM sift a, mirror m WHERE a.name='box.png'");
     check(query_int(db, "SELECT json_extract(img_match_json(a.s, m.s), '$.mirrored') "
                         "FROM sift a, mirror m WHERE a.name='box.png'")==1
           && query_int(db, "SELECT img_match(a.s, m.s) FROM sift a, mirror m WHERE a.name='box.png'")>=300,
@@ -472,7 +473,7 @@ static void test_mirror(sqlite3 *db, const char *dir){
                       "FROM (SELECT img_match_json(a.s, m.s) AS j FROM sift a, mirror m WHERE a.name='box.png')")==1,
         "11.42 ... its homography maps x to about 323 - x in the mirror's own coordinates");
   {
-    char *j = query_text(db, "SELECT img_match_json(b.s, m.s) FROM sift b, mirror m WHERE b.name='box_in_scene.png'");
+    char *j = query_text(db, "SELECT json_remove(img_match_json(b.s, m.s), '$.inlier_pairs') FROM sift b, mirror m WHERE b.name='box_in_scene.png'");
     check(query_int(db, "SELECT json_extract(img_match_json(b.s, m.s), '$.mirrored') "
                         "FROM sift b, mirror m WHERE b.name='box_in_scene.png'")==1
           && query_int(db, "SELECT img_match(b.s, m.s) FROM sift b, mirror m WHERE b.name='box_in_scene.png'")>=20,
@@ -485,6 +486,45 @@ static void test_mirror(sqlite3 *db, const char *dir){
   if( grey ) stbi_image_free(grey);
   free(flipped);
   free(bmp);
+}
+
+/* Rows (x1, y1, x2, y2, error) of img_match_json(a, b)'s inlier_pairs, where
+** error is the distance in b's pixels between (x2, y2) and the homography's
+** image of (x1, y1).  %s: a SELECT of the JSON as column j. */
+#define INLIER_PAIRS_SQL \
+  "WITH m(j) AS MATERIALIZED (%s), p AS MATERIALIZED (SELECT json_extract(e.value,'$[0]') AS x1, " \
+  "json_extract(e.value,'$[1]') AS y1, json_extract(e.value,'$[2]') AS x2, " \
+  "json_extract(e.value,'$[3]') AS y2, json_extract(m.j,'$.homography') AS h " \
+  "FROM m, json_each(m.j, '$.inlier_pairs') e), " \
+  "q AS (SELECT *, h->>0*x1 + h->>1*y1 + h->>2 AS u, h->>3*x1 + h->>4*y1 + h->>5 AS v, " \
+  "h->>6*x1 + h->>7*y1 + h->>8 AS w FROM p) " \
+  "SELECT x1, y1, x2, y2, sqrt((u/w-x2)*(u/w-x2) + (v/w-y2)*(v/w-y2)) AS error FROM q"
+
+static void test_inlier_pairs(sqlite3 *db){
+  const char *scene = "SELECT img_match_json(a.s, b.s) FROM sift a, sift b "
+                      "WHERE a.name='box.png' AND b.name='box_in_scene.png'";
+  const char *mirror = "SELECT img_match_json(a.s, m.s) FROM sift a, mirror m "
+                       "WHERE a.name='box.png'";
+  char *sql = sqlite3_mprintf("SELECT count(*) = (%s)->>'inliers' AND max(error) < 6 "
+                              "FROM (" INLIER_PAIRS_SQL ")", scene, scene);
+  check(query_int(db, "%s", sql)==1,
+        "11.60 img_match_json(box, box_in_scene): one inlier_pairs row per inlier, each "
+        "within 6 px of the homography's image (RANSAC threshold 5 px, then refined)");
+  sqlite3_free(sql);
+  sql = sqlite3_mprintf("SELECT count(*) = (%s)->>'inliers' AND max(error) < 6 "
+                        "AND max(abs(x2 - (323 - x1))) < 3 AND max(abs(y2 - y1)) < 3 "
+                        "FROM (" INLIER_PAIRS_SQL ")", mirror, mirror);
+  check(query_int(db, "%s", sql)==1,
+        "11.61 against the mirror image the pairs are in the mirror's own pixels: "
+        "(x, y) -> (323 - x, y)");
+  sqlite3_free(sql);
+  sql = sqlite3_mprintf("SELECT count(*) = sift_count(s) AND max(error) < 0.01 "
+                        "AND max(x1 <> x2 OR y1 <> y2) = 0 FROM sift, (" INLIER_PAIRS_SQL ") "
+                        "WHERE name='box.png'",
+                        "SELECT img_match_json(s, s) FROM sift WHERE name='box.png'");
+  check(query_int(db, "%s", sql)==1,
+        "11.62 an image against itself: every keypoint paired with itself");
+  sqlite3_free(sql);
 }
 
 static void test_bad_images(sqlite3 *db, const char *dir){
@@ -575,6 +615,7 @@ int main(int argc, char **argv){
   test_vlad(db);
   test_match(db);
   test_mirror(db, dir);
+  test_inlier_pairs(db);
   test_bad_images(db, dir);
   test_limits(db);
   sqlite3_close(db);
