@@ -16,7 +16,6 @@
 */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "shell.h"
 
@@ -64,11 +63,7 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   int n = 0, nAlloc = 0, i, rc, exitCode = EXIT_ERROR, nGroup = 0;
   static const char *const azName[] = {"group", "path", "score"};
 
-  if( !shell_has_index(db) ){
-    fprintf(stderr, "imgsearch: the database has no image index yet: "
-                    "run `imgsearch index DB FOLDER` first\n");
-    return EXIT_ERROR;
-  }
+  if( !shell_require_index(db) ) return EXIT_ERROR;
   rc = sqlite3_prepare_v2(db,
       "SELECT id, path FROM images WHERE status='ok' ORDER BY id", -1, &list, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
@@ -261,11 +256,7 @@ int cmd_dups(int argc, char **argv){
     fprintf(stderr, "imgsearch dups: needs a database\n");
     goto usage;
   }
-  if( access(zDb, F_OK)!=0 ){
-    fprintf(stderr, "imgsearch dups: no such database: %s\n", zDb);
-    return EXIT_ERROR;
-  }
-  db = shell_open(zDb);
+  db = shell_open_existing("dups", zDb);
   if( db==0 ) return EXIT_ERROR;
   shell_install_interrupt();
   exitCode = dups_run(db, &o);

@@ -18,7 +18,9 @@
 **      is finished.
 **   4. codebook: trained (img_codebook_train over features.sift) when there
 **      is none, or when the collection has grown to more than twice the
-**      images it was trained on, or on --retrain; then image_vectors is
+**      images it was trained on, or on --retrain; --codebook-from DIR
+**      trains on the images under DIR only (and keeps that codebook as the
+**      collection grows, until --retrain); then image_vectors is
 **      (re)created with 128 x clusters dims and every image lacking a
 **      vector gets img_vlad(sift, codebook), in batches.
 **
@@ -27,12 +29,13 @@
 ** every run; each is reported with its reason and makes the exit code 1.
 */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shell.h"
@@ -79,13 +82,6 @@ void index_options_default(IndexOptions *o){
   o->batch = 32;
 }
 
-static char *index_strdup(const char *z){
-  size_t n = strlen(z ? z : "") + 1;
-  char *p = malloc(n);
-  if( p ) memcpy(p, z ? z : "", n);
-  return p;
-}
-
 static char *index_copy_blob(const void *data, int n, size_t *pn){
   char *p = malloc(n>0 ? (size_t)n : 1);
   if( p && n>0 ) memcpy(p, data, (size_t)n);
@@ -95,22 +91,34 @@ static char *index_copy_blob(const void *data, int n, size_t *pn){
 
 /* ---- workers ----------------------------------------------------------------- */
 
+/* Seconds one worker spent in each stage (for --stats). */
+typedef struct IndexStageTimes {
+  double read;               /* files_read and files_hash */
+  double info;               /* img_info: the header */
+  double sift;               /* img_sift: decode and SIFT */
+  double siftCpu;            /* the CPU time of this thread in img_sift */
+  double vlad;               /* sift_count and img_vlad */
+} IndexStageTimes;
+
 typedef struct IndexWorker {
   IndexQueue *queue;
   sqlite3 *db;               /* ":memory:", with the extension */
-  sqlite3_stmt *extract;     /* img_info, img_sift */
+  sqlite3_stmt *info;        /* img_info -> width, height */
+  sqlite3_stmt *sift;        /* img_sift */
   sqlite3_stmt *vectorize;   /* sift_count, img_vlad */
+  IndexStageTimes times;
 } IndexWorker;
 
 static void index_task_fail(IndexTask *task, const char *zError){
   task->result = INDEX_RESULT_FAILED;
   free(task->zError);
-  task->zError = index_strdup(zError);
+  task->zError = strdup(zError);
 }
 
 /* Do one task: read, hash, extract.  Never fails as a whole: problems end
 ** up in task->zError. */
 static void index_worker_process(IndexWorker *w, IndexTask *task){
+  double start = shell_now(), now;
   size_t nData = 0;
   char *zReadError = 0;
   unsigned char *data = files_read(task->file->zPath, &nData, &zReadError);
@@ -121,6 +129,9 @@ static void index_worker_process(IndexWorker *w, IndexTask *task){
     return;
   }
   files_hash(data, nData, task->zHash);
+  now = shell_now();
+  w->times.read += now - start;
+  start = now;
   if( nData > FILES_MAX_BYTES ){
     index_task_fail(task, "file is over 1 GB: not indexed");
     free(data);
@@ -131,20 +142,38 @@ static void index_worker_process(IndexWorker *w, IndexTask *task){
     free(data);
     return;
   }
-  sqlite3_bind_blob(w->extract, 1, data, (int)nData, SQLITE_STATIC);
-  rc = sqlite3_step(w->extract);
+  sqlite3_bind_blob(w->info, 1, data, (int)nData, SQLITE_STATIC);
+  rc = sqlite3_step(w->info);
   if( rc==SQLITE_ROW ){
-    task->width = sqlite3_column_int(w->extract, 0);
-    task->height = sqlite3_column_int(w->extract, 1);
-    task->sift = (unsigned char*)index_copy_blob(
-        sqlite3_column_blob(w->extract, 2), sqlite3_column_bytes(w->extract, 2),
-        &task->nSift);
-    if( task->sift==0 ) index_task_fail(task, "out of memory");
+    task->width = sqlite3_column_int(w->info, 0);
+    task->height = sqlite3_column_int(w->info, 1);
   }else{
     index_task_fail(task, sqlite3_errmsg(w->db));
   }
-  sqlite3_reset(w->extract);
-  sqlite3_clear_bindings(w->extract);
+  sqlite3_reset(w->info);
+  sqlite3_clear_bindings(w->info);
+  now = shell_now();
+  w->times.info += now - start;
+  start = now;
+  if( task->zError==0 ){
+    double cpu = shell_thread_cpu();
+    sqlite3_bind_blob(w->sift, 1, data, (int)nData, SQLITE_STATIC);
+    rc = sqlite3_step(w->sift);
+    if( rc==SQLITE_ROW ){
+      task->sift = (unsigned char*)index_copy_blob(
+          sqlite3_column_blob(w->sift, 0), sqlite3_column_bytes(w->sift, 0),
+          &task->nSift);
+      if( task->sift==0 ) index_task_fail(task, "out of memory");
+    }else{
+      index_task_fail(task, sqlite3_errmsg(w->db));
+    }
+    sqlite3_reset(w->sift);
+    sqlite3_clear_bindings(w->sift);
+    w->times.siftCpu += shell_thread_cpu() - cpu;
+    now = shell_now();
+    w->times.sift += now - start;
+    start = now;
+  }
   free(data);
   if( task->zError ) return;
 
@@ -167,6 +196,7 @@ static void index_worker_process(IndexWorker *w, IndexTask *task){
   }
   sqlite3_reset(w->vectorize);
   sqlite3_clear_bindings(w->vectorize);
+  w->times.vlad += shell_now() - start;
   if( task->zError==0 ) task->result = INDEX_RESULT_EXTRACTED;
 }
 
@@ -184,7 +214,7 @@ static void *index_worker_main(void *arg){
     q->inFlight++;
     pthread_mutex_unlock(&q->mutex);
 
-    if( w->extract && w->vectorize ){
+    if( w->info && w->sift && w->vectorize ){
       index_worker_process(w, &q->aTask[i]);
     }else{
       index_task_fail(&q->aTask[i], w->db ? sqlite3_errmsg(w->db) : "out of memory");
@@ -205,9 +235,11 @@ static int index_worker_open(IndexWorker *w, IndexQueue *q){
   w->queue = q;
   if( sqlite3_open(":memory:", &w->db)!=SQLITE_OK ) return SQLITE_ERROR;
   if( sqlite3_prepare_v2(w->db,
-        "SELECT json_extract(img_info(?1), '$.width'),"
-        "       json_extract(img_info(?1), '$.height'), img_sift(?1)",
-        -1, &w->extract, 0)!=SQLITE_OK ) return SQLITE_ERROR;
+        "SELECT json_extract(i, '$.width'), json_extract(i, '$.height')"
+        "  FROM (SELECT img_info(?1) AS i)", -1, &w->info, 0)!=SQLITE_OK
+   || sqlite3_prepare_v2(w->db, "SELECT img_sift(?1)", -1, &w->sift, 0)!=SQLITE_OK ){
+    return SQLITE_ERROR;
+  }
   if( sqlite3_prepare_v2(w->db,
         "SELECT sift_count(?1), CASE WHEN ?2 IS NOT NULL THEN img_vlad(?1, ?2) END",
         -1, &w->vectorize, 0)!=SQLITE_OK ) return SQLITE_ERROR;
@@ -215,7 +247,8 @@ static int index_worker_open(IndexWorker *w, IndexQueue *q){
 }
 
 static void index_worker_close(IndexWorker *w){
-  sqlite3_finalize(w->extract);
+  sqlite3_finalize(w->info);
+  sqlite3_finalize(w->sift);
   sqlite3_finalize(w->vectorize);
   sqlite3_close(w->db);
 }
@@ -231,13 +264,8 @@ typedef struct IndexWriter {
   double batchStart;
   int64_t nExtracted, nTouched, nFailed, nSkipped;
   int64_t nPlanFailed;       /* of nFailed: could not even stat */
+  double writeTime, writeCpu; /* seconds in index_writer_put: wall, CPU */
 } IndexWriter;
-
-static double index_now(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec*1e-9;
-}
 
 static int index_writer_prepare(IndexWriter *w){
   int rc = sqlite3_prepare_v2(w->db,
@@ -311,7 +339,7 @@ static int index_writer_put(IndexWriter *w, IndexTask *task, int batch){
     rc = index_exec(w->db, "BEGIN IMMEDIATE");
     if( rc ) return rc;
     w->inTransaction = 1;
-    w->batchStart = index_now();
+    w->batchStart = shell_now();
   }
   if( task->result==INDEX_RESULT_TOUCHED ){
     sqlite3_bind_int64(w->touch, 1, id);
@@ -365,7 +393,7 @@ static int index_writer_put(IndexWriter *w, IndexTask *task, int batch){
             sqlite3_errmsg(w->db));
     return rc;
   }
-  if( ++w->nInBatch >= batch || index_now() - w->batchStart >= 2.0 ){
+  if( ++w->nInBatch >= batch || shell_now() - w->batchStart >= 2.0 ){
     rc = index_commit(w);
   }
   return rc;
@@ -495,30 +523,58 @@ static sqlite3_int64 index_query_int(sqlite3 *db, const char *zSql){
   return v;
 }
 
-/* Train the codebook on every image's features, and recreate image_vectors
-** to match it, in one transaction.  SQLITE_OK, SQLITE_DONE when there are
-** no features yet (nothing trained), or an error (reported). */
+/* The images a codebook is trained on: those with features, and with
+** --codebook-from only those under that folder (?1: its path and a '/'). */
+#define INDEX_TRAINING_SET \
+  "images.status='ok' AND images.features>0" \
+  " AND (?1 IS NULL OR substr(images.path, 1, length(?1))=?1)"
+
+/* Train the codebook on the training set's features, and recreate
+** image_vectors to match it, in one transaction.  shell_meta's
+** 'codebook_from' records the --codebook-from folder (absent: every image).
+** SQLITE_OK, SQLITE_DONE when there are no features yet (nothing trained),
+** or an error (reported). */
 static int index_train_codebook(IndexWriter *w, const IndexOptions *o){
-  sqlite3_stmt *train = 0;
-  char *zSql = 0;
+  sqlite3_stmt *count = 0, *train = 0;
+  char *zFolder = 0, *zSql = 0;
   int rc, nImages = 0;
-  double start = index_now();
-  nImages = (int)index_query_int(w->db,
-      "SELECT count(*) FROM images WHERE status='ok' AND features>0");
-  if( nImages==0 ) return SQLITE_DONE;
-  if( !o->quiet ){
-    fprintf(stderr, "training the codebook (%d clusters) on %d images...\n",
-            o->clusters, nImages);
+  double start = shell_now();
+  if( o->zCodebookFrom ){
+    char zReal[PATH_MAX];
+    if( realpath(o->zCodebookFrom, zReal)==0 ){
+      fprintf(stderr, "imgsearch: --codebook-from %s: %s\n", o->zCodebookFrom,
+              strerror(errno));
+      return SQLITE_ERROR;
+    }
+    zFolder = sqlite3_mprintf("%s/", zReal);
+    if( zFolder==0 ) return SQLITE_NOMEM;
   }
   rc = index_exec(w->db, "BEGIN IMMEDIATE");
-  if( rc ) return rc;
-  rc = sqlite3_prepare_v2(w->db,
-      "INSERT OR REPLACE INTO codebook(id, codebook, clusters, images)"
-      " SELECT 1, img_codebook_train(sift, ?1), ?1, count(*)"
-      "   FROM features JOIN images ON images.id=features.image_id"
-      "  WHERE images.status='ok' AND images.features>0", -1, &train, 0);
+  if( rc ) goto failed;
+  rc = sqlite3_prepare_v2(w->db, "SELECT count(*) FROM images WHERE " INDEX_TRAINING_SET,
+                          -1, &count, 0);
   if( rc==SQLITE_OK ){
-    sqlite3_bind_int(train, 1, o->clusters);
+    sqlite3_bind_text(count, 1, zFolder, -1, SQLITE_STATIC);
+    if( sqlite3_step(count)==SQLITE_ROW ) nImages = sqlite3_column_int(count, 0);
+    rc = sqlite3_reset(count);
+  }
+  if( rc==SQLITE_OK && nImages==0 ){
+    sqlite3_exec(w->db, "ROLLBACK", 0, 0, 0);
+    rc = SQLITE_DONE;
+    goto done;
+  }
+  if( rc==SQLITE_OK && !o->quiet ){
+    fprintf(stderr, "training the codebook (%d clusters) on %d images%s%s...\n",
+            o->clusters, nImages, zFolder ? " under " : "", zFolder ? zFolder : "");
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(w->db,
+      "INSERT OR REPLACE INTO codebook(id, codebook, clusters, images)"
+      " SELECT 1, img_codebook_train(sift, ?2), ?2, count(*)"
+      "   FROM features JOIN images ON images.id=features.image_id"
+      "  WHERE " INDEX_TRAINING_SET, -1, &train, 0);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_text(train, 1, zFolder, -1, SQLITE_STATIC);
+    sqlite3_bind_int(train, 2, o->clusters);
     rc = index_step(train);
   }
   if( rc!=SQLITE_OK ){
@@ -528,24 +584,29 @@ static int index_train_codebook(IndexWriter *w, const IndexOptions *o){
   zSql = sqlite3_mprintf(
       "DROP TABLE IF EXISTS image_vectors;"
       "CREATE VIRTUAL TABLE image_vectors USING annoy(vlad float32[%d], metric=angular);"
-      "UPDATE images SET vector=0 WHERE vector<>0;", 128*o->clusters);
+      "UPDATE images SET vector=0 WHERE vector<>0;"
+      "DELETE FROM shell_meta WHERE key='codebook_from';"
+      "INSERT INTO shell_meta(key, value) SELECT 'codebook_from', %Q WHERE %Q IS NOT NULL;",
+      128*o->clusters, zFolder, zFolder);
   if( zSql==0 ){ rc = SQLITE_NOMEM; goto failed; }
   rc = index_exec(w->db, zSql);
   if( rc ) goto failed;
   rc = index_exec(w->db, "COMMIT");
   if( rc ) goto failed;
   if( !o->quiet ){
-    fprintf(stderr, "codebook trained in %.1f s\n", index_now() - start);
+    fprintf(stderr, "codebook trained in %.1f s\n", shell_now() - start);
   }
-  sqlite3_free(zSql);
-  sqlite3_finalize(train);
-  return SQLITE_OK;
+  goto done;
 
 failed:
   sqlite3_exec(w->db, "ROLLBACK", 0, 0, 0);
+  if( rc==SQLITE_OK ) rc = SQLITE_ERROR;
+done:
   sqlite3_free(zSql);
+  sqlite3_free(zFolder);
+  sqlite3_finalize(count);
   sqlite3_finalize(train);
-  return rc==SQLITE_OK ? SQLITE_ERROR : rc;
+  return rc;
 }
 
 /* Give every image with features but no vector its VLAD vector, 32 images
@@ -610,14 +671,78 @@ static unsigned char *index_load_codebook(sqlite3 *db, int *pn){
   return p;
 }
 
-/* 1 when the codebook should be trained now. */
+/* 1 when the codebook should be trained now: there is none, it is asked
+** for, or the collection has more than doubled since (unless the codebook
+** came from a chosen folder: that one is kept until asked). */
 static int index_needs_training(sqlite3 *db, const IndexOptions *o){
   sqlite3_int64 trainedOn, nowHave;
-  if( o->retrain || !shell_has_index(db) ) return 1;
+  if( o->retrain || o->zCodebookFrom || !shell_has_index(db) ) return 1;
+  if( index_query_int(db, "SELECT count(*) FROM shell_meta WHERE key='codebook_from'") ){
+    return 0;
+  }
   trainedOn = index_query_int(db, "SELECT images FROM codebook WHERE id=1");
   nowHave = index_query_int(db,
       "SELECT count(*) FROM images WHERE status='ok' AND features>0");
   return nowHave > 2*trainedOn;
+}
+
+/* When each phase of a run ended (shell_now), and the peak RSS (MB) by
+** then, for --stats. */
+typedef struct IndexPhaseTimes {
+  double start, planned, extracted, trained, end;
+  double rssExtracted, rssTrained;
+} IndexPhaseTimes;
+
+static double index_peak_rss_mb(void){
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss/1024.0;
+}
+
+/* --stats: where the time went, and the SIFT-only bound: the img_sift time
+** of all workers divided by their number is how long the run would take if
+** the workers did nothing but SIFT.  Every figure is from this one run.  On
+** a busy machine wall times stretch with the load, so the CPU times are
+** given too: the process's CPU time over the workers' img_sift CPU time is
+** the work done besides SIFT, whatever else runs. */
+static void index_print_stats(const IndexPhaseTimes *phase, const IndexWriter *w,
+                              const IndexWorker *aWorker, int nWorker){
+  IndexStageTimes sum;
+  struct rusage usage;
+  double wall = phase->end - phase->start, bound, cpuUser, cpuSystem;
+  int i;
+  memset(&sum, 0, sizeof(sum));
+  for(i=0; i<nWorker; i++){
+    sum.read += aWorker[i].times.read;
+    sum.info += aWorker[i].times.info;
+    sum.sift += aWorker[i].times.sift;
+    sum.siftCpu += aWorker[i].times.siftCpu;
+    sum.vlad += aWorker[i].times.vlad;
+  }
+  getrusage(RUSAGE_SELF, &usage);
+  cpuUser = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec*1e-6;
+  cpuSystem = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec*1e-6;
+  fprintf(stderr, "stats: wall %.2f s: plan %.2f s, extract %.2f s, codebook %.2f s,"
+          " vectors %.2f s\n", wall, phase->planned - phase->start,
+          phase->extracted - phase->planned, phase->trained - phase->extracted,
+          phase->end - phase->trained);
+  fprintf(stderr, "stats: %d workers, summed: read+hash %.2f s, img_info %.2f s,"
+          " img_sift %.2f s (CPU %.2f s), img_vlad %.2f s; writer %.2f s (CPU %.2f s)\n",
+          nWorker, sum.read, sum.info, sum.sift, sum.siftCpu, sum.vlad, w->writeTime,
+          w->writeCpu);
+  if( nWorker>0 && sum.sift>0 ){
+    bound = sum.sift / nWorker;
+    fprintf(stderr, "stats: SIFT-only bound (img_sift / %d workers) %.2f s:"
+            " extract phase %.3f x, whole run %.3f x\n", nWorker, bound,
+            (phase->extracted - phase->planned)/bound, wall/bound);
+  }
+  fprintf(stderr, "stats: CPU user %.2f s, system %.2f s; peak RSS %.1f MB"
+          " (%.1f MB after extract, %.1f MB after codebook)\n", cpuUser, cpuSystem,
+          usage.ru_maxrss/1024.0, phase->rssExtracted, phase->rssTrained);
+  if( sum.siftCpu>0 ){
+    fprintf(stderr, "stats: process CPU / img_sift CPU = %.3f\n",
+            (cpuUser + cpuSystem)/sum.siftCpu);
+  }
 }
 
 int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
@@ -631,7 +756,9 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
   int queueReady = 0;
   unsigned char *codebook = 0;
   int nCodebook = 0;
-  double start = index_now();
+  IndexPhaseTimes phase;
+  memset(&phase, 0, sizeof(phase));
+  phase.start = shell_now();
 
   memset(&writer, 0, sizeof(writer));
   memset(&queue, 0, sizeof(queue));
@@ -654,7 +781,7 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
   }
 
   if( index_writer_prepare(&writer) ){ exitCode = EXIT_ERROR; goto done; }
-  if( writer.hasVectors && !o->retrain ){
+  if( writer.hasVectors && !o->retrain && !o->zCodebookFrom ){
     codebook = index_load_codebook(db, &nCodebook);
   }
 
@@ -662,6 +789,7 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
   nTask = index_plan(&writer, &files, &queue.aTask, progress);
   if( nTask<0 ){ exitCode = EXIT_ERROR; goto done; }
   progress_set_total(progress, nTask);    /* skipped files are not work */
+  phase.planned = shell_now();
   if( !o->quiet && writer.nSkipped ){
     progress_message(progress, "%lld unchanged files skipped", (long long)writer.nSkipped);
   }
@@ -715,7 +843,12 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
     task = &queue.aTask[queue.aFinished[queue.nConsumed++]];
     pthread_mutex_unlock(&queue.mutex);
 
-    if( rc==SQLITE_OK ) rc = index_writer_put(&writer, task, o->batch);
+    if( rc==SQLITE_OK ){
+      double writeStart = shell_now(), writeCpu = shell_thread_cpu();
+      rc = index_writer_put(&writer, task, o->batch);
+      writer.writeTime += shell_now() - writeStart;
+      writer.writeCpu += shell_thread_cpu() - writeCpu;
+    }
     if( rc!=SQLITE_OK && !shell_interrupted ){
       shell_interrupted = 1;   /* stop the workers: the database is in trouble */
       exitCode = EXIT_ERROR;
@@ -742,6 +875,8 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
   if( rc==SQLITE_OK && index_commit(&writer)!=SQLITE_OK ) exitCode = EXIT_ERROR;
   progress_finish(progress);
   progress = 0;
+  phase.extracted = shell_now();
+  phase.rssExtracted = index_peak_rss_mb();
   if( exitCode==EXIT_ERROR ) goto done;
 
   /* Codebook and vectors. */
@@ -755,15 +890,20 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
     }
     writer.hasVectors = shell_has_index(db);
   }
+  phase.trained = shell_now();
+  phase.rssTrained = index_peak_rss_mb();
   if( !shell_interrupted && writer.hasVectors ){
     if( index_fill_vectors(&writer, o)!=SQLITE_OK ) exitCode = EXIT_ERROR;
   }
+  phase.end = shell_now();
 
   if( !o->quiet || writer.nFailed ){
     fprintf(stderr, "%lld indexed, %lld unchanged, %lld touched, %lld failed"
             " in %.1f s\n", (long long)writer.nExtracted, (long long)writer.nSkipped,
-            (long long)writer.nTouched, (long long)writer.nFailed, index_now() - start);
+            (long long)writer.nTouched, (long long)writer.nFailed,
+            phase.end - phase.start);
   }
+  if( o->stats ) index_print_stats(&phase, &writer, aWorker, nThread);
   if( shell_interrupted && exitCode!=EXIT_ERROR ){
     fprintf(stderr, "interrupted: finished work is saved; run the same command to resume\n");
     exitCode = EXIT_INTERRUPTED;
@@ -809,9 +949,13 @@ static const char index_usage[] =
   "  -j, --jobs N       worker threads for decoding and SIFT (default: cores)\n"
   "  --prune            remove the records of files that no longer exist\n"
   "  --retrain          train the codebook again and recompute every vector\n"
+  "  --codebook-from DIR  train (again) on the images under DIR only, which\n"
+  "                     are indexed too; kept as the collection grows\n"
   "  --clusters K       codebook size when training (default 64; 128*K dims)\n"
   "  --batch N          files per transaction (default 32)\n"
   "  -q, --quiet        no progress, only failures\n"
+  "  --stats            at the end: time per phase and per worker stage, the\n"
+  "                     SIFT-only bound, CPU time and peak memory\n"
   "  -h, --help         this text\n"
   "\n"
   "exit status: 0 all files indexed, 1 some files failed (listed on stderr),\n"
@@ -843,8 +987,14 @@ int cmd_index(int argc, char **argv){
       o.prune = 1;
     }else if( strcmp(z, "--retrain")==0 ){
       o.retrain = 1;
+    }else if( strcmp(z, "--codebook-from")==0 ){
+      if( i+1>=argc ) goto usage;
+      o.zCodebookFrom = argv[++i];
+      azPath[nPath++] = argv[i];     /* its images are indexed too */
     }else if( strcmp(z, "-q")==0 || strcmp(z, "--quiet")==0 ){
       o.quiet = 1;
+    }else if( strcmp(z, "--stats")==0 ){
+      o.stats = 1;
     }else if( z[0]=='-' && z[1] ){
       fprintf(stderr, "imgsearch index: unknown option %s\n", z);
       goto usage;

@@ -10,7 +10,6 @@
 */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "shell.h"
 
@@ -20,17 +19,7 @@ static int report_run(sqlite3 *db, const SearchOptions *o, const char *zOutput,
   HtmlReport *r;
   char zSummary[200];
   int i, nFailed = 0, exitCode;
-  memset(&s, 0, sizeof(s));
-  if( !shell_has_index(db) ){
-    fprintf(stderr, "imgsearch: the database has no image index yet: "
-                    "run `imgsearch index DB FOLDER` first\n");
-    return EXIT_ERROR;
-  }
-  if( search_prepare(db, &s)!=SQLITE_OK ){
-    shell_db_error(db, "cannot prepare the search");
-    search_finalize(&s);
-    return EXIT_ERROR;
-  }
+  if( search_prepare(db, &s)!=EXIT_OK ) return EXIT_ERROR;
   snprintf(zSummary, sizeof(zSummary),
            "%d quer%s, %d result%s each; score = cosine similarity (1 = same)%s",
            nQuery, nQuery==1 ? "y" : "ies", o->k, o->k==1 ? "" : "s",
@@ -87,69 +76,26 @@ static const char report_usage[] =
   "  --verify              re-rank the best 20 by geometric verification\n"
   "                        (img_match); shows inliers\n"
   "  --shortlist N         candidates for --verify (default 20)\n"
+  "  --stats               per query on stderr: SIFT time and the rest\n"
   "  -h, --help            this text\n"
   "\n"
   "exit status: 0 ok, 1 some query failed, 2 usage error, 3 no index or\n"
   "the file cannot be written\n";
 
 int cmd_report(int argc, char **argv){
-  SearchOptions o;
-  char **azQuery = calloc(argc>0 ? argc : 1, sizeof(char*));
-  const char *zDb = 0, *zOutput = 0;
-  int nQuery = 0, i, exitCode;
+  SearchCommand c;
+  int exitCode = search_parse_options("report", argc, argv, &c);
   sqlite3 *db;
-  memset(&o, 0, sizeof(o));
-  o.k = 10;
-  o.shortlist = 20;
-  o.mode = OUTPUT_TABLE;
-  if( azQuery==0 ) return EXIT_ERROR;
-  for(i=0; i<argc; i++){
-    const char *z = argv[i];
-    if( strcmp(z, "-h")==0 || strcmp(z, "--help")==0 ){
-      fputs(report_usage, stdout);
-      free(azQuery);
-      return EXIT_OK;
-    }else if( strcmp(z, "-o")==0 || strcmp(z, "--output")==0 ){
-      if( i+1>=argc ) goto usage;
-      zOutput = argv[++i];
-    }else if( strcmp(z, "-k")==0 ){
-      if( i+1>=argc || (o.k = shell_parse_int(z, argv[++i], 1, 10000))<0 ) goto usage;
-    }else if( strcmp(z, "--shortlist")==0 ){
-      if( i+1>=argc || (o.shortlist = shell_parse_int(z, argv[++i], 1, 10000))<0 ) goto usage;
-    }else if( strcmp(z, "--verify")==0 ){
-      o.verify = 1;
-    }else if( z[0]=='-' && z[1] ){
-      fprintf(stderr, "imgsearch report: unknown option %s\n", z);
-      goto usage;
-    }else if( zDb==0 ){
-      zDb = z;
-    }else{
-      azQuery[nQuery++] = argv[i];
-    }
+  if( exitCode==EXIT_OK && c.help ){
+    fputs(report_usage, stdout);
+  }else if( exitCode==EXIT_USAGE ){
+    fputs(report_usage, stderr);
+  }else if( exitCode==EXIT_OK ){
+    db = shell_open_existing("report", c.zDb);
+    if( db ) shell_install_interrupt();
+    exitCode = db ? report_run(db, &c.o, c.zOutput, c.nQuery, c.azQuery) : EXIT_ERROR;
+    sqlite3_close(db);
   }
-  if( zDb==0 || nQuery==0 ){
-    fprintf(stderr, "imgsearch report: needs a database and at least one IMAGE\n");
-    goto usage;
-  }
-  if( zOutput==0 ){
-    fprintf(stderr, "imgsearch report: needs -o FILE.html, the page to write\n");
-    goto usage;
-  }
-  if( access(zDb, F_OK)!=0 ){
-    fprintf(stderr, "imgsearch report: no such database: %s\n", zDb);
-    free(azQuery);
-    return EXIT_ERROR;
-  }
-  db = shell_open(zDb);
-  if( db==0 ){ free(azQuery); return EXIT_ERROR; }
-  shell_install_interrupt();
-  exitCode = report_run(db, &o, zOutput, nQuery, azQuery);
-  sqlite3_close(db);
-  free(azQuery);
+  search_command_free(&c);
   return exitCode;
-
-usage:
-  fputs(report_usage, stderr);
-  free(azQuery);
-  return EXIT_USAGE;
 }

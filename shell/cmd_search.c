@@ -16,7 +16,6 @@
 */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "shell.h"
 
@@ -36,7 +35,10 @@ void search_finalize(SearchStatements *s){
 }
 
 int search_prepare(sqlite3 *db, SearchStatements *s){
-  int rc = sqlite3_prepare_v2(db, "SELECT img_sift(?1)", -1, &s->sift, 0);
+  int rc;
+  memset(s, 0, sizeof(*s));
+  if( !shell_require_index(db) ) return EXIT_ERROR;
+  rc = sqlite3_prepare_v2(db, "SELECT img_sift(?1)", -1, &s->sift, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
       "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1))",
       -1, &s->vlad, 0);
@@ -51,13 +53,40 @@ int search_prepare(sqlite3 *db, SearchStatements *s){
       "SELECT f.sift FROM images AS i JOIN features AS f ON f.image_id=i.id"
       " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1",
       -1, &s->stored, 0);
-  return rc;
+  if( rc!=SQLITE_OK ){
+    shell_db_error(db, "cannot prepare the search");
+    search_finalize(s);
+    return EXIT_ERROR;
+  }
+  return EXIT_OK;
+}
+
+/* Copy column 0 of stmt (a BLOB) into *pBlob (malloc'd), *pn bytes. */
+static int search_copy_blob(sqlite3_stmt *stmt, unsigned char **pBlob, int *pn){
+  int n = sqlite3_column_bytes(stmt, 0);
+  *pBlob = malloc(n>0 ? n : 1);
+  if( *pBlob==0 ) return SQLITE_NOMEM;
+  if( n>0 ) memcpy(*pBlob, sqlite3_column_blob(stmt, 0), n);
+  *pn = n;
+  return SQLITE_OK;
+}
+
+/* --stats: where one query's time went, on stderr. */
+static void search_print_times(const char *zQuery, const SearchTimes *t){
+  fprintf(stderr, "stats: %s: sift %.1f ms%s, rest %.1f ms (read+hash %.1f,"
+          " vlad %.1f, nearest %.1f, verify %.1f); CPU: sift %.1f ms, rest %.1f ms\n",
+          zQuery, 1e3*t->sift, t->stored ? " (stored blob)" : "",
+          1e3*(t->read + t->vlad + t->nearest + t->verify),
+          1e3*t->read, 1e3*t->vlad, 1e3*t->nearest, 1e3*t->verify,
+          1e3*t->siftCpu, 1e3*(t->totalCpu - t->siftCpu));
 }
 
 /* Search one query.  Fills *paHit (malloc'd, *pnHit) or returns a message
-** (malloc'd) saying why not. */
+** (malloc'd) saying why not.  s->times says where the time went. */
 char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
                  const char *zQuery, SearchHit **paHit, int *pnHit){
+  SearchTimes *t = &s->times;
+  double start = shell_now(), cpuStart = shell_thread_cpu(), cpu;
   size_t nData = 0;
   char *zError = 0;
   unsigned char *data = files_read(zQuery, &nData, &zError);
@@ -67,6 +96,7 @@ char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
   char zHash[17];
   *paHit = 0;
   *pnHit = 0;
+  memset(t, 0, sizeof(*t));
   if( data==0 ) return zError;
   if( nData > FILES_MAX_BYTES ){
     free(data);
@@ -79,29 +109,31 @@ char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
   sqlite3_bind_text(s->stored, 1, zHash, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s->stored, 2, (sqlite3_int64)nData);
   if( sqlite3_step(s->stored)==SQLITE_ROW ){
-    nSift = sqlite3_column_bytes(s->stored, 0);
-    sift = malloc(nSift>0 ? nSift : 1);
-    if( sift ) memcpy(sift, sqlite3_column_blob(s->stored, 0), nSift);
-    else zError = strdup("out of memory");
+    t->stored = 1;
+    if( search_copy_blob(s->stored, &sift, &nSift) ) zError = strdup("out of memory");
   }
   sqlite3_reset(s->stored);
+  t->read = shell_now() - start;
   if( sift==0 && zError==0 ){
+    start = shell_now();
+    cpu = shell_thread_cpu();
     sqlite3_bind_blob(s->sift, 1, data, (int)nData, SQLITE_STATIC);
     if( sqlite3_step(s->sift)==SQLITE_ROW ){
-      nSift = sqlite3_column_bytes(s->sift, 0);
-      sift = malloc(nSift>0 ? nSift : 1);
-      if( sift ) memcpy(sift, sqlite3_column_blob(s->sift, 0), nSift);
+      if( search_copy_blob(s->sift, &sift, &nSift) ) zError = strdup("out of memory");
     }else{
       zError = strdup(sqlite3_errmsg(db));
     }
     sqlite3_reset(s->sift);
+    t->sift = shell_now() - start;
+    t->siftCpu = shell_thread_cpu() - cpu;
   }
   free(data);
   if( zError ) return zError;
-  if( sift==0 ) return strdup("out of memory");
 
+  start = shell_now();
   sqlite3_bind_blob(s->vlad, 1, sift, nSift, SQLITE_STATIC);
   rc = sqlite3_step(s->vlad);
+  t->vlad = shell_now() - start;
   if( rc!=SQLITE_ROW ){
     zError = strdup(sqlite3_errmsg(db));
   }else if( sqlite3_column_type(s->vlad, 0)!=SQLITE_BLOB ){
@@ -112,6 +144,7 @@ char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
     if( aHit==0 ){
       zError = strdup("out of memory");
     }else{
+      start = shell_now();
       sqlite3_bind_value(s->nearest, 1, sqlite3_column_value(s->vlad, 0));
       sqlite3_bind_int(s->nearest, 2, nWant);
       while( nHit<nWant && (rc = sqlite3_step(s->nearest))==SQLITE_ROW ){
@@ -123,12 +156,14 @@ char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
       }
       if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ) zError = strdup(sqlite3_errmsg(db));
       sqlite3_reset(s->nearest);
+      t->nearest = shell_now() - start;
     }
   }
   sqlite3_reset(s->vlad);
 
   if( zError==0 && o->verify ){
     int i;
+    start = shell_now();
     for(i=0; i<nHit && zError==0; i++){
       sqlite3_bind_blob(s->match, 1, sift, nSift, SQLITE_STATIC);
       sqlite3_bind_int64(s->match, 2, aHit[i].id);
@@ -138,6 +173,7 @@ char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
       sqlite3_reset(s->match);
     }
     qsort(aHit, nHit, sizeof(SearchHit), search_hit_compare);
+    t->verify = shell_now() - start;
   }
   free(sift);
   if( zError ){
@@ -146,6 +182,8 @@ char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
     free(aHit);
     return zError;
   }
+  t->totalCpu = shell_thread_cpu() - cpuStart;
+  if( o->stats ) search_print_times(zQuery, t);
   *paHit = aHit;
   *pnHit = nHit < o->k ? nHit : o->k;
   for(; nHit > *pnHit; nHit--) free(aHit[nHit-1].zPath);
@@ -156,17 +194,7 @@ int search_run(sqlite3 *db, const SearchOptions *o, int nQuery, char **azQuery){
   SearchStatements s;
   int i, nFailed = 0, color = output_use_color(stdout);
   static const char *const azName[] = {"query", "rank", "path", "score", "inliers"};
-  memset(&s, 0, sizeof(s));
-  if( !shell_has_index(db) ){
-    fprintf(stderr, "imgsearch: the database has no image index yet: "
-                    "run `imgsearch index DB FOLDER` first\n");
-    return EXIT_ERROR;
-  }
-  if( search_prepare(db, &s)!=SQLITE_OK ){
-    shell_db_error(db, "cannot prepare the search");
-    search_finalize(&s);
-    return EXIT_ERROR;
-  }
+  if( search_prepare(db, &s)!=EXIT_OK ) return EXIT_ERROR;
   if( o->mode==OUTPUT_CSV ){
     fputs(o->verify ? "query,rank,path,score,inliers\n" : "query,rank,path,score\n", stdout);
   }else if( o->mode==OUTPUT_JSON ){
@@ -247,68 +275,86 @@ static const char search_usage[] =
   "                        (img_match); adds an inliers column\n"
   "  --shortlist N         candidates for --verify (default 20)\n"
   "  --format FORMAT       table (default), csv (query,rank,path,score) or json\n"
+  "  --stats               per query on stderr: SIFT time and the rest\n"
   "  -h, --help            this text\n"
   "\n"
   "exit status: 0 ok, 1 some query failed, 2 usage error, 3 no index\n";
 
-int cmd_search(int argc, char **argv){
-  SearchOptions o;
-  char **azQuery = calloc(argc>0 ? argc : 1, sizeof(char*));
-  const char *zDb = 0;
-  int nQuery = 0, i, exitCode;
-  sqlite3 *db;
-  memset(&o, 0, sizeof(o));
-  o.k = 10;
-  o.shortlist = 20;
-  o.mode = OUTPUT_TABLE;
-  if( azQuery==0 ) return EXIT_ERROR;
+void search_command_free(SearchCommand *c){
+  free(c->azQuery);
+  memset(c, 0, sizeof(*c));
+}
+
+int search_parse_options(const char *zCommand, int argc, char **argv,
+                         SearchCommand *c){
+  int isReport = strcmp(zCommand, "report")==0, i;
+  memset(c, 0, sizeof(*c));
+  c->o.k = 10;
+  c->o.shortlist = 20;
+  c->o.mode = OUTPUT_TABLE;
+  c->azQuery = calloc(argc>0 ? argc : 1, sizeof(char*));
+  if( c->azQuery==0 ){
+    fprintf(stderr, "imgsearch: out of memory\n");
+    return EXIT_ERROR;
+  }
   for(i=0; i<argc; i++){
     const char *z = argv[i];
     if( strcmp(z, "-h")==0 || strcmp(z, "--help")==0 ){
-      fputs(search_usage, stdout);
-      free(azQuery);
+      c->help = 1;
       return EXIT_OK;
     }else if( strcmp(z, "-k")==0 ){
-      if( i+1>=argc || (o.k = shell_parse_int(z, argv[++i], 1, 10000))<0 ) goto usage;
+      if( i+1>=argc || (c->o.k = shell_parse_int(z, argv[++i], 1, 10000))<0 ) return EXIT_USAGE;
     }else if( strcmp(z, "--shortlist")==0 ){
-      if( i+1>=argc || (o.shortlist = shell_parse_int(z, argv[++i], 1, 10000))<0 ) goto usage;
+      if( i+1>=argc || (c->o.shortlist = shell_parse_int(z, argv[++i], 1, 10000))<0 ) return EXIT_USAGE;
     }else if( strcmp(z, "--verify")==0 ){
-      o.verify = 1;
-    }else if( strcmp(z, "--format")==0 || strncmp(z, "--format=", 9)==0 ){
+      c->o.verify = 1;
+    }else if( strcmp(z, "--stats")==0 ){
+      c->o.stats = 1;
+    }else if( !isReport && (strcmp(z, "--format")==0 || strncmp(z, "--format=", 9)==0) ){
       const char *zMode = z[8]=='=' ? z+9 : (i+1<argc ? argv[++i] : "");
       int mode = output_mode_parse(zMode);
       if( mode<0 || mode==OUTPUT_LINE ){
-        fprintf(stderr, "imgsearch search: --format must be table, csv or json, not '%s'\n", zMode);
-        goto usage;
+        fprintf(stderr, "imgsearch %s: --format must be table, csv or json, not '%s'\n",
+                zCommand, zMode);
+        return EXIT_USAGE;
       }
-      o.mode = (OutputMode)mode;
+      c->o.mode = (OutputMode)mode;
+    }else if( isReport && (strcmp(z, "-o")==0 || strcmp(z, "--output")==0) ){
+      if( i+1>=argc ) return EXIT_USAGE;
+      c->zOutput = argv[++i];
     }else if( z[0]=='-' && z[1] ){
-      fprintf(stderr, "imgsearch search: unknown option %s\n", z);
-      goto usage;
-    }else if( zDb==0 ){
-      zDb = z;
+      fprintf(stderr, "imgsearch %s: unknown option %s\n", zCommand, z);
+      return EXIT_USAGE;
+    }else if( c->zDb==0 ){
+      c->zDb = z;
     }else{
-      azQuery[nQuery++] = argv[i];
+      c->azQuery[c->nQuery++] = argv[i];
     }
   }
-  if( zDb==0 || nQuery==0 ){
-    fprintf(stderr, "imgsearch search: needs a database and at least one IMAGE\n");
-    goto usage;
+  if( c->zDb==0 || c->nQuery==0 ){
+    fprintf(stderr, "imgsearch %s: needs a database and at least one IMAGE\n", zCommand);
+    return EXIT_USAGE;
   }
-  if( access(zDb, F_OK)!=0 ){
-    fprintf(stderr, "imgsearch search: no such database: %s\n", zDb);
-    free(azQuery);
-    return EXIT_ERROR;
+  if( isReport && c->zOutput==0 ){
+    fprintf(stderr, "imgsearch report: needs -o FILE.html, the page to write\n");
+    return EXIT_USAGE;
   }
-  db = shell_open(zDb);
-  if( db==0 ){ free(azQuery); return EXIT_ERROR; }
-  exitCode = search_run(db, &o, nQuery, azQuery);
-  sqlite3_close(db);
-  free(azQuery);
-  return exitCode;
+  return EXIT_OK;
+}
 
-usage:
-  fputs(search_usage, stderr);
-  free(azQuery);
-  return EXIT_USAGE;
+int cmd_search(int argc, char **argv){
+  SearchCommand c;
+  int exitCode = search_parse_options("search", argc, argv, &c);
+  sqlite3 *db;
+  if( exitCode==EXIT_OK && c.help ){
+    fputs(search_usage, stdout);
+  }else if( exitCode==EXIT_USAGE ){
+    fputs(search_usage, stderr);
+  }else if( exitCode==EXIT_OK ){
+    db = shell_open_existing("search", c.zDb);
+    exitCode = db ? search_run(db, &c.o, c.nQuery, c.azQuery) : EXIT_ERROR;
+    sqlite3_close(db);
+  }
+  search_command_free(&c);
+  return exitCode;
 }

@@ -8,6 +8,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shell.h"
 
@@ -62,6 +63,14 @@ sqlite3 *shell_open(const char *zPath){
   return db;
 }
 
+sqlite3 *shell_open_existing(const char *zCommand, const char *zPath){
+  if( access(zPath, F_OK)!=0 ){
+    fprintf(stderr, "imgsearch %s: no such database: %s\n", zCommand, zPath);
+    return 0;
+  }
+  return shell_open(zPath);
+}
+
 int shell_has_index(sqlite3 *db){
   sqlite3_stmt *stmt = 0;
   int has = 0;
@@ -73,4 +82,11 @@ int shell_has_index(sqlite3 *db){
   }
   sqlite3_finalize(stmt);
   return has;
+}
+
+int shell_require_index(sqlite3 *db){
+  if( shell_has_index(db) ) return 1;
+  fprintf(stderr, "imgsearch: the database has no image index yet: "
+                  "run `imgsearch index DB FOLDER` first\n");
+  return 0;
 }

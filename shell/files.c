@@ -31,13 +31,6 @@ int files_is_image_name(const char *zName){
   return 0;
 }
 
-static char *files_strdup(const char *z){
-  size_t n = strlen(z) + 1;
-  char *p = malloc(n);
-  if( p ) memcpy(p, z, n);
-  return p;
-}
-
 static int files_add(FileList *list, const char *zPath, const struct stat *st,
                      const char *zError){
   FileEntry *e;
@@ -50,10 +43,10 @@ static int files_add(FileList *list, const char *zPath, const struct stat *st,
   }
   e = &list->a[list->n];
   memset(e, 0, sizeof(*e));
-  e->zPath = files_strdup(zPath);
+  e->zPath = strdup(zPath);
   if( e->zPath==0 ) return -1;
   if( zError ){
-    e->zError = files_strdup(zError);
+    e->zError = strdup(zError);
     if( e->zError==0 ){ free(e->zPath); return -1; }
   }else{
     e->size = (int64_t)st->st_size;
@@ -105,12 +98,10 @@ static int files_walk_visit(const char *zPath, const struct stat *st,
 int files_collect(FileList *list, const char *zPath){
   char zReal[PATH_MAX];
   struct stat st;
-  if( realpath(zPath, zReal)==0 || stat(zReal, &st)!=0 ){
-    char zError[300];
-    snprintf(zError, sizeof(zError), "cannot read: %s", strerror(errno));
-    return files_add(list, zPath, 0, zError);
+  /* Not a folder: a file, or an entry saying why it cannot be read. */
+  if( realpath(zPath, zReal)==0 || stat(zReal, &st)!=0 || !S_ISDIR(st.st_mode) ){
+    return files_add_path(list, zPath);
   }
-  if( !S_ISDIR(st.st_mode) ) return files_add_path(list, zPath);
   files_walk_list = list;
   files_walk_nomem = 0;
   if( nftw(zReal, files_walk_visit, 32, FTW_PHYS)!=0 && !files_walk_nomem ){
@@ -181,7 +172,7 @@ failed:
   {
     char zError[300];
     snprintf(zError, sizeof(zError), "cannot read: %s", strerror(errno));
-    *pzError = files_strdup(zError);
+    *pzError = strdup(zError);
   }
   if( f ) fclose(f);
   free(data);

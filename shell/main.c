@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "shell.h"
 
@@ -35,6 +36,18 @@ int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi){
     return -1;
   }
   return (int)v;
+}
+
+double shell_now(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec*1e-9;
+}
+
+double shell_thread_cpu(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec*1e-9;
 }
 
 static const char main_usage[] =

@@ -45,13 +45,6 @@ int output_use_color(FILE *f){
   return isatty(fileno(f));
 }
 
-static char *output_strdup(const char *z){
-  size_t n = strlen(z) + 1;
-  char *p = malloc(n);
-  if( p ) memcpy(p, z, n);
-  return p;
-}
-
 OutputTable *output_table_new(int nColumn, const char *const *azName){
   OutputTable *t = calloc(1, sizeof(OutputTable));
   int i;
@@ -60,7 +53,7 @@ OutputTable *output_table_new(int nColumn, const char *const *azName){
   t->azName = calloc(nColumn>0 ? nColumn : 1, sizeof(char*));
   if( t->azName==0 ){ free(t); return 0; }
   for(i=0; i<nColumn; i++){
-    t->azName[i] = output_strdup(azName[i] ? azName[i] : "");
+    t->azName[i] = strdup(azName[i] ? azName[i] : "");
     if( t->azName[i]==0 ){ output_table_free(t); return 0; }
   }
   return t;
@@ -118,7 +111,7 @@ int output_table_add_stmt_row(OutputTable *t, sqlite3_stmt *stmt){
       row[i].type = SQLITE_TEXT;
       row[i].z = z;
     }else{
-      row[i].z = output_strdup((const char*)sqlite3_column_text(stmt, i));
+      row[i].z = strdup((const char*)sqlite3_column_text(stmt, i));
       if( row[i].z==0 ) return SQLITE_NOMEM;
     }
   }
@@ -155,7 +148,7 @@ int output_table_add(OutputTable *t, const char *zTypes, ...){
         break;
     }
     if( z ){
-      row[i].z = output_strdup(z);
+      row[i].z = strdup(z);
       if( row[i].z==0 ){ va_end(ap); return SQLITE_NOMEM; }
     }
   }

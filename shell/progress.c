@@ -9,7 +9,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "shell.h"
@@ -23,12 +22,6 @@ struct Progress {
   int drawn;             /* a bar is on the current line */
 };
 
-static double progress_now(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec*1e-9;
-}
-
 Progress *progress_start(const char *zLabel, int64_t total, int quiet){
   Progress *p = calloc(1, sizeof(Progress));
   if( p==0 ) return 0;
@@ -37,7 +30,7 @@ Progress *progress_start(const char *zLabel, int64_t total, int quiet){
   p->quiet = quiet;
   p->tty = isatty(2);
   p->color = output_use_color(stderr);
-  p->start = p->lastDraw = progress_now();
+  p->start = p->lastDraw = shell_now();
   p->lastDecile = -1;
   return p;
 }
@@ -49,7 +42,7 @@ static void progress_format_seconds(double s, char *z, size_t n){
 }
 
 static void progress_draw(Progress *p){
-  double elapsed = progress_now() - p->start;
+  double elapsed = shell_now() - p->start;
   double rate = elapsed>0 ? p->done/elapsed : 0;
   double eta = rate>0 ? (p->total - p->done)/rate : -1;
   char zEta[16], zBar[31];
@@ -79,7 +72,7 @@ void progress_update(Progress *p, int64_t done, int64_t failed){
   p->failed = failed;
   if( p->quiet ) return;
   if( p->tty ){
-    double now = progress_now();
+    double now = shell_now();
     if( now - p->lastDraw >= 0.1 || done==p->total ){
       p->lastDraw = now;
       progress_draw(p);
@@ -87,7 +80,7 @@ void progress_update(Progress *p, int64_t done, int64_t failed){
   }else{
     int decile = p->total>0 ? (int)(10*done/p->total) : 10;
     if( decile!=p->lastDecile && (decile>p->lastDecile) ){
-      double elapsed = progress_now() - p->start;
+      double elapsed = shell_now() - p->start;
       p->lastDecile = decile;
       fprintf(stderr, "%s: %lld/%lld done, %lld failed, %.1f s\n", p->zLabel,
               (long long)done, (long long)p->total, (long long)failed, elapsed);

@@ -43,17 +43,11 @@ typedef struct Repl {
 
 static void repl_install_interrupt(Repl *r);
 
-static double repl_wall(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec*1e-9;
-}
-
 /* Run every statement in zSql, printing results.  Returns SQLITE_OK or the
 ** first error (printed). */
 static int repl_run_sql(Repl *r, const char *zSql){
   const char *zTail = zSql;
-  double wall0 = repl_wall();
+  double wall0 = shell_now();
   clock_t cpu0 = clock();
   int rc = SQLITE_OK;
   while( zTail && *zTail ){
@@ -74,7 +68,7 @@ static int repl_run_sql(Repl *r, const char *zSql){
     sqlite3_finalize(stmt);
   }
   if( r->timer ){
-    printf("Run Time: real %.3f cpu %.3f\n", repl_wall() - wall0,
+    printf("Run Time: real %.3f cpu %.3f\n", shell_now() - wall0,
            (double)(clock() - cpu0)/CLOCKS_PER_SEC);
   }
   fflush(stdout);

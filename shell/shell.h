@@ -47,8 +47,14 @@ sqlite3 *shell_open(const char *zPath);
 /* Apply sql/schema.sql to db.  SQLITE_OK or an error printed to stderr. */
 int shell_ensure_schema(sqlite3 *db);
 
+/* shell_open for commands that only read: a missing zPath is an error
+** ("imgsearch zCommand: no such database"), not a new empty database. */
+sqlite3 *shell_open_existing(const char *zCommand, const char *zPath);
+
 /* 1 if the database has a codebook and the image_vectors table. */
 int shell_has_index(sqlite3 *db);
+/* shell_has_index, or 0 after telling the user to run `imgsearch index`. */
+int shell_require_index(sqlite3 *db);
 
 /* Print "imgsearch: <what>: <sqlite message>" to stderr. */
 void shell_db_error(sqlite3 *db, const char *zWhat);
@@ -177,8 +183,10 @@ typedef struct IndexOptions {
   int prune;            /* remove records of files that are gone */
   int quiet;
   int retrain;          /* train the codebook again, recompute vectors */
+  const char *zCodebookFrom;  /* train on the images under this folder */
   int clusters;         /* codebook size when training */
   int batch;            /* results per transaction */
+  int stats;            /* print times per phase and stage at the end */
 } IndexOptions;
 void index_options_default(IndexOptions *o);
 int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath);
@@ -188,13 +196,32 @@ typedef struct SearchOptions {
   int k;
   int verify;           /* re-rank a shortlist with img_match */
   int shortlist;        /* candidates for --verify */
+  int stats;            /* print each query's times (SearchTimes) */
   OutputMode mode;
 } SearchOptions;
+
+/* The command lines of `search` and `report`, which share their options
+** (search also takes --format, report -o FILE). */
+typedef struct SearchCommand {
+  SearchOptions o;
+  int help;             /* -h or --help was given */
+  const char *zDb;
+  char **azQuery;       /* malloc'd array of argv pointers */
+  int nQuery;
+  const char *zOutput;  /* report's -o FILE */
+} SearchCommand;
+/* zCommand is "search" or "report".  EXIT_OK (check c->help), EXIT_USAGE
+** with the problem printed (the caller prints its usage), or EXIT_ERROR.
+** Free with search_command_free in every case. */
+int search_parse_options(const char *zCommand, int argc, char **argv,
+                         SearchCommand *c);
+void search_command_free(SearchCommand *c);
 /* Search every query path; prints per mode.  EXIT_* code. */
 int search_run(sqlite3 *db, const SearchOptions *o, int nQuery, char **azQuery);
 
 /* One query at a time, for callers that lay results out themselves
-** (cmd_report.c).  search_prepare: SQLITE_OK or an error left on db;
+** (cmd_report.c).  search_prepare: EXIT_OK, or EXIT_ERROR with the reason
+** printed (no index yet, or a statement failed) and s finalized;
 ** search_finalize is safe on a zeroed or half-prepared struct. */
 typedef struct SearchHit {
   sqlite3_int64 id;
@@ -202,7 +229,15 @@ typedef struct SearchHit {
   double score;         /* cosine similarity, 1 = same */
   int inliers;          /* with verify */
 } SearchHit;
+typedef struct SearchTimes {   /* seconds */
+  double read;              /* reading and hashing the query file */
+  double sift;              /* img_sift (0 when the stored blob was used) */
+  int stored;               /* the file is in the database: its sift blob used */
+  double vlad, nearest, verify;
+  double siftCpu, totalCpu; /* this thread's CPU time: img_sift, the query */
+} SearchTimes;
 typedef struct SearchStatements {
+  SearchTimes times;        /* of the last search_one */
   sqlite3_stmt *sift;       /* ?1 image bytes -> sift blob */
   sqlite3_stmt *vlad;       /* ?1 sift -> vector */
   sqlite3_stmt *nearest;    /* ?1 vector, ?2 k -> id, distance, path */
@@ -233,5 +268,11 @@ void shell_install_interrupt(void);
 
 /* Parse a positive integer option value; prints and returns -1 if bad. */
 int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi);
+
+/* Seconds on the monotonic clock (for rates, timers and --stats), and
+** the CPU seconds the calling thread has used (--stats: on a busy machine
+** wall times stretch, CPU times do not). */
+double shell_now(void);
+double shell_thread_cpu(void);
 
 #endif /* IMGSEARCH_SHELL_H */

@@ -13,39 +13,25 @@
 ** back (JSON with SQLite's json functions).  Near-duplicates are made here:
 ** a half-size PPM of chelsea.png (decoded with stb_image) and a byte copy.
 */
+#include <limits.h>
 #include <math.h>
-#include <sqlite3.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <unistd.h>
+#include <sys/wait.h>
+
+/* Neither testlib.h nor stb_image is used whole. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+#include "testlib.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
 #define STBI_ONLY_PNG
-#if defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
 #include <stb/stb_image.h>
 
-static int failures = 0;
 static char zTool[1024];      /* the imgsearch binary */
-static char zDir[1024];       /* temporary folder */
+static const char *zDir;      /* temporary folder (testlib's test_dir) */
 static char zOut[1100], zErr[1100];   /* captured stdout, stderr */
-
-static void check(int ok, const char *zFormat, ...){
-  va_list ap;
-  printf("%s - ", ok ? "ok" : "not ok");
-  va_start(ap, zFormat);
-  vprintf(zFormat, ap);
-  va_end(ap);
-  printf("\n");
-  fflush(stdout);
-  if( !ok ) failures++;
-}
 
 /* Whole file as a NUL-terminated string (malloc'd; "" if unreadable). */
 static char *slurp(const char *zPath){
@@ -95,31 +81,23 @@ static int sh(const char *zFormat, ...){
   return system(zFull);
 }
 
-/* One value from SQL on the test database (or any SQLite text), as text
-** (malloc'd, "" for none / NULL, "error: ..." on error). */
+/* One value from SQL on the test database zDb in zDir (NULL: in memory),
+** as text (malloc'd, "" for no row or NULL, "error: ..." on error). */
 static char *query(const char *zDb, const char *zFormat, ...){
-  sqlite3 *db = 0;
-  sqlite3_stmt *stmt = 0;
-  char zPath[4400], *zSql, *zResult;
+  char zPath[4400], *zSql, *zResult, *zCopy;
+  sqlite3 *db;
   va_list ap;
   va_start(ap, zFormat);
   zSql = sqlite3_vmprintf(zFormat, ap);
   va_end(ap);
   if( zDb ) snprintf(zPath, sizeof(zPath), "%s/%s", zDir, zDb);
-  if( sqlite3_open(zDb ? zPath : ":memory:", &db)!=SQLITE_OK ){
-    zResult = strdup("error: open");
-  }else if( sqlite3_prepare_v2(db, zSql, -1, &stmt, 0)!=SQLITE_OK ){
-    zResult = malloc(strlen(sqlite3_errmsg(db)) + 8);
-    sprintf(zResult, "error: %s", sqlite3_errmsg(db));
-  }else if( sqlite3_step(stmt)==SQLITE_ROW && sqlite3_column_text(stmt, 0) ){
-    zResult = strdup((const char*)sqlite3_column_text(stmt, 0));
-  }else{
-    zResult = strdup("");
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
+  db = open_db(zDb ? zPath : ":memory:");
+  zResult = query_text(db, "%s", zSql);
+  zCopy = strdup(zResult ? zResult : "");
+  sqlite3_free(zResult);
   sqlite3_free(zSql);
-  return zResult;
+  sqlite3_close(db);
+  return zCopy;
 }
 
 static int query_int(const char *zDb, const char *zSql){
@@ -593,6 +571,62 @@ static void test_jobs_deterministic(void){
   free(z);
 }
 
+static void test_stats(void){
+  char *zO, *zE, *z;
+  double sift = 0, bound = 0, extract = 0, rss = 0;
+  int rc, n, nWorker = 0;
+  /* 19.x --stats: the figures docs/BENCHMARKS.md is made of */
+  rc = run(&zO, &zE, "index stats.db img_orig --jobs 2 -q --stats");
+  z = line_starting(zE, "stats: 2 workers, summed: ");
+  n = sscanf(z, "stats: %d workers, summed: read+hash %*f s, img_info %*f s, img_sift %lf",
+             &nWorker, &sift);
+  check(rc==0 && n==2 && nWorker==2 && sift>0,
+        "19.1 index --stats: summed img_sift time of 2 workers (%.2f s)", sift);
+  free(z);
+  z = line_starting(zE, "stats: SIFT-only bound");
+  n = sscanf(z, "stats: SIFT-only bound (img_sift / 2 workers) %lf s: extract phase %lf x",
+             &bound, &extract);
+  check(n==2 && fabs(bound - sift/2) < 0.01 && extract>0,
+        "19.2 the bound is img_sift / workers, with the extract phase's ratio (%s)", z);
+  free(z);
+  z = line_starting(zE, "stats: CPU ");
+  n = sscanf(z, "stats: CPU user %*f s, system %*f s; peak RSS %lf MB", &rss);
+  check(n==1 && rss>1, "19.3 CPU time and peak RSS (%.1f MB)", rss);
+  free(z);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "search stats.db img/box.png img/sub/chelsea_half.ppm -k 1 --stats");
+  check(rc==0 && contains(zE, "stats: img/box.png: sift 0.0 ms (stored blob), rest ")
+        && contains(zE, "stats: img/sub/chelsea_half.ppm: sift ")
+        && !contains(zE, "chelsea_half.ppm: sift 0.0 ms"),
+        "19.4 search --stats: an indexed query reuses its stored sift blob; a new one runs SIFT");
+  free(zO); free(zE);
+}
+
+static void test_codebook_from(void){
+  char *zO, *zE, *z;
+  int rc, n;
+  /* 20.x --codebook-from DIR: a codebook from a chosen folder, kept */
+  sh("mkdir -p part && cp img_orig/box.png img_orig/box_in_scene.png img_orig/coins.png img_orig/chelsea.png part/");
+  rc = run(&zO, &zE, "index cbf.db img_orig --codebook-from part");
+  check(rc==0 && contains(zE, "on 4 images under /") && contains(zE, "22 indexed"),
+        "20.1 index img_orig --codebook-from part: part is indexed too, the codebook trained on its 4 images (%d)", rc);
+  free(zO); free(zE);
+  z = query("cbf.db", "SELECT (SELECT images FROM codebook) || ' ' || (SELECT value LIKE '%%/part/' FROM shell_meta WHERE key='codebook_from')"
+                      " || ' ' || (SELECT count(*) FROM images WHERE features>0 AND vector=0)");
+  check(strcmp(z, "4 1 0")==0, "20.2 codebook.images = 4, its folder recorded, every image has a vector (%s)", z);
+  free(z);
+  rc = run(&zO, &zE, "index cbf.db img -q");
+  n = query_int("cbf.db", "SELECT images FROM codebook");
+  check(rc==0 && n==4, "20.3 the collection more than doubles: that codebook is kept (%d)", n);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "index cbf.db --retrain -q");
+  z = query("cbf.db", "SELECT (SELECT images>4 FROM codebook) || ' ' || (SELECT count(*) FROM shell_meta WHERE key='codebook_from')"
+                      " || ' ' || (SELECT count(*) FROM images WHERE features>0 AND vector=0)");
+  check(rc==0 && strcmp(z, "1 0 0")==0, "20.4 --retrain trains on every image again and forgets the folder (%s)", z);
+  free(z);
+  free(zO); free(zE);
+}
+
 static void test_interrupt(void){
   char *zO, *zE;
   int rc, n;
@@ -628,22 +662,66 @@ static void test_interrupt(void){
   free(zO); free(zE);
 }
 
+/* Run zCommand (sh syntax, in zDir) on a pseudo-terminal made by
+** util-linux `script`, stdin from zInput; what the terminal showed
+** (malloc'd), or NULL if `script` is not installed. */
+static char *run_on_pty(const char *zInput, const char *zCommand){
+  char zPath[1200];
+  if( sh("command -v script >/dev/null 2>&1")!=0 ) return 0;
+  sh("timeout 60 script -qec \"%s\" /dev/null < %s > pty.out 2>&1", zCommand, zInput);
+  snprintf(zPath, sizeof(zPath), "%s/pty.out", zDir);
+  return slurp(zPath);
+}
+
+static void test_pty(void){
+  char zCmd[2400], *z;
+  /* 21.x on a terminal: line editing, history, colour, the progress bar */
+  write_file("pty.sql", ".mode csv\nSELECT 40+2 AS answer;\n.quit\n");
+  snprintf(zCmd, sizeof(zCmd), "HOME=%s '%s' t.db", zDir, zTool);
+  z = run_on_pty("pty.sql", zCmd);
+  if( z==0 ){
+    printf("ok - 21.1 the shell on a terminal # SKIP util-linux script not installed\n");
+    return;
+  }
+  check(contains(z, "imgsearch shell on t.db") && contains(z, "imgsearch> ")
+        && contains(z, "answer\r\n42\r\n"),
+        "21.1 interactive shell on a terminal: banner, readline prompt, the answer");
+  free(z);
+  z = slurp(strcat(strcpy(zCmd, zDir), "/.imgsearch_history"));
+  check(contains(z, "SELECT 40+2 AS answer;") && contains(z, ".mode csv"),
+        "21.2 the lines typed are saved in ~/.imgsearch_history");
+  free(z);
+  snprintf(zCmd, sizeof(zCmd), "'%s' search t.db img/box.png -k 1", zTool);
+  z = run_on_pty("/dev/null", zCmd);
+  check(contains(z, "\033[1mquery: img/box.png\033[0m"), "21.3 search on a terminal: the query line in bold");
+  free(z);
+  snprintf(zCmd, sizeof(zCmd), "NO_COLOR=1 '%s' search t.db img/box.png -k 1", zTool);
+  z = run_on_pty("/dev/null", zCmd);
+  check(contains(z, "query: img/box.png") && !contains(z, "\033["), "21.4 NO_COLOR=1: no escape sequences at all");
+  free(z);
+  snprintf(zCmd, sizeof(zCmd), "'%s' index pty.db img_orig --jobs 2", zTool);
+  z = run_on_pty("/dev/null", zCmd);
+  check(contains(z, "\rindex [##############################] 18/18") && contains(z, "/s  ETA ")
+        && !contains(z, "index: 18/18 done"),
+        "21.5 index on a terminal: one progress bar redrawn in place, with rate and ETA");
+  free(z);
+}
+
 int main(int argc, char **argv){
-  const char *zSo = argc>1 ? argv[1] : "build/imgsearch.so";
   const char *zSamples = getenv("SAMPLES") ? getenv("SAMPLES") : "samples";
-  char zTemplate[] = "/tmp/imgsearch-shell-XXXXXX", zCwd[512], zCmd[16384];
-  const char *zSlash = strrchr(zSo, '/');
-  if( getcwd(zCwd, sizeof(zCwd))==0 ) return 2;
-  if( zSlash ) snprintf(zTool, sizeof(zTool), "%s/%.*s/imgsearch",
-                        zSo[0]=='/' ? "" : zCwd, (int)(zSlash-zSo), zSo);
-  else snprintf(zTool, sizeof(zTool), "%s/imgsearch", zCwd);
-  if( zSo[0]=='/' && zSlash ) snprintf(zTool, sizeof(zTool), "%.*s/imgsearch", (int)(zSlash-zSo), zSo);
+  char zSo[PATH_MAX], zCmd[16384], *zSlash;
+  test_extension = argc>1 ? argv[1] : test_extension;
+  /* The tool is the imgsearch next to the extension. */
+  if( realpath(test_extension, zSo)==0 || (zSlash = strrchr(zSo, '/'))==0 ){
+    printf("not ok - the extension %s is not built (make)\n", test_extension);
+    return 1;
+  }
+  snprintf(zTool, sizeof(zTool), "%.*s/imgsearch", (int)(zSlash-zSo), zSo);
   if( access(zTool, X_OK)!=0 ){
     printf("not ok - the tool %s is not built (make)\n", zTool);
     return 1;
   }
-  if( mkdtemp(zTemplate)==0 ) return 2;
-  snprintf(zDir, sizeof(zDir), "%s", zTemplate);
+  zDir = test_dir();
   snprintf(zOut, sizeof(zOut), "%s/stdout", zDir);
   snprintf(zErr, sizeof(zErr), "%s/stderr", zDir);
   snprintf(zCmd, sizeof(zCmd),
@@ -661,13 +739,16 @@ int main(int argc, char **argv){
   test_report();
   test_repl();
   test_jobs_deterministic();
+  test_stats();
+  test_codebook_from();
+  test_pty();
   test_interrupt();
 
-  if( failures==0 ){
+  if( test_failures==0 ){
     snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);
     if( system(zCmd)!=0 ) fprintf(stderr, "# could not remove %s\n", zDir);
   }else{
     fprintf(stderr, "# kept %s for inspection\n", zDir);
   }
-  return failures ? 1 : 0;
+  return test_failures ? 1 : 0;
 }
