@@ -63,7 +63,7 @@ $(TEST_BIN):
 	mkdir -p $@
 $(TEST_BIN)/test_forest: tests/unit/test_forest.c ext/forest.c ext/distance.c ext/*.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_forest.c ext/forest.c ext/distance.c $(LDFLAGS_ALL) -lsqlite3 -lm
-$(TEST_BIN)/test_image: tests/unit/test_image.c ext/image.c ext/image.h | $(TEST_BIN)
+$(TEST_BIN)/test_image: tests/unit/test_image.c ext/image.c ext/image.h tests/bytes.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_image.c ext/image.c $(LDFLAGS_ALL) -lsqlite3 -lm
 $(TEST_BIN)/test_vlad: tests/unit/test_vlad.c ext/sift_blob.c ext/sample.c ext/vlad.c ext/pca.c ext/*.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_vlad.c ext/sift_blob.c ext/sample.c ext/vlad.c ext/pca.c $(LDFLAGS_ALL) -lsqlite3 -lm
@@ -126,7 +126,7 @@ REL_BIN = $(B)/reliability
 REL_PROGRAMS = $(patsubst tests/reliability/%.c,$(REL_BIN)/%,$(wildcard tests/reliability/*.c))
 $(REL_BIN):
 	mkdir -p $@
-$(REL_BIN)/%: tests/reliability/%.c tests/sql/testlib.h | $(REL_BIN)
+$(REL_BIN)/%: tests/reliability/%.c tests/sql/testlib.h tests/bytes.h | $(REL_BIN)
 	$(CC) $(CFLAGS_ALL) -Itests/sql -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
 # hostile_images writes its PNGs through zlib (zlib1g-dev).
 $(REL_BIN)/hostile_images: LDFLAGS_ALL += -lz

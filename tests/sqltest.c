@@ -54,11 +54,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-/* testlib.h is a header of static helpers; this program uses a few. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
+
 #include "sql/testlib.h"
-#pragma GCC diagnostic pop
 
 typedef struct Buf { char *p; size_t n, alloc; } Buf;
 

@@ -38,6 +38,7 @@
 #include <zlib.h>
 
 #include "testlib.h"
+#include "../bytes.h"
 
 #define CHILD_TIMEOUT_SECONDS 300
 #define HOSTILE_DATA_DIR "tests/data/hostile"
@@ -48,33 +49,7 @@
 # define RSS_LIMIT_MB 1024
 #endif
 
-/* ---- growable byte buffer ------------------------------------------------- */
-
-typedef struct Bytes {
-  unsigned char *p;
-  size_t n, cap;
-} Bytes;
-
-static void bytes_put(Bytes *b, const void *data, size_t n){
-  if( b->n + n > b->cap ){
-    size_t cap = b->cap ? b->cap : 256;
-    while( cap < b->n + n ) cap *= 2;
-    b->p = realloc(b->p, cap);
-    if( b->p==0 ){ fprintf(stderr, "out of memory\n"); exit(2); }
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, data, n);
-  b->n += n;
-}
-static void bytes_u8(Bytes *b, unsigned v){
-  unsigned char c = (unsigned char)v;
-  bytes_put(b, &c, 1);
-}
-static void bytes_be16(Bytes *b, unsigned v){ bytes_u8(b, v>>8); bytes_u8(b, v); }
-static void bytes_be32(Bytes *b, uint32_t v){ bytes_be16(b, v>>16); bytes_be16(b, v&0xffff); }
-static void bytes_le16(Bytes *b, unsigned v){ bytes_u8(b, v); bytes_u8(b, v>>8); }
-static void bytes_le32(Bytes *b, uint32_t v){ bytes_le16(b, v&0xffff); bytes_le16(b, v>>16); }
-static void bytes_text(Bytes *b, const char *z){ bytes_put(b, z, strlen(z)); }
+/* ---- more byte buffer helpers (the buffer is tests/bytes.h) -------------- */
 
 static Bytes bytes_copy(const Bytes *src, size_t n){
   Bytes b = {0, 0, 0};
@@ -134,15 +109,6 @@ static unsigned sample_picture(int x, int y, int channel, int channels, int dept
 }
 
 /* ---- PNG (zlib) ----------------------------------------------------------- */
-
-static void png_chunk(Bytes *b, const char *type, const unsigned char *data, size_t n){
-  uint32_t crc = (uint32_t)crc32(0, (const Bytef*)type, 4);
-  if( n ) crc = (uint32_t)crc32(crc, data, (uInt)n);
-  bytes_be32(b, (uint32_t)n);
-  bytes_put(b, type, 4);
-  if( n ) bytes_put(b, data, n);
-  bytes_be32(b, crc);
-}
 
 /* Deflate one row (filter byte 0 + samples) into *z, appending to *idat. */
 static void png_deflate(z_stream *z, Bytes *idat, const unsigned char *row,

@@ -17,7 +17,7 @@
 static int test_failures = 0;
 static const char *test_extension = "build/imgsearch.so";
 
-static void check(int ok, const char *fmt, ...){
+static inline void check(int ok, const char *fmt, ...){
   va_list ap;
   printf("%s - ", ok ? "ok" : "not ok");
   va_start(ap, fmt);
@@ -28,7 +28,7 @@ static void check(int ok, const char *fmt, ...){
   if( !ok ) test_failures++;
 }
 
-static sqlite3 *open_db(const char *path){
+static inline sqlite3 *open_db(const char *path){
   sqlite3 *db;
   char *err = 0;
   if( sqlite3_open(path, &db) ){ fprintf(stderr, "open %s failed\n", path); exit(2); }
@@ -42,7 +42,7 @@ static sqlite3 *open_db(const char *path){
 }
 
 /* Run SQL; on failure print it and return the error code. */
-static int exec(sqlite3 *db, const char *fmt, ...){
+static inline int exec(sqlite3 *db, const char *fmt, ...){
   va_list ap;
   char *sql, *err = 0;
   int rc;
@@ -57,7 +57,7 @@ static int exec(sqlite3 *db, const char *fmt, ...){
 }
 
 /* First column of the first row as text (sqlite3_malloc'd; NULL if none). */
-static char *query_text(sqlite3 *db, const char *fmt, ...){
+static inline char *query_text(sqlite3 *db, const char *fmt, ...){
   va_list ap;
   char *sql, *out = 0;
   sqlite3_stmt *st;
@@ -77,7 +77,7 @@ static char *query_text(sqlite3 *db, const char *fmt, ...){
   return out;
 }
 
-static int query_is(sqlite3 *db, const char *want, const char *sql){
+static inline int query_is(sqlite3 *db, const char *want, const char *sql){
   char *got = query_text(db, "%s", sql);
   int ok = got && strcmp(got, want)==0;
   if( !ok ) fprintf(stderr, "# %s\n#   want %s\n#   got  %s\n", sql, want, got ? got : "(no row)");
@@ -88,7 +88,7 @@ static int query_is(sqlite3 *db, const char *want, const char *sql){
 /* A fresh directory for this process's database files, so that test runs
 ** side by side (plain and sanitizer builds) do not share files. */
 static char test_dir_path[64];
-static const char *test_dir(void){
+static inline const char *test_dir(void){
   if( test_dir_path[0]==0 ){
     snprintf(test_dir_path, sizeof(test_dir_path), "/tmp/imgsearch-test-XXXXXX");
     if( mkdtemp(test_dir_path)==0 ){ perror("mkdtemp"); exit(2); }
@@ -97,13 +97,13 @@ static const char *test_dir(void){
 }
 
 /* dir/name into buf (of size 512). */
-static const char *test_file(char *buf, const char *name){
+static inline const char *test_file(char *buf, const char *name){
   snprintf(buf, 512, "%s/%s", test_dir(), name);
   return buf;
 }
 
 static uint64_t test_rng = 88172645463325252ull;
-static uint32_t rnd(void){
+static inline uint32_t rnd(void){
   test_rng ^= test_rng << 13; test_rng ^= test_rng >> 7; test_rng ^= test_rng << 17;
   return (uint32_t)test_rng;
 }

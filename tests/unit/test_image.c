@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "image.h"
+#include "../bytes.h"
 
 /* ---- reporting -------------------------------------------------------------- */
 
@@ -47,147 +48,104 @@ static void report(Tally *t, int ok, const char *what, const char *why, ...){
   printf("\n");
 }
 
-/* ---- byte buffers and encoders ---------------------------------------------- */
-
-typedef struct Buf { unsigned char *p; size_t n, cap; } Buf;
-
-static void buf_put(Buf *b, const void *data, size_t n){
-  if( b->n + n > b->cap ){
-    size_t cap = b->cap ? b->cap : 256;
-    while( cap < b->n + n ) cap *= 2;
-    b->p = realloc(b->p, cap);
-    if( b->p==0 ){ fprintf(stderr, "out of memory\n"); exit(2); }
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, data, n);
-  b->n += n;
-}
-static void buf_u8(Buf *b, unsigned v){ unsigned char c = (unsigned char)v; buf_put(b, &c, 1); }
-static void buf_be32(Buf *b, uint32_t v){
-  unsigned char c[4] = {(unsigned char)(v>>24), (unsigned char)(v>>16),
-                        (unsigned char)(v>>8), (unsigned char)v};
-  buf_put(b, c, 4);
-}
-static void buf_le16(Buf *b, unsigned v){ buf_u8(b, v & 0xff); buf_u8(b, (v>>8) & 0xff); }
-static void buf_le32(Buf *b, uint32_t v){ buf_le16(b, v & 0xffff); buf_le16(b, v>>16); }
-static void buf_free(Buf *b){ free(b->p); memset(b, 0, sizeof(*b)); }
-
-static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n){
-  size_t i;
-  int k;
-  crc = ~crc;
-  for(i=0; i<n; i++){
-    crc ^= p[i];
-    for(k=0; k<8; k++) crc = (crc>>1) ^ (0xEDB88320u & (0u - (crc & 1)));
-  }
-  return ~crc;
-}
-
-static void png_chunk(Buf *b, const char *type, const unsigned char *data, size_t n){
-  uint32_t crc = crc32_update(0, (const unsigned char*)type, 4);
-  crc = crc32_update(crc, data, n);
-  buf_be32(b, (uint32_t)n);
-  buf_put(b, type, 4);
-  if( n ) buf_put(b, data, n);
-  buf_be32(b, crc);
-}
+/* ---- encoders (the byte buffer is tests/bytes.h) ------------------------ */
 
 /* PNG, 8-bit, colour type 0 (grey) or 2 (RGB, channels==3), no filtering,
 ** zlib stream of stored blocks.  header_w/h override the IHDR size when
 ** nonzero (for lying headers). */
-static Buf png_encode(const unsigned char *px, int w, int h, int channels,
+static Bytes png_encode(const unsigned char *px, int w, int h, int channels,
                       uint32_t header_w, uint32_t header_h){
-  Buf out = {0}, ihdr = {0}, raw = {0}, z = {0};
+  Bytes out = {0}, ihdr = {0}, raw = {0}, z = {0};
   uint32_t s1 = 1, s2 = 0;
   size_t i, off, len;
   int y;
   for(y=0; y<h; y++){
-    buf_u8(&raw, 0);                               /* filter: none */
-    buf_put(&raw, px + (size_t)y*w*channels, (size_t)w*channels);
+    bytes_u8(&raw, 0);                               /* filter: none */
+    bytes_put(&raw, px + (size_t)y*w*channels, (size_t)w*channels);
   }
-  buf_u8(&z, 0x78); buf_u8(&z, 0x01);
+  bytes_u8(&z, 0x78); bytes_u8(&z, 0x01);
   for(off=0; off<raw.n; off+=len){                 /* raw.n >= h >= 1 */
     len = raw.n - off > 65535 ? 65535 : raw.n - off;
-    buf_u8(&z, off + len == raw.n ? 1 : 0);        /* BFINAL, BTYPE=00 */
-    buf_le16(&z, (unsigned)len);
-    buf_le16(&z, (unsigned)(~len & 0xffff));
-    buf_put(&z, raw.p + off, len);
+    bytes_u8(&z, off + len == raw.n ? 1 : 0);        /* BFINAL, BTYPE=00 */
+    bytes_le16(&z, (unsigned)len);
+    bytes_le16(&z, (unsigned)(~len & 0xffff));
+    bytes_put(&z, raw.p + off, len);
   }
   for(i=0; i<raw.n; i++){ s1 = (s1 + raw.p[i]) % 65521; s2 = (s2 + s1) % 65521; }
-  buf_be32(&z, s2<<16 | s1);
-  buf_put(&out, "\x89PNG\r\n\x1a\n", 8);
-  buf_be32(&ihdr, header_w ? header_w : (uint32_t)w);
-  buf_be32(&ihdr, header_h ? header_h : (uint32_t)h);
-  buf_u8(&ihdr, 8); buf_u8(&ihdr, channels==3 ? 2 : 0);
-  buf_u8(&ihdr, 0); buf_u8(&ihdr, 0); buf_u8(&ihdr, 0);
+  bytes_be32(&z, s2<<16 | s1);
+  bytes_put(&out, "\x89PNG\r\n\x1a\n", 8);
+  bytes_be32(&ihdr, header_w ? header_w : (uint32_t)w);
+  bytes_be32(&ihdr, header_h ? header_h : (uint32_t)h);
+  bytes_u8(&ihdr, 8); bytes_u8(&ihdr, channels==3 ? 2 : 0);
+  bytes_u8(&ihdr, 0); bytes_u8(&ihdr, 0); bytes_u8(&ihdr, 0);
   png_chunk(&out, "IHDR", ihdr.p, ihdr.n);
   png_chunk(&out, "IDAT", z.p, z.n);
   png_chunk(&out, "IEND", 0, 0);
-  buf_free(&ihdr); buf_free(&raw); buf_free(&z);
+  bytes_free(&ihdr); bytes_free(&raw); bytes_free(&z);
   return out;
 }
 
 /* 24-bit BMP, bottom-up rows padded to 4 bytes.  header_w/h as for PNG;
 ** with a lying header no pixel data is written. */
-static Buf bmp_encode(const unsigned char *grey, int w, int h,
+static Bytes bmp_encode(const unsigned char *grey, int w, int h,
                       uint32_t header_w, uint32_t header_h){
-  Buf b = {0};
+  Bytes b = {0};
   int row_bytes = (w*3 + 3) & ~3, x, y;
   int lying = header_w || header_h;
   uint32_t data = lying ? 0 : (uint32_t)(row_bytes*h);
-  buf_put(&b, "BM", 2); buf_le32(&b, 54 + data); buf_le32(&b, 0); buf_le32(&b, 54);
-  buf_le32(&b, 40);
-  buf_le32(&b, header_w ? header_w : (uint32_t)w);
-  buf_le32(&b, header_h ? header_h : (uint32_t)h);
-  buf_le16(&b, 1); buf_le16(&b, 24); buf_le32(&b, 0); buf_le32(&b, data);
-  buf_le32(&b, 2835); buf_le32(&b, 2835); buf_le32(&b, 0); buf_le32(&b, 0);
+  bytes_put(&b, "BM", 2); bytes_le32(&b, 54 + data); bytes_le32(&b, 0); bytes_le32(&b, 54);
+  bytes_le32(&b, 40);
+  bytes_le32(&b, header_w ? header_w : (uint32_t)w);
+  bytes_le32(&b, header_h ? header_h : (uint32_t)h);
+  bytes_le16(&b, 1); bytes_le16(&b, 24); bytes_le32(&b, 0); bytes_le32(&b, data);
+  bytes_le32(&b, 2835); bytes_le32(&b, 2835); bytes_le32(&b, 0); bytes_le32(&b, 0);
   if( lying ) return b;
   for(y=h-1; y>=0; y--){
     for(x=0; x<w; x++){
       unsigned v = grey[(size_t)y*w + x];
-      buf_u8(&b, v); buf_u8(&b, v); buf_u8(&b, v);
+      bytes_u8(&b, v); bytes_u8(&b, v); bytes_u8(&b, v);
     }
-    for(x=w*3; x<row_bytes; x++) buf_u8(&b, 0);
+    for(x=w*3; x<row_bytes; x++) bytes_u8(&b, 0);
   }
   return b;
 }
 
-static Buf pgm_encode(const unsigned char *grey, int w, int h){
-  Buf b = {0};
+static Bytes pgm_encode(const unsigned char *grey, int w, int h){
+  Bytes b = {0};
   char head[64];
   int n = snprintf(head, sizeof(head), "P5\n# test\n%d %d\n255\n", w, h);
-  buf_put(&b, head, (size_t)n);
-  buf_put(&b, grey, (size_t)w*h);
+  bytes_put(&b, head, (size_t)n);
+  bytes_put(&b, grey, (size_t)w*h);
   return b;
 }
 
 /* Uncompressed grey TGA (type 3), rows stored top to bottom. */
-static Buf tga_encode(const unsigned char *grey, int w, int h){
-  Buf b = {0};
+static Bytes tga_encode(const unsigned char *grey, int w, int h){
+  Bytes b = {0};
   int i;
-  buf_u8(&b, 0); buf_u8(&b, 0); buf_u8(&b, 3);
-  for(i=0; i<5; i++) buf_u8(&b, 0);               /* no colour map */
-  buf_le16(&b, 0); buf_le16(&b, 0);                /* origin */
-  buf_le16(&b, (unsigned)w); buf_le16(&b, (unsigned)h);
-  buf_u8(&b, 8); buf_u8(&b, 0x20);                 /* 8 bpp, top-left origin */
-  buf_put(&b, grey, (size_t)w*h);
+  bytes_u8(&b, 0); bytes_u8(&b, 0); bytes_u8(&b, 3);
+  for(i=0; i<5; i++) bytes_u8(&b, 0);               /* no colour map */
+  bytes_le16(&b, 0); bytes_le16(&b, 0);                /* origin */
+  bytes_le16(&b, (unsigned)w); bytes_le16(&b, (unsigned)h);
+  bytes_u8(&b, 8); bytes_u8(&b, 0x20);                 /* 8 bpp, top-left origin */
+  bytes_put(&b, grey, (size_t)w*h);
   return b;
 }
 
 /* 1x1 GIF whose only pixel is palette entry 0 = (v,v,v).  The LZW data,
 ** minimum code size 2, is the codes CLEAR(4) 0 END(5) at 3 bits each,
 ** packed LSB first: 0x44 0x01. */
-static Buf gif_1x1(unsigned v){
-  Buf b = {0};
-  buf_put(&b, "GIF89a", 6);
-  buf_le16(&b, 1); buf_le16(&b, 1);
-  buf_u8(&b, 0x80); buf_u8(&b, 0); buf_u8(&b, 0);  /* global table of 2 */
-  buf_u8(&b, v); buf_u8(&b, v); buf_u8(&b, v);
-  buf_u8(&b, 0); buf_u8(&b, 0); buf_u8(&b, 0);
-  buf_u8(&b, 0x2C); buf_le16(&b, 0); buf_le16(&b, 0);
-  buf_le16(&b, 1); buf_le16(&b, 1); buf_u8(&b, 0);
-  buf_u8(&b, 2); buf_u8(&b, 2); buf_u8(&b, 0x44); buf_u8(&b, 0x01); buf_u8(&b, 0);
-  buf_u8(&b, 0x3B);
+static Bytes gif_1x1(unsigned v){
+  Bytes b = {0};
+  bytes_put(&b, "GIF89a", 6);
+  bytes_le16(&b, 1); bytes_le16(&b, 1);
+  bytes_u8(&b, 0x80); bytes_u8(&b, 0); bytes_u8(&b, 0);  /* global table of 2 */
+  bytes_u8(&b, v); bytes_u8(&b, v); bytes_u8(&b, v);
+  bytes_u8(&b, 0); bytes_u8(&b, 0); bytes_u8(&b, 0);
+  bytes_u8(&b, 0x2C); bytes_le16(&b, 0); bytes_le16(&b, 0);
+  bytes_le16(&b, 1); bytes_le16(&b, 1); bytes_u8(&b, 0);
+  bytes_u8(&b, 2); bytes_u8(&b, 2); bytes_u8(&b, 0x44); bytes_u8(&b, 0x01); bytes_u8(&b, 0);
+  bytes_u8(&b, 0x3B);
   return b;
 }
 
@@ -197,34 +155,34 @@ static Buf gif_1x1(unsigned v){
 ** block 2: DC diff +64 (pixels 128 + 64/8 = 136).  Scan bits:
 ** 0 0 | 10 1000000 0 | pad 1111 = 0x28 0x0F.  sof_w/sof_h nonzero
 ** override the frame size (for lying headers). */
-static Buf jpeg_two_blocks(unsigned sof_w, unsigned sof_h){
-  Buf b = {0};
+static Bytes jpeg_two_blocks(unsigned sof_w, unsigned sof_h){
+  Bytes b = {0};
   int i;
-  buf_u8(&b, 0xFF); buf_u8(&b, 0xD8);                       /* SOI */
-  buf_u8(&b, 0xFF); buf_u8(&b, 0xDB); buf_u8(&b, 0); buf_u8(&b, 67);
-  buf_u8(&b, 0);                                            /* DQT 0, 8-bit */
-  for(i=0; i<64; i++) buf_u8(&b, 1);
-  buf_u8(&b, 0xFF); buf_u8(&b, 0xC0); buf_u8(&b, 0); buf_u8(&b, 11);
-  buf_u8(&b, 8);                                            /* precision */
-  buf_u8(&b, (sof_h ? sof_h : 8) >> 8); buf_u8(&b, (sof_h ? sof_h : 8) & 0xff);
-  buf_u8(&b, (sof_w ? sof_w : 16) >> 8); buf_u8(&b, (sof_w ? sof_w : 16) & 0xff);
-  buf_u8(&b, 1); buf_u8(&b, 1); buf_u8(&b, 0x11); buf_u8(&b, 0);
+  bytes_u8(&b, 0xFF); bytes_u8(&b, 0xD8);                       /* SOI */
+  bytes_u8(&b, 0xFF); bytes_u8(&b, 0xDB); bytes_u8(&b, 0); bytes_u8(&b, 67);
+  bytes_u8(&b, 0);                                            /* DQT 0, 8-bit */
+  for(i=0; i<64; i++) bytes_u8(&b, 1);
+  bytes_u8(&b, 0xFF); bytes_u8(&b, 0xC0); bytes_u8(&b, 0); bytes_u8(&b, 11);
+  bytes_u8(&b, 8);                                            /* precision */
+  bytes_u8(&b, (sof_h ? sof_h : 8) >> 8); bytes_u8(&b, (sof_h ? sof_h : 8) & 0xff);
+  bytes_u8(&b, (sof_w ? sof_w : 16) >> 8); bytes_u8(&b, (sof_w ? sof_w : 16) & 0xff);
+  bytes_u8(&b, 1); bytes_u8(&b, 1); bytes_u8(&b, 0x11); bytes_u8(&b, 0);
   /* DHT class 0 id 0: one code of length 1, one of length 2. */
-  buf_u8(&b, 0xFF); buf_u8(&b, 0xC4); buf_u8(&b, 0); buf_u8(&b, 3 + 16 + 2);
-  buf_u8(&b, 0x00); buf_u8(&b, 1); buf_u8(&b, 1);
-  for(i=2; i<16; i++) buf_u8(&b, 0);
-  buf_u8(&b, 0); buf_u8(&b, 7);
+  bytes_u8(&b, 0xFF); bytes_u8(&b, 0xC4); bytes_u8(&b, 0); bytes_u8(&b, 3 + 16 + 2);
+  bytes_u8(&b, 0x00); bytes_u8(&b, 1); bytes_u8(&b, 1);
+  for(i=2; i<16; i++) bytes_u8(&b, 0);
+  bytes_u8(&b, 0); bytes_u8(&b, 7);
   /* DHT class 1 id 0: one code of length 1, for EOB. */
-  buf_u8(&b, 0xFF); buf_u8(&b, 0xC4); buf_u8(&b, 0); buf_u8(&b, 3 + 16 + 1);
-  buf_u8(&b, 0x10); buf_u8(&b, 1);
-  for(i=1; i<16; i++) buf_u8(&b, 0);
-  buf_u8(&b, 0x00);
+  bytes_u8(&b, 0xFF); bytes_u8(&b, 0xC4); bytes_u8(&b, 0); bytes_u8(&b, 3 + 16 + 1);
+  bytes_u8(&b, 0x10); bytes_u8(&b, 1);
+  for(i=1; i<16; i++) bytes_u8(&b, 0);
+  bytes_u8(&b, 0x00);
   /* SOS: one component, tables 0/0, full spectral range. */
-  buf_u8(&b, 0xFF); buf_u8(&b, 0xDA); buf_u8(&b, 0); buf_u8(&b, 8);
-  buf_u8(&b, 1); buf_u8(&b, 1); buf_u8(&b, 0x00);
-  buf_u8(&b, 0); buf_u8(&b, 63); buf_u8(&b, 0);
-  buf_u8(&b, 0x28); buf_u8(&b, 0x0F);
-  buf_u8(&b, 0xFF); buf_u8(&b, 0xD9);                       /* EOI */
+  bytes_u8(&b, 0xFF); bytes_u8(&b, 0xDA); bytes_u8(&b, 0); bytes_u8(&b, 8);
+  bytes_u8(&b, 1); bytes_u8(&b, 1); bytes_u8(&b, 0x00);
+  bytes_u8(&b, 0); bytes_u8(&b, 63); bytes_u8(&b, 0);
+  bytes_u8(&b, 0x28); bytes_u8(&b, 0x0F);
+  bytes_u8(&b, 0xFF); bytes_u8(&b, 0xD9);                       /* EOI */
   return b;
 }
 
@@ -246,7 +204,7 @@ static unsigned char *make_pixels(int w, int h, int pattern){
   return p;
 }
 
-static int decode(const Buf *b, int max_side, uint64_t max_pixels,
+static int decode(const Bytes *b, int max_side, uint64_t max_pixels,
                   GreyImage *img, char **pzErr){
   ImageLimits lim;
   image_limits_default(&lim);
@@ -321,7 +279,7 @@ static void test_bad_input(Tally *t){
 ** *pfirst_ok = the shortest prefix that decodes (-1 if none), and
 ** *pmonotone = every longer prefix decodes too.  Returns 0 and fills why
 ** on an inconsistent result. */
-static int prefixes_behave(const Buf *b, long *pfirst_ok, int *pmonotone,
+static int prefixes_behave(const Bytes *b, long *pfirst_ok, int *pmonotone,
                            char *why, size_t nwhy){
   size_t len;
   *pfirst_ok = -1;
@@ -360,9 +318,9 @@ static int prefixes_behave(const Buf *b, long *pfirst_ok, int *pmonotone,
 ** must hold is: no crash, and a cut header is always an error. */
 static void test_truncated(Tally *t){
   unsigned char *px = make_pixels(16, 8, 2);
-  Buf png = png_encode(px, 16, 8, 1, 0, 0);
-  Buf jpg = jpeg_two_blocks(0, 0);
-  Buf bmp = bmp_encode(px, 16, 8, 0, 0);
+  Bytes png = png_encode(px, 16, 8, 1, 0, 0);
+  Bytes jpg = jpeg_two_blocks(0, 0);
+  Bytes bmp = bmp_encode(px, 16, 8, 0, 0);
   char why[200] = "";
   long first_ok;
   int monotone, ok;
@@ -379,7 +337,7 @@ static void test_truncated(Tally *t){
   ok = prefixes_behave(&jpg, &first_ok, &monotone, why, sizeof(why));
   report(t, ok, "JPEG cut anywhere: SQLITE_ERROR with a message, or an image",
          "%s", why);
-  buf_free(&png); buf_free(&jpg); buf_free(&bmp);
+  bytes_free(&png); bytes_free(&jpg); bytes_free(&bmp);
   free(px);
 }
 
@@ -387,7 +345,7 @@ static void test_truncated(Tally *t){
 static void test_corrupted(Tally *t){
   static const unsigned char values[] = {0x00, 0x01, 0x7F, 0x80, 0xFF};
   unsigned char *px = make_pixels(16, 8, 1);
-  Buf files[3];
+  Bytes files[3];
   const char *names[3] = {"PNG", "JPEG", "GIF"};
   int f;
   files[0] = png_encode(px, 16, 8, 1, 0, 0);
@@ -415,7 +373,7 @@ static void test_corrupted(Tally *t){
     snprintf(what, sizeof(what), "%s with any one byte overwritten: no crash, "
              "consistent result", names[f]);
     report(t, !bad, what, "inconsistent result");
-    buf_free(&files[f]);
+    bytes_free(&files[f]);
   }
   free(px);
 }
@@ -424,7 +382,7 @@ static void test_formats(Tally *t){
   unsigned char one = 200;
   unsigned char rgb[3] = {60, 60, 60};
   unsigned char *px = make_pixels(16, 8, 1);
-  struct { const char *what, *format; Buf b; int w, h; const unsigned char *expect; } c[8];
+  struct { const char *what, *format; Bytes b; int w, h; const unsigned char *expect; } c[8];
   int i, n = 0;
   unsigned char jpeg_expect[16*8];
   for(i=0; i<16*8; i++) jpeg_expect[i] = (i%16)<8 ? 128 : 136;
@@ -469,7 +427,7 @@ static void test_formats(Tally *t){
            img.pixels ? img.pixels[0] : -1, zErr ? zErr : "");
     image_grey_free(&img);
     sqlite3_free(zErr);
-    buf_free(&c[i].b);
+    bytes_free(&c[i].b);
   }
   free(px);
 }
@@ -477,11 +435,11 @@ static void test_formats(Tally *t){
 static void test_limits(Tally *t){
   static const char huge_msg[] =
       "image is 100000x100000 = 10000 MP, over the 50 MP limit (see img_limits)";
-  Buf png = png_encode((const unsigned char*)"\0", 1, 1, 1, 100000, 100000);
-  Buf bmp = bmp_encode(0, 0, 0, 100000, 100000);
-  Buf jpg = jpeg_two_blocks(60000, 60000);
+  Bytes png = png_encode((const unsigned char*)"\0", 1, 1, 1, 100000, 100000);
+  Bytes bmp = bmp_encode(0, 0, 0, 100000, 100000);
+  Bytes jpg = jpeg_two_blocks(60000, 60000);
   unsigned char *px = make_pixels(100, 100, 1);
-  Buf small = png_encode(px, 100, 100, 1, 0, 0);
+  Bytes small = png_encode(px, 100, 100, 1, 0, 0);
   ImageInfo info;
   GreyImage img;
   char *zErr = 0;
@@ -532,7 +490,7 @@ static void test_limits(Tally *t){
   image_grey_free(&img);
   sqlite3_free(zErr);
 
-  buf_free(&png); buf_free(&bmp); buf_free(&jpg); buf_free(&small);
+  bytes_free(&png); bytes_free(&bmp); bytes_free(&jpg); bytes_free(&small);
   free(px);
 }
 
@@ -550,7 +508,7 @@ static void test_downscale(Tally *t){
   size_t i;
   for(i=0; i<sizeof(sizes)/sizeof(sizes[0]); i++){
     unsigned char *px = make_pixels(sizes[i].w, sizes[i].h, 0);
-    Buf b = pgm_encode(px, sizes[i].w, sizes[i].h);
+    Bytes b = pgm_encode(px, sizes[i].w, sizes[i].h);
     GreyImage img;
     char *zErr = 0;
     char what[128];
@@ -566,14 +524,14 @@ static void test_downscale(Tally *t){
            img.original_width, img.original_height, flat, zErr ? zErr : "");
     image_grey_free(&img);
     sqlite3_free(zErr);
-    buf_free(&b);
+    bytes_free(&b);
     free(px);
   }
 
   {
     /* Integer factor: each output pixel is the mean of a 2x2 block. */
     unsigned char *px = make_pixels(2048, 1024, 2);
-    Buf b = png_encode(px, 2048, 1024, 1, 0, 0);
+    Bytes b = png_encode(px, 2048, 1024, 1, 0, 0);
     GreyImage img;
     char *zErr = 0;
     int rc = decode(&b, 1024, IMAGE_DEFAULT_MAX_PIXELS, &img, &zErr);
@@ -582,7 +540,7 @@ static void test_downscale(Tally *t){
            "rc=%d %s", rc, zErr ? zErr : "");
     image_grey_free(&img);
     sqlite3_free(zErr);
-    buf_free(&b);
+    bytes_free(&b);
     free(px);
   }
   {
@@ -611,14 +569,14 @@ static void test_downscale(Tally *t){
 }
 
 /* Offset of the first FF <marker> in b, or -1. */
-static long find_marker(const Buf *b, unsigned marker){
+static long find_marker(const Bytes *b, unsigned marker){
   size_t i;
   for(i=0; i+1<b->n; i++) if( b->p[i]==0xFF && b->p[i+1]==marker ) return (long)i;
   return -1;
 }
 
 /* Expect SQLITE_ERROR whose message starts with zPrefix. */
-static void expect_error(Tally *t, const Buf *b, const char *zPrefix, const char *what){
+static void expect_error(Tally *t, const Bytes *b, const char *zPrefix, const char *what){
   GreyImage img;
   char *zErr = 0;
   int rc = image_decode_grey(b->p, b->n, 0, &img, &zErr);
@@ -632,30 +590,30 @@ static void expect_error(Tally *t, const Buf *b, const char *zPrefix, const char
 /* Inputs that reach known stb_image 2.27 defects are refused up front
 ** (see image.c); near misses still decode. */
 static void test_screened(Tally *t){
-  Buf jpg = jpeg_two_blocks(0, 0);
-  Buf b = {0};
+  Bytes jpg = jpeg_two_blocks(0, 0);
+  Bytes b = {0};
   long dht = find_marker(&jpg, 0xC4), sos = find_marker(&jpg, 0xDA);
   GreyImage img;
   char *zErr = 0;
   int rc, k;
 
   /* DHT whose 16 code counts add up to 16*32 = 512. */
-  buf_put(&b, jpg.p, jpg.n);
+  bytes_put(&b, jpg.p, jpg.n);
   for(k=0; k<16; k++) b.p[dht + 5 + k] = 32;
   expect_error(t, &b, "corrupt JPEG: a Huffman table declares more than 256 codes",
                "JPEG Huffman table with 512 codes: refused before decoding");
-  buf_free(&b);
+  bytes_free(&b);
 
   /* Both DHT segments cut out: the scan uses tables never defined. */
-  buf_put(&b, jpg.p, (size_t)dht);
-  buf_put(&b, jpg.p + sos, jpg.n - (size_t)sos);
+  bytes_put(&b, jpg.p, (size_t)dht);
+  bytes_put(&b, jpg.p + sos, jpg.n - (size_t)sos);
   expect_error(t, &b, "corrupt JPEG: a scan uses a Huffman table that was never defined",
                "JPEG scan without Huffman tables: refused before decoding");
-  buf_free(&b);
+  bytes_free(&b);
 
   /* Fill bytes before SOI are legal; the screen must see through them. */
-  buf_put(&b, "\xFF\xFF\xFF", 3);
-  buf_put(&b, jpg.p + 1, jpg.n - 1);
+  bytes_put(&b, "\xFF\xFF\xFF", 3);
+  bytes_put(&b, jpg.p + 1, jpg.n - 1);
   rc = image_decode_grey(b.p, b.n, 0, &img, &zErr);
   report(t, rc==SQLITE_OK && img.width==16 && img.pixels[0]==128 && img.pixels[15]==136,
          "JPEG with 0xFF fill bytes before SOI: still decodes", "rc=%d %s", rc,
@@ -665,37 +623,37 @@ static void test_screened(Tally *t){
   for(k=0; k<16; k++) b.p[dht + 2 + 5 + k] = 32;
   expect_error(t, &b, "corrupt JPEG: a Huffman table declares",
                "JPEG with fill bytes before SOI and a 512-code table: refused");
-  buf_free(&b);
+  bytes_free(&b);
 
-  buf_put(&b, "P5 12345678901 2 255\n", 21);
-  buf_put(&b, "\0\0\0\0", 4);
+  bytes_put(&b, "P5 12345678901 2 255\n", 21);
+  bytes_put(&b, "\0\0\0\0", 4);
   expect_error(t, &b, "corrupt PNM header: a number has more than 9 digits",
                "PGM width of 11 digits: refused (stb would overflow an int)");
-  buf_free(&b);
+  bytes_free(&b);
 
-  buf_put(&b, "P6 1 1 65535\n\x12\x34\x12\x34\x12\x34", 19);
+  bytes_put(&b, "P6 1 1 65535\n\x12\x34\x12\x34\x12\x34", 19);
   expect_error(t, &b, "16-bit PNM (maxval 65535) is not supported",
                "16-bit PPM: refused (stb 2.27 over-reads converting it to grey)");
-  buf_free(&b);
+  bytes_free(&b);
 
-  buf_put(&b, "P5 2 1 65535\n\x12\x34\xAB\xCD", 17);
+  bytes_put(&b, "P5 2 1 65535\n\x12\x34\xAB\xCD", 17);
   expect_error(t, &b, "16-bit PNM (maxval 65535) is not supported",
                "16-bit PGM: refused (stb 2.27 keeps the wrong byte of each sample)");
-  buf_free(&b);
+  bytes_free(&b);
 
-  buf_put(&b, "P5 2 1 255\n\x12\xAB", 13);
+  bytes_put(&b, "P5 2 1 255\n\x12\xAB", 13);
   rc = image_decode_grey(b.p, b.n, 0, &img, &zErr);
   report(t, rc==SQLITE_OK && img.width==2 && img.pixels[0]==0x12 && img.pixels[1]==0xAB,
          "8-bit PGM with maxval 255: decodes", "rc=%d %s", rc, zErr ? zErr : "");
   image_grey_free(&img);
   sqlite3_free(zErr); zErr = 0;
-  buf_free(&b);
+  bytes_free(&b);
 
-  buf_put(&b, "P5 0 0 255\n", 11);
+  bytes_put(&b, "P5 0 0 255\n", 11);
   expect_error(t, &b, "pnm header says 0x0: the image has no pixels",
                "PGM of 0x0 pixels: SQLITE_ERROR, not out of memory");
-  buf_free(&b);
-  buf_free(&jpg);
+  bytes_free(&b);
+  bytes_free(&jpg);
 }
 
 int main(void){
