@@ -62,6 +62,13 @@ void html_escape(FILE *f, const char *z){
   }
 }
 
+/* <p class="CLASS">TEXT</p>, the text escaped. */
+static void html_paragraph(FILE *f, const char *zClass, const char *zText){
+  fprintf(f, "<p class=\"%s\">", zClass);
+  html_escape(f, zText);
+  fputs("</p>\n", f);
+}
+
 HtmlReport *html_report_open(const char *zPath, const char *zTitle,
                              const char *zSummary){
   HtmlReport *r = calloc(1, sizeof(HtmlReport));
@@ -82,11 +89,7 @@ HtmlReport *html_report_open(const char *zPath, const char *zTitle,
   fprintf(r->f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", html_style);
   html_escape(r->f, zTitle);
   fputs("</h1>\n", r->f);
-  if( zSummary ){
-    fputs("<p class=\"summary\">", r->f);
-    html_escape(r->f, zSummary);
-    fputs("</p>\n", r->f);
-  }
+  if( zSummary ) html_paragraph(r->f, "summary", zSummary);
   return r;
 }
 
@@ -100,11 +103,7 @@ void html_report_section(HtmlReport *r, const char *zHeading, const char *zError
   fputs("<section>\n<h2>", r->f);
   html_escape(r->f, zHeading);
   fputs("</h2>\n", r->f);
-  if( zError ){
-    fputs("<p class=\"error\">", r->f);
-    html_escape(r->f, zError);
-    fputs("</p>\n", r->f);
-  }
+  if( zError ) html_paragraph(r->f, "error", zError);
   fputs("<div class=\"cards\">\n", r->f);
   r->inSection = 1;
 }
