@@ -13,7 +13,8 @@
 **                                          descriptor; rowid = keypoint index
 **   img_codebook_train(sift [, k])      aggregate -> codebook blob (k = 64)
 **   img_vlad(sift, codebook [, pca])    -> float32 BLOB, k*128 dims (or the
-**                                          PCA's), unit L2 norm
+**                                          PCA's), unit L2 norm; a NULL pca
+**                                          is no PCA
 **   img_pca_train(vlad [, dims])        aggregate -> PCA blob (dims = 64)
 **   img_match(sift_a, sift_b)           -> RANSAC inliers (0 below 8)
 **   img_match_json(sift_a, sift_b)      -> JSON {"inliers","matches",
@@ -680,13 +681,13 @@ static void img_vlad_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   unsigned char *out;
   int i, dims;
 
-  for(i=0; i<argc; i++){
+  for(i=0; i<2; i++){
     if( sqlite3_value_type(argv[i])==SQLITE_NULL ) return;   /* NULL */
   }
   if( image_sql_sift_arg(ctx, argv[0], "img_vlad", "the sift blob", &blob)<0 ) return;
   if( (codebook = image_sql_codebook_arg(ctx, argv, 1, "img_vlad"))==0 ) return;
   dims = codebook->clusters*VLAD_DESCRIPTOR_DIMS;
-  if( argc>2 ){
+  if( argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL ){   /* NULL: no PCA */
     if( (pca = image_sql_pca_arg(ctx, argv, 2, "img_vlad"))==0 ) return;
     if( pca->input_dims!=dims ){
       image_sql_error(ctx, SQLITE_ERROR, "img_vlad: the PCA model takes "

@@ -20,9 +20,13 @@
 **      is none, or when the collection has grown to more than twice the
 **      images it was trained on, or on --retrain; --codebook-from DIR
 **      trains on the images under DIR only (and keeps that codebook as the
-**      collection grows, until --retrain); then image_vectors is
-**      (re)created with 128 x clusters dims and every image lacking a
-**      vector gets img_vlad(sift, codebook), in batches.
+**      collection grows, until --retrain).  With it, from 1000 training
+**      images on (or as --dims says), a PCA-whitening to 256 dims
+**      (img_pca_train on the VLADs of 1000 of them, table projection):
+**      256 floats a vector instead of 8192 keep search and memory flat as
+**      the collection grows.  Then image_vectors is (re)created with that
+**      many dims and every image lacking a vector gets
+**      img_vlad(sift, codebook, pca), in batches.
 **
 ** In-flight results are bounded (workers wait) so memory stays flat on big
 ** folders.  Failed files are recorded with status 'error' and retried on
@@ -59,6 +63,16 @@ typedef struct IndexTask {
   char *zError;                            /* malloc'd */
 } IndexTask;
 
+/* What img_vlad needs besides the sift blob: the codebook and the
+** projection's PCA (NULL: none), copied out of the database and bound as
+** parameters, so img_vlad parses them once per statement (a subquery
+** argument is parsed again for every row: 8 MB for a PCA). */
+typedef struct IndexModel {
+  unsigned char *codebook;   /* NULL: no codebook yet */
+  unsigned char *pca;
+  int nCodebook, nPca;
+} IndexModel;
+
 typedef struct IndexQueue {
   pthread_mutex_t mutex;
   pthread_cond_t resultReady;   /* a task finished, or a worker left */
@@ -70,8 +84,7 @@ typedef struct IndexQueue {
   int nFinished, nConsumed;
   int inFlight, maxInFlight;    /* claimed, not yet written */
   int workersRunning;
-  const unsigned char *codebook;  /* NULL: no vectors in workers */
-  int nCodebook;
+  const IndexModel *model;      /* no codebook: no vectors in workers */
 } IndexQueue;
 
 void index_options_default(IndexOptions *o){
@@ -79,6 +92,7 @@ void index_options_default(IndexOptions *o){
   memset(o, 0, sizeof(*o));
   o->jobs = cores>0 ? (int)cores : 1;
   o->clusters = 64;
+  o->dims = -1;
   o->batch = 32;
 }
 
@@ -87,6 +101,39 @@ static char *index_copy_blob(const void *data, int n, size_t *pn){
   if( p && n>0 ) memcpy(p, data, (size_t)n);
   *pn = p ? (size_t)n : 0;
   return p;
+}
+
+/* The blob zSql selects (malloc'd), or NULL. */
+static unsigned char *index_load_blob(sqlite3 *db, const char *zSql, int *pn){
+  sqlite3_stmt *stmt = 0;
+  unsigned char *p = 0;
+  *pn = 0;
+  if( sqlite3_prepare_v2(db, zSql, -1, &stmt, 0)==SQLITE_OK
+   && sqlite3_step(stmt)==SQLITE_ROW ){
+    size_t n;
+    p = (unsigned char*)index_copy_blob(sqlite3_column_blob(stmt, 0),
+                                        sqlite3_column_bytes(stmt, 0), &n);
+    *pn = (int)n;
+  }
+  sqlite3_finalize(stmt);
+  return p;
+}
+
+static void index_model_load(sqlite3 *db, IndexModel *m){
+  m->codebook = index_load_blob(db, "SELECT codebook FROM codebook WHERE id=1", &m->nCodebook);
+  m->pca = index_load_blob(db, "SELECT pca FROM projection WHERE id=1", &m->nPca);
+}
+
+/* Bind the codebook to parameter i of stmt and the PCA to i+1. */
+static void index_model_bind(const IndexModel *m, sqlite3_stmt *stmt, int i){
+  sqlite3_bind_blob(stmt, i, m->codebook, m->nCodebook, SQLITE_STATIC);
+  sqlite3_bind_blob(stmt, i+1, m->pca, m->nPca, SQLITE_STATIC);
+}
+
+static void index_model_free(IndexModel *m){
+  free(m->codebook);
+  free(m->pca);
+  memset(m, 0, sizeof(*m));
 }
 
 /* ---- workers ----------------------------------------------------------------- */
@@ -178,10 +225,7 @@ static void index_worker_process(IndexWorker *w, IndexTask *task){
   if( task->zError ) return;
 
   sqlite3_bind_blob(w->vectorize, 1, task->sift, (int)task->nSift, SQLITE_STATIC);
-  if( w->queue->codebook ){
-    sqlite3_bind_blob(w->vectorize, 2, w->queue->codebook, w->queue->nCodebook,
-                      SQLITE_STATIC);
-  }
+  index_model_bind(w->queue->model, w->vectorize, 2);
   rc = sqlite3_step(w->vectorize);
   if( rc==SQLITE_ROW ){
     task->features = sqlite3_column_int(w->vectorize, 0);
@@ -241,7 +285,7 @@ static int index_worker_open(IndexWorker *w, IndexQueue *q){
     return SQLITE_ERROR;
   }
   if( sqlite3_prepare_v2(w->db,
-        "SELECT sift_count(?1), CASE WHEN ?2 IS NOT NULL THEN img_vlad(?1, ?2) END",
+        "SELECT sift_count(?1), CASE WHEN ?2 IS NOT NULL THEN img_vlad(?1, ?2, ?3) END",
         -1, &w->vectorize, 0)!=SQLITE_OK ) return SQLITE_ERROR;
   return SQLITE_OK;
 }
@@ -529,15 +573,61 @@ static sqlite3_int64 index_query_int(sqlite3 *db, const char *zSql){
   "images.status='ok' AND images.features>0" \
   " AND (?1 IS NULL OR substr(images.path, 1, length(?1))=?1)"
 
-/* Train the codebook on the training set's features, and recreate
-** image_vectors to match it, in one transaction.  shell_meta's
-** 'codebook_from' records the --codebook-from folder (absent: every image).
+/* The PCA of the vectors: INDEX_PCA_DIMS once the training set has
+** INDEX_PCA_MIN_IMAGES images, the most img_pca_train uses (whitening 256
+** components learnt from fewer vectors amplifies their noise: on UKBench's
+** 500 images 256 dims scored well below the full vectors; learnt from 1000,
+** 256 dims keep most of their quality at 10k images, docs/BENCHMARKS.md).
+** --dims overrides that, in this run and the later ones (shell_meta 'dims').
+** At most one less than the images it learns from; 0: full vectors. */
+#define INDEX_PCA_DIMS 256
+#define INDEX_PCA_MIN_IMAGES 1000
+
+static int index_pca_dims(sqlite3 *db, const IndexOptions *o, int nImages){
+  int dims = o->dims;
+  if( dims<0 ){
+    dims = (int)index_query_int(db,
+        "SELECT coalesce((SELECT value FROM shell_meta WHERE key='dims'), -1)");
+  }
+  if( dims<0 ) dims = nImages>=INDEX_PCA_MIN_IMAGES ? INDEX_PCA_DIMS : 0;
+  if( nImages>INDEX_PCA_MIN_IMAGES ) nImages = INDEX_PCA_MIN_IMAGES;
+  return dims<nImages ? dims : nImages-1;
+}
+
+/* Replace the projection: none when dims is 0, else a PCA to dims trained on
+** the VLADs of (up to) INDEX_PCA_MIN_IMAGES training images, the same ones
+** whatever the row order (the smallest content hashes). */
+static int index_train_projection(sqlite3 *db, const char *zFolder, int dims){
+  sqlite3_stmt *train = 0;
+  int rc = index_exec(db, "DELETE FROM projection");
+  if( rc || dims==0 ) return rc;
+  rc = sqlite3_prepare_v2(db,
+      "INSERT INTO projection(id, pca, dims, images)"
+      " SELECT 1, img_pca_train(img_vlad(t.sift, c.codebook), ?2), ?2, count(*)"
+      "   FROM codebook AS c,"
+      "        (SELECT features.sift FROM features JOIN images ON images.id=features.image_id"
+      "          WHERE " INDEX_TRAINING_SET " ORDER BY images.hash LIMIT ?3) AS t"
+      "  WHERE c.id=1", -1, &train, 0);
+  if( rc==SQLITE_OK ){
+    sqlite3_bind_text(train, 1, zFolder, -1, SQLITE_STATIC);
+    sqlite3_bind_int(train, 2, dims);
+    sqlite3_bind_int(train, 3, INDEX_PCA_MIN_IMAGES);
+    rc = index_step(train);
+  }
+  sqlite3_finalize(train);
+  return rc;
+}
+
+/* Train the codebook on the training set's features, and the projection,
+** and recreate image_vectors to match them, in one transaction.  shell_meta's
+** 'codebook_from' records the --codebook-from folder (absent: every image),
+** 'dims' the last --dims.
 ** SQLITE_OK, SQLITE_DONE when there are no features yet (nothing trained),
 ** or an error (reported). */
 static int index_train_codebook(IndexWriter *w, const IndexOptions *o){
   sqlite3_stmt *count = 0, *train = 0;
   char *zFolder = 0, *zSql = 0;
-  int rc, nImages = 0;
+  int rc, nImages = 0, dims = 0;
   double start = shell_now();
   if( o->zCodebookFrom ){
     char zReal[PATH_MAX];
@@ -563,9 +653,11 @@ static int index_train_codebook(IndexWriter *w, const IndexOptions *o){
     rc = SQLITE_DONE;
     goto done;
   }
+  if( rc==SQLITE_OK ) dims = index_pca_dims(w->db, o, nImages);
   if( rc==SQLITE_OK && !o->quiet ){
-    fprintf(stderr, "training the codebook (%d clusters) on %d images%s%s...\n",
-            o->clusters, nImages, zFolder ? " under " : "", zFolder ? zFolder : "");
+    fprintf(stderr, "training the codebook (%d clusters)%s on %d images%s%s...\n",
+            o->clusters, dims ? " and the PCA" : "", nImages,
+            zFolder ? " under " : "", zFolder ? zFolder : "");
   }
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(w->db,
       "INSERT OR REPLACE INTO codebook(id, codebook, clusters, images)"
@@ -577,6 +669,7 @@ static int index_train_codebook(IndexWriter *w, const IndexOptions *o){
     sqlite3_bind_int(train, 2, o->clusters);
     rc = index_step(train);
   }
+  if( rc==SQLITE_OK ) rc = index_train_projection(w->db, zFolder, dims);
   if( rc!=SQLITE_OK ){
     fprintf(stderr, "imgsearch: cannot train the codebook: %s\n", sqlite3_errmsg(w->db));
     goto failed;
@@ -586,8 +679,9 @@ static int index_train_codebook(IndexWriter *w, const IndexOptions *o){
       "CREATE VIRTUAL TABLE image_vectors USING annoy(vlad float32[%d], metric=angular);"
       "UPDATE images SET vector=0 WHERE vector<>0;"
       "DELETE FROM shell_meta WHERE key='codebook_from';"
-      "INSERT INTO shell_meta(key, value) SELECT 'codebook_from', %Q WHERE %Q IS NOT NULL;",
-      128*o->clusters, zFolder, zFolder);
+      "INSERT INTO shell_meta(key, value) SELECT 'codebook_from', %Q WHERE %Q IS NOT NULL;"
+      "INSERT OR REPLACE INTO shell_meta(key, value) SELECT 'dims', %d WHERE %d>=0;",
+      dims ? dims : 128*o->clusters, zFolder, zFolder, o->dims, o->dims);
   if( zSql==0 ){ rc = SQLITE_NOMEM; goto failed; }
   rc = index_exec(w->db, zSql);
   if( rc ) goto failed;
@@ -613,6 +707,7 @@ done:
 ** per transaction.  Stops early on SIGINT (a re-run continues). */
 static int index_fill_vectors(IndexWriter *w, const IndexOptions *o){
   sqlite3_stmt *fill = 0, *mark = 0;
+  IndexModel model;
   int64_t total = index_query_int(w->db,
       "SELECT count(*) FROM images WHERE status='ok' AND features>0 AND vector=0");
   int64_t done = 0;
@@ -622,7 +717,7 @@ static int index_fill_vectors(IndexWriter *w, const IndexOptions *o){
   progress = progress_start("vectors", total, o->quiet);
   rc = sqlite3_prepare_v2(w->db,
       "INSERT OR REPLACE INTO image_vectors(rowid, vlad)"
-      " SELECT image_id, img_vlad(sift, (SELECT codebook FROM codebook WHERE id=1))"
+      " SELECT image_id, img_vlad(sift, ?1, ?2)"
       "   FROM features WHERE image_id IN (SELECT id FROM images"
       "     WHERE status='ok' AND features>0 AND vector=0 ORDER BY id LIMIT 32)",
       -1, &fill, 0);
@@ -630,10 +725,13 @@ static int index_fill_vectors(IndexWriter *w, const IndexOptions *o){
       "UPDATE images SET vector=1 WHERE id IN (SELECT id FROM images"
       "  WHERE status='ok' AND features>0 AND vector=0 ORDER BY id LIMIT 32)",
       -1, &mark, 0);
+  index_model_load(w->db, &model);
+  if( rc==SQLITE_OK && model.codebook==0 ) rc = SQLITE_NOMEM;
   while( rc==SQLITE_OK && done<total && !shell_interrupted ){
     int n;
     rc = index_exec(w->db, "BEGIN IMMEDIATE");
     if( rc ) break;
+    index_model_bind(&model, fill, 1);    /* index_step clears bindings */
     rc = index_step(fill);
     n = sqlite3_changes(w->db);
     if( rc==SQLITE_OK ) rc = index_step(mark);
@@ -650,33 +748,19 @@ static int index_fill_vectors(IndexWriter *w, const IndexOptions *o){
   progress_finish(progress);
   sqlite3_finalize(fill);
   sqlite3_finalize(mark);
+  index_model_free(&model);
   return rc;
 }
 
 /* ---- the run --------------------------------------------------------------------- */
 
-/* The codebook blob (malloc'd) if vectors can be computed by the workers. */
-static unsigned char *index_load_codebook(sqlite3 *db, int *pn){
-  sqlite3_stmt *stmt = 0;
-  unsigned char *p = 0;
-  *pn = 0;
-  if( sqlite3_prepare_v2(db, "SELECT codebook FROM codebook WHERE id=1", -1, &stmt, 0)==SQLITE_OK
-   && sqlite3_step(stmt)==SQLITE_ROW ){
-    size_t n;
-    p = (unsigned char*)index_copy_blob(sqlite3_column_blob(stmt, 0),
-                                        sqlite3_column_bytes(stmt, 0), &n);
-    *pn = (int)n;
-  }
-  sqlite3_finalize(stmt);
-  return p;
-}
-
 /* 1 when the codebook should be trained now: there is none, it is asked
-** for, or the collection has more than doubled since (unless the codebook
-** came from a chosen folder: that one is kept until asked). */
+** for (--retrain, --codebook-from, --dims), or the collection has more
+** than doubled since (unless the codebook came from a chosen folder: that
+** one is kept until asked). */
 static int index_needs_training(sqlite3 *db, const IndexOptions *o){
   sqlite3_int64 trainedOn, nowHave;
-  if( o->retrain || o->zCodebookFrom || !shell_has_index(db) ) return 1;
+  if( o->retrain || o->zCodebookFrom || o->dims>=0 || !shell_has_index(db) ) return 1;
   if( index_query_int(db, "SELECT count(*) FROM shell_meta WHERE key='codebook_from'") ){
     return 0;
   }
@@ -754,8 +838,7 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
   Progress *progress = 0;
   int nThread = 0, nTask = 0, i, rc = SQLITE_OK, exitCode = EXIT_OK;
   int queueReady = 0;
-  unsigned char *codebook = 0;
-  int nCodebook = 0;
+  IndexModel model = {0, 0, 0, 0};
   IndexPhaseTimes phase;
   memset(&phase, 0, sizeof(phase));
   phase.start = shell_now();
@@ -781,8 +864,8 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
   }
 
   if( index_writer_prepare(&writer) ){ exitCode = EXIT_ERROR; goto done; }
-  if( writer.hasVectors && !o->retrain && !o->zCodebookFrom ){
-    codebook = index_load_codebook(db, &nCodebook);
+  if( writer.hasVectors && !o->retrain && !o->zCodebookFrom && o->dims<0 ){
+    index_model_load(db, &model);
   }
 
   progress = progress_start("index", (int64_t)files.n, o->quiet);
@@ -798,8 +881,7 @@ int index_run(sqlite3 *db, const IndexOptions *o, int nPath, char **azPath){
   queue.nTask = nTask;
   queue.aFinished = calloc(nTask ? nTask : 1, sizeof(int));
   queue.maxInFlight = 4*o->jobs + o->batch;
-  queue.codebook = codebook;
-  queue.nCodebook = nCodebook;
+  queue.model = &model;
   nThread = nTask < o->jobs ? nTask : o->jobs;
   aWorker = calloc(nThread ? nThread : 1, sizeof(IndexWorker));
   aThread = calloc(nThread ? nThread : 1, sizeof(pthread_t));
@@ -929,7 +1011,7 @@ done:
   free(queue.aFinished);
   free(aWorker);
   free(aThread);
-  free(codebook);
+  index_model_free(&model);
   files_free(&files);
   return exitCode;
 }
@@ -952,6 +1034,9 @@ static const char index_usage[] =
   "  --codebook-from DIR  train (again) on the images under DIR only, which\n"
   "                     are indexed too; kept as the collection grows\n"
   "  --clusters K       codebook size when training (default 64; 128*K dims)\n"
+  "  --dims N           train again, PCA-reducing the vectors to N dims (at most\n"
+  "                     one less than the images); 0 keeps all 128*K.  Kept\n"
+  "                     for later training; default 256 from 1000 images on\n"
   "  --batch N          files per transaction (default 32)\n"
   "  -q, --quiet        no progress, only failures\n"
   "  --stats            at the end: time per phase and per worker stage, the\n"
@@ -981,6 +1066,8 @@ int cmd_index(int argc, char **argv){
       if( (o.jobs = shell_parse_int("--jobs", z+7, 1, 256))<0 ) goto usage;
     }else if( strcmp(z, "--clusters")==0 ){
       if( i+1>=argc || (o.clusters = shell_parse_int(z, argv[++i], 2, 1024))<0 ) goto usage;
+    }else if( strcmp(z, "--dims")==0 ){
+      if( i+1>=argc || (o.dims = shell_parse_int(z, argv[++i], 0, 1000))<0 ) goto usage;
     }else if( strcmp(z, "--batch")==0 ){
       if( i+1>=argc || (o.batch = shell_parse_int(z, argv[++i], 1, 100000))<0 ) goto usage;
     }else if( strcmp(z, "--prune")==0 ){
@@ -1004,7 +1091,7 @@ int cmd_index(int argc, char **argv){
       azPath[nPath++] = argv[i];
     }
   }
-  if( zDb==0 || (nPath==0 && !o.prune && !o.retrain) ){
+  if( zDb==0 || (nPath==0 && !o.prune && !o.retrain && o.dims<0) ){
     fprintf(stderr, "imgsearch index: needs a database and at least one PATH\n");
     goto usage;
   }

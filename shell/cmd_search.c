@@ -3,7 +3,7 @@
 ** query image.
 **
 ** For each query: img_sift of the file's bytes, img_vlad with the stored
-** codebook, then k nearest neighbours in image_vectors (annoy, angular):
+** codebook and projection (sql/schema.sql), then k nearest neighbours in image_vectors (annoy, angular):
 ** score = 1 - distance = cosine similarity.  --verify takes a shortlist
 ** (max(20, k)) and re-ranks it by img_match inliers against the stored sift
 ** blobs (ties: by score).  All computing is the extension's SQL.  A query
@@ -40,7 +40,8 @@ int search_prepare(sqlite3 *db, SearchStatements *s){
   if( !shell_require_index(db) ) return EXIT_ERROR;
   rc = sqlite3_prepare_v2(db, "SELECT img_sift(?1)", -1, &s->sift, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
-      "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1))",
+      "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1),"
+      "                    (SELECT pca FROM projection WHERE id=1))",
       -1, &s->vlad, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
       "SELECT n.rowid, n.distance, (SELECT path FROM images WHERE id=n.rowid)"

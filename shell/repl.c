@@ -77,7 +77,7 @@ static int repl_run_sql(Repl *r, const char *zSql){
 }
 
 static const char repl_help[] =
-  ".dups [MIN_SCORE]       groups of near-duplicate images (default 0.4)\n"
+  ".dups [MIN_SCORE]       groups of near-duplicate images (see dups --help)\n"
   ".help                   this text\n"
   ".index PATH...          index the images under PATH (like imgsearch index)\n"
   ".mode MODE              table, csv, json or line\n"
@@ -170,7 +170,7 @@ static void repl_dot_command(Repl *r, char *zLine){
     if( search_run(r->db, &o, 1, azArg+1)!=EXIT_OK ) r->nError++;
   }else if( strcmp(zCmd, "dups")==0 ){
     DupsOptions o;
-    o.min_score = nArg>1 ? atof(azArg[1]) : 0.4;
+    o.min_score = nArg>1 ? atof(azArg[1]) : -1;
     o.k = 10;
     o.min_inliers = 0;
     o.zHtml = 0;

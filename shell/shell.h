@@ -185,6 +185,7 @@ typedef struct IndexOptions {
   int retrain;          /* train the codebook again, recompute vectors */
   const char *zCodebookFrom;  /* train on the images under this folder */
   int clusters;         /* codebook size when training */
+  int dims;             /* PCA dims when training, -1: as before or auto */
   int batch;            /* results per transaction */
   int stats;            /* print times per phase and stage at the end */
 } IndexOptions;
@@ -252,7 +253,7 @@ char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
                  const char *zQuery, SearchHit **paHit, int *pnHit);
 
 typedef struct DupsOptions {
-  double min_score;
+  double min_score;     /* < 0: the default for the database's vectors */
   int k;                /* neighbours examined per image */
   int min_inliers;      /* > 0: pairs must pass img_match with this many */
   OutputMode mode;

@@ -6,7 +6,8 @@
 -- dimension comes from the codebook:
 --
 --   CREATE VIRTUAL TABLE image_vectors USING annoy(
---     vlad float32[DIM],        -- DIM = 128 x codebook.clusters (8192 for 64)
+--     vlad float32[DIM],        -- DIM = projection.dims, or without a
+--                               -- projection 128 x codebook.clusters
 --     metric=angular);          -- img_vlad vectors have unit norm: cosine
 --
 -- image_vectors.rowid = images.id.  score = 1 - distance = cosine
@@ -51,7 +52,20 @@ CREATE TABLE IF NOT EXISTS features(
 CREATE TABLE IF NOT EXISTS codebook(
   id         INTEGER PRIMARY KEY CHECK (id = 1),
   codebook   BLOB NOT NULL,
-  clusters   INTEGER NOT NULL,      -- k; vectors have 128 x k dims
+  clusters   INTEGER NOT NULL,      -- k; img_vlad gives 128 x k dims
   images     INTEGER NOT NULL,      -- how many images it was trained on
   trained_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+-- The PCA-whitening (img_pca_train) of the vectors, trained with the
+-- codebook on up to 1000 of the same images: every vector in
+-- image_vectors is img_vlad(sift, codebook, pca).  No row: vectors are the
+-- full 128 x clusters dims (collections of under 1000 images, or
+-- `index --dims 0`).  Scores of reduced vectors run higher than those of
+-- full ones, so `dups` has a default --min-score for each.
+CREATE TABLE IF NOT EXISTS projection(
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  pca        BLOB NOT NULL,
+  dims       INTEGER NOT NULL,      -- output dims of the PCA
+  images     INTEGER NOT NULL       -- how many vectors it was trained on
 );

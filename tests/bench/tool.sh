@@ -13,6 +13,10 @@
 #   sh tests/bench/tool.sh index10k  index build/bench/tool10k/ (incremental:
 #                                    a rerun completes an interrupted run),
 #                                    db size, and the searches on it
+#   sh tests/bench/tool.sh pca       on copies of that db: full VLADs against
+#                                    PCA to 64, 128, 256 dims (index --dims):
+#                                    ranking (tool_siblings.sql), search time,
+#                                    dups pairs at several --min-score
 #
 # BUILD=build/x selects the build (default build), JOBS the workers (2).
 # Every figure comes from the tool's own --stats lines, so ratios compare
@@ -130,8 +134,47 @@ search_bench() {   # DB QUERY...
   search_row "k = 10, --verify (top 20)" "$OUT/verify.log"
 }
 
+# dups DB at --min-score S: of the pairs put in one group, the share that are
+# versions of one source (same file name), and the share of all such pairs
+# (TOTAL) that were grouped.
+dups_pairs() {   # DB S TOTAL
+  nice -n 5 "$TOOL" dups "$1" --min-score "$2" --format csv | awk -F, -v total="$3" '
+    NR > 1 { n = split($2, p, "/"); same[$1 SUBSEP p[n]]++; group[$1]++ }
+    END { for (k in same) s += same[k] * (same[k] - 1) / 2
+          for (k in group) a += group[k] * (group[k] - 1) / 2
+          printf "%.3f / %.3f", a ? s / a : 0, s / total }'
+}
+
+pca_bench() {
+  total=$("$TOOL" "$OUT/10k.db" "SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) AS n FROM images
+    GROUP BY replace(path, rtrim(path, replace(path, '/', '')), ''))" --mode csv | tail -1)
+  queries=$(find "$DATA/oxford_affine" -name 'img*' | sort | head -21)
+  echo "| vectors | bytes each | siblings in top 12 | top-1 is a sibling | search rest ms CPU (median) | annoy search ms wall (median) | dups: --min-score, pair precision / recall, wall s |"
+  echo "|---|---|---|---|---|---|---|"
+  for d in 0 64 128 256; do
+    db=$OUT/10k_dims$d.db
+    cp "$OUT/10k.db" "$db"
+    rm -f "$db-wal" "$db-shm"
+    nice -n 5 "$TOOL" index "$db" --dims "$d" -q
+    sib=$("$TOOL" "$db" --mode csv < tests/bench/tool_siblings.sql | tail -1)
+    nice -n 5 "$TOOL" search "$db" $queries -k 10 --stats --format csv > /dev/null 2> "$OUT/pca.log"
+    search_times "$OUT/pca.log" | tail -n +2 > "$OUT/pca.warm"
+    case $d in 0) scores="0.3 0.4 0.5" ;; *) scores="0.5 0.6 0.7" ;; esac
+    dups=""
+    for s in $scores; do
+      t0=$(date +%s.%N)
+      p=$(dups_pairs "$db" "$s" "$total")
+      dups="$dups $s: $p, $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }');"
+    done
+    if [ "$d" = 0 ]; then label="full VLAD, 8192 dims"; bytes=32768; else label="PCA-whitened, $d dims"; bytes=$((4 * d)); fi
+    echo "| $label | $bytes | $(echo "$sib" | cut -d, -f2) | $(echo "$sib" | cut -d, -f3) | $(median 8 < "$OUT/pca.warm") | $(median 5 < "$OUT/pca.warm") |$dups |"
+    rm -f "$db" "$db-wal" "$db-shm"
+  done
+}
+
 case ${1:-} in
   make10k) make10k ;;
+  pca) pca_bench ;;
   index) index_bench ;;
   search)
     # 1000 images: data.db's 802 and the first 198 crop80 copies (once)
@@ -157,5 +200,5 @@ case ${1:-} in
     echo
     # queries: Oxford affine images, not in the db
     search_bench "$OUT/10k.db" $(find "$DATA/oxford_affine" -name 'img*' | sort | head -21) ;;
-  *) echo "usage: sh tests/bench/tool.sh index|search|make10k|index10k" >&2; exit 2 ;;
+  *) echo "usage: sh tests/bench/tool.sh index|search|make10k|index10k|pca" >&2; exit 2 ;;
 esac

@@ -51,6 +51,13 @@ static char *slurp(const char *zPath){
   return z;
 }
 
+/* slurp() of a file in the test folder. */
+static char *slurp_test_file(const char *zName){
+  char zPath[1200];
+  snprintf(zPath, sizeof(zPath), "%s/%s", zDir, zName);
+  return slurp(zPath);
+}
+
 /* Run "imgsearch ARGS" in zDir (sh syntax allowed in ARGS).  Returns the
 ** exit code; *pzOut and *pzErr (malloc'd) get what it printed. */
 static int run(char **pzOut, char **pzErr, const char *zFormat, ...){
@@ -446,8 +453,7 @@ static void test_report(void){
   check(rc==0, "16.1 report on two queries, one with & < > in its name: exit 0 (%d)%s%s",
         rc, rc ? "\n# " : "", rc ? zE : "");
   free(zO); free(zE);
-  snprintf(zPath, sizeof(zPath), "%s/report.html", zDir);
-  zHtml = slurp(zPath);
+  zHtml = slurp_test_file("report.html");
   n = count_of(zHtml, "<img src=\"data:image/jpeg;base64,/9j/");
   check(n==8 && count_of(zHtml, "<img ")==8,
         "16.2 8 thumbnails (2 queries + 2x3 results), all JPEG data: URIs (%d)", n);
@@ -496,8 +502,7 @@ static void test_report(void){
   rc = run(&zO, &zE, "dups t.db -o dups.html");
   check(rc==0 && contains(zO, "2 groups written to dups.html"), "18.1 dups -o dups.html: exit 0, 2 groups (%d)", rc);
   free(zO); free(zE);
-  snprintf(zPath, sizeof(zPath), "%s/dups.html", zDir);
-  zHtml = slurp(zPath);
+  zHtml = slurp_test_file("dups.html");
   n = count_of(zHtml, "<img src=\"data:image/jpeg;base64,/9j/");
   check(n==4 && count_of(zHtml, "<section>")==2 && contains(zHtml, "Group 1") && contains(zHtml, "Group 2"),
         "18.2 two groups of two thumbnails (%d)", n);
@@ -625,6 +630,47 @@ static void test_codebook_from(void){
   free(zO); free(zE);
 }
 
+static void test_projection(void){
+  char *zO, *zE, *z;
+  int rc;
+  /* 21.x --dims N: PCA-reduced vectors (table projection), kept for later
+  ** training; 0 goes back to full VLADs.  (Without --dims a PCA is trained
+  ** from 1000 images on: docs/BENCHMARKS.md measures that path.) */
+  rc = run(&zO, &zE, "index pca.db img_orig --dims 8 -q");
+  z = query("pca.db", "SELECT (SELECT dims || ' ' || images FROM projection) || ' '"
+                      " || (SELECT value FROM shell_meta WHERE key='dims') || ' '"
+                      " || (SELECT count(*) FROM image_vectors WHERE length(vlad)=8*4)");
+  check(rc==0 && strcmp(z, "8 17 8 17")==0,
+        "21.1 index --dims 8: a PCA to 8 dims trained on the 17 images with features, every vector 8 floats (%s)", z);
+  free(z); free(zO); free(zE);
+  rc = run(&zO, &zE, "search pca.db img_orig/box.png -k 2 --format csv");
+  check(rc==0 && contains(zO, ",1,/") && contains(zO, "/box.png,1.0")
+        && contains(zO, ",2,/") && contains(zO, "/box_in_scene.png,"),
+        "21.2 search through the PCA: box.png itself, then box_in_scene.png (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "dups pca.db -o pca.html");
+  z = slurp_test_file("pca.html");
+  check(rc==0 && contains(z, "score (cosine similarity) &gt;= 0.60"), "21.3 dups on PCA vectors: default --min-score 0.60 (%d)", rc);
+  free(z); free(zO); free(zE);
+  rc = run(&zO, &zE, "index pca.db --retrain -q");
+  z = query("pca.db", "SELECT dims FROM projection");
+  check(rc==0 && strcmp(z, "8")==0, "21.4 --retrain keeps the --dims given before (%s)", z);
+  free(z); free(zO); free(zE);
+  rc = run(&zO, &zE, "index pca.db --dims 100 -q");
+  z = query("pca.db", "SELECT dims FROM projection");
+  check(rc==0 && strcmp(z, "16")==0, "21.5 --dims 100 from 17 images: at most 16 dims (%s)", z);
+  free(z); free(zO); free(zE);
+  rc = run(&zO, &zE, "index pca.db --dims 0 -q");
+  z = query("pca.db", "SELECT (SELECT count(*) FROM projection) || ' '"
+                      " || (SELECT count(*) FROM image_vectors WHERE length(vlad)=8192*4)");
+  check(rc==0 && strcmp(z, "0 17")==0, "21.6 --dims 0: no projection, full 8192-float vectors again (%s)", z);
+  free(z); free(zO); free(zE);
+  rc = run(&zO, &zE, "dups pca.db -o full.html");
+  z = slurp_test_file("full.html");
+  check(rc==0 && contains(z, "score (cosine similarity) &gt;= 0.40"), "21.7 dups on full vectors: default --min-score 0.40 (%d)", rc);
+  free(z); free(zO); free(zE);
+}
+
 static void test_interrupt(void){
   char *zO, *zE;
   int rc, n;
@@ -633,10 +679,7 @@ static void test_interrupt(void){
   sh("('%s' index int.db many --jobs 1 --batch 1 2>int.err & pid=$!;"
      " sleep 1.5; kill -INT $pid; wait $pid; echo $? > int.rc)", zTool);
   {
-    char zPath[1200];
-    char *zRc;
-    snprintf(zPath, sizeof(zPath), "%s/int.rc", zDir);
-    zRc = slurp(zPath);
+    char *zRc = slurp_test_file("int.rc");
     rc = atoi(zRc);
     free(zRc);
   }
@@ -664,11 +707,9 @@ static void test_interrupt(void){
 ** util-linux `script`, stdin from zInput; what the terminal showed
 ** (malloc'd), or NULL if `script` is not installed. */
 static char *run_on_pty(const char *zInput, const char *zCommand){
-  char zPath[1200];
   if( sh("command -v script >/dev/null 2>&1")!=0 ) return 0;
   sh("timeout 60 script -qec \"%s\" /dev/null < %s > pty.out 2>&1", zCommand, zInput);
-  snprintf(zPath, sizeof(zPath), "%s/pty.out", zDir);
-  return slurp(zPath);
+  return slurp_test_file("pty.out");
 }
 
 static void test_pty(void){
@@ -739,6 +780,7 @@ int main(int argc, char **argv){
   test_jobs_deterministic();
   test_stats();
   test_codebook_from();
+  test_projection();
   test_pty();
   test_interrupt();
 
