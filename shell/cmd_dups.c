@@ -77,9 +77,8 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   OutputTable *t = 0;
   HtmlReport *report = 0;
   int n = 0, nAlloc = 0, i, rc, exitCode = EXIT_ERROR, nGroup = 0;
-  static const char *const azName[] = {"group", "path", "score"};
-
   double minScore;
+  static const char *const azName[] = {"group", "path", "score"};
 
   if( !shell_require_index(db) ) return EXIT_ERROR;
   minScore = o->min_score>=0 ? o->min_score : dups_default_score(db);
