@@ -615,7 +615,9 @@ static int check_tables(AnnoyStore *s, char **err){
         "annoy table %s: _info.%s does not match the table's declaration", s->name, setting_keys[i]);
     }
   }
-  if( rc ) *err = sqlite3_mprintf("%s", store_errmsg(s));
+  /* Without the message a damaged table would be opened as a sound one
+  ** (store_open keeps it as s->broken): out of memory instead. */
+  if( rc && (*err = sqlite3_mprintf("%s", store_errmsg(s)))==0 ) rc = SQLITE_NOMEM;
   return rc;
 }
 

@@ -79,13 +79,15 @@ typedef struct AnnoyCursor {
 
 /* ---- errors ------------------------------------------------------------------ */
 
+/* Set the table's error message; returns rc, or SQLITE_NOMEM when there is
+** no memory for the message, so that the failure is not misreported. */
 static int vtab_error(AnnoyTable *t, int rc, const char *fmt, ...){
   va_list ap;
   va_start(ap, fmt);
   sqlite3_free(t->base.zErrMsg);
   t->base.zErrMsg = sqlite3_vmprintf(fmt, ap);
   va_end(ap);
-  return rc;
+  return t->base.zErrMsg ? rc : SQLITE_NOMEM;
 }
 
 static int store_failed(AnnoyTable *t, int rc){
@@ -680,8 +682,7 @@ static int run_command(AnnoyTable *t, sqlite3_value *cmd){
 static int rowid_conflict(AnnoyTable *t, sqlite3_int64 rowid, int *replace){
   int mode = sqlite3_vtab_on_conflict(t->db);
   if( mode==SQLITE_REPLACE ){ *replace = 1; return SQLITE_OK; }
-  vtab_error(t, SQLITE_CONSTRAINT, "UNIQUE constraint failed: %s.rowid (%lld)", t->name, rowid);
-  return SQLITE_CONSTRAINT;
+  return vtab_error(t, SQLITE_CONSTRAINT, "UNIQUE constraint failed: %s.rowid (%lld)", t->name, rowid);
 }
 
 static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite_int64 *out_rowid){
@@ -813,7 +814,8 @@ static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
   if( t==0 ){
     char *msg = sqlite3_mprintf("annoy_check: %s.%s is not an annoy table%s", schema, name,
                                 rc ? " (or cannot be opened)" : "");
-    sqlite3_result_error(ctx, msg ? msg : "annoy_check: no such annoy table", -1);
+    if( msg ) sqlite3_result_error(ctx, msg, -1);
+    else sqlite3_result_error_nomem(ctx);
     sqlite3_free(msg);
     goto done;
   }

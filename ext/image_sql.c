@@ -93,10 +93,12 @@ static void image_sql_error(sqlite3_context *ctx, int rc, const char *zFormat,
   sqlite3_free(zMsg);
 }
 
-/* Report a module's failure (rc, zErr from sqlite3_mprintf) and free zErr. */
+/* Report a module's failure (rc, zErr from sqlite3_mprintf) and free zErr.
+** The modules give a message with every failure (the fuzz targets check
+** that), so a missing one could not be allocated: SQLITE_NOMEM. */
 static void image_sql_error_from(sqlite3_context *ctx, const char *zFunction,
                                  int rc, char *zErr){
-  image_sql_error(ctx, rc, "%s: %s", zFunction, zErr ? zErr : "failed");
+  image_sql_error(ctx, zErr ? rc : SQLITE_NOMEM, "%s: %s", zFunction, zErr);
   sqlite3_free(zErr);
 }
 
@@ -138,14 +140,13 @@ static int image_sql_sift_arg(sqlite3_context *ctx, sqlite3_value *value,
   if( got<=0 ) return got;
   rc = sift_blob_parse(data, n, blob, &zErr);
   if( rc!=SQLITE_OK ){
+    if( zErr==0 ) rc = SQLITE_NOMEM;        /* as in image_sql_error_from */
     /* "argument 2: ..." where it helps; the parser's message names the
     ** sift blob itself. */
     if( strncmp(zWhat, "argument", 8)==0 ){
-      image_sql_error(ctx, rc, "%s: %s: %s", zFunction, zWhat,
-                      zErr ? zErr : "bad sift blob");
+      image_sql_error(ctx, rc, "%s: %s: %s", zFunction, zWhat, zErr);
     }else{
-      image_sql_error(ctx, rc, "%s: %s", zFunction,
-                      zErr ? zErr : "bad sift blob");
+      image_sql_error(ctx, rc, "%s: %s", zFunction, zErr);
     }
     sqlite3_free(zErr);
     return -1;

@@ -23,15 +23,19 @@
 ** allocation of SQLite and of the extension goes through a wrapper around
 ** SQLite's default allocator (SQLITE_CONFIG_MALLOC) that can fail the Nth
 ** one. Before a case runs as usual, it is run once for each N = 1, 2, 3, ...
-** until a run ends without the fault firing (with --oom=MAX: at most MAX
-** values of N, spread evenly over the case's allocations), in two kinds:
-** "transient" fails only allocation N, "persistent" fails N and every later
-** one. Each run is a child process forked from the parent just before the
-** case, so it starts from exactly the database and connection state the case
-** expects. A faulted run passes when
+** up to its number of allocations (with --oom=MAX: at most MAX values of N,
+** spread evenly over them), in two kinds: "transient" fails only allocation
+** N, "persistent" fails N and every later one. A child forked from the
+** parent just before the case (the runner) runs it without faults and, at
+** allocation N, forks again: that child is the faulted run. So each run
+** starts from exactly the database and connection state the case expects,
+** and every N costs one pass through the case, not N allocations of
+** replay. A faulted run passes when
 **   1. its output is the expected output, or the first lines of it followed
-**      by an error whose code is SQLITE_NOMEM (another error code, or
-**      different rows, means the failure was lost or misreported);
+**      by an error whose code is SQLITE_NOMEM, or by the expected error with
+**      SQLite's generic text for its code (SQLite copies a message with an
+**      allocation allowed to fail); another error code, or different rows,
+**      means the failure was lost or misreported;
 **   2. with allocation working again, the database is consistent: PRAGMA
 **      integrity_check is ok, and every annoy table the case names passes
 **      annoy_check, takes an inserted copy of a row, finds it with a KNN
@@ -202,24 +206,32 @@ static int run_case(sqlite3 *db, const char *file, Case *c){
 
 /* ---- the failing allocator --------------------------------------------------------- */
 
+/* What the faulted runs of one case and kind came to; kept in memory shared
+** with the parent, which forks the runner (see run_faulted). */
+typedef struct OomTally { sqlite3_int64 runs, failures, max_n; } OomTally;
+
+#define CHILD_FAILED 22   /* exit status of a faulted run that found a problem */
+
 /* The allocator hooks get no context pointer, so their state is global;
 ** it belongs to this test program, not to the extension. */
 static sqlite3_mem_methods real_allocator;
 static struct {
-  sqlite3_int64 countdown;   /* fail when this reaches 0; 0 = disarmed */
-  int persistent;            /* after the first failure, fail every allocation */
-  int fired;
-  int *fired_shared;         /* also set in memory shared with the parent, so that it
-                             ** knows the fault fired even when the child crashed */
+  sqlite3_int64 count;       /* allocations so far (malloc and realloc) */
+  sqlite3_int64 step;        /* in the runner: a faulted run at allocations
+                             ** 1, 1+step, 1+2*step, ...; 0 = none */
+  int persistent;            /* after the failure, fail every allocation */
+  int fired;                 /* in a faulted run: allocation n has failed */
+  sqlite3_int64 n;
+  OomTally *tally;           /* shared memory */
   sqlite3_int64 live;        /* allocations not yet freed */
 } fault;
 
+static int fork_faulted_run(void);
+
 static int fault_now(void){
-  if( fault.countdown>0 && --fault.countdown==0 ){
-    fault.fired = *fault.fired_shared = 1;
-    return 1;
-  }
-  return fault.fired && fault.persistent;
+  if( fault.fired ) return fault.persistent;
+  fault.count++;
+  return fault.step && (fault.count-1)%fault.step==0 && fork_faulted_run();
 }
 static void *fault_malloc(int n){
   void *p = fault_now() ? 0 : real_allocator.xMalloc(n);
@@ -238,27 +250,52 @@ static void fault_install(void){
     fault_malloc, fault_free, fault_realloc, fault_size, fault_roundup,
     fault_init, fault_shutdown, 0
   };
-  fault.fired_shared = mmap(0, sizeof(int), PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0);
-  if( fault.fired_shared==MAP_FAILED ){ perror("mmap"); exit(2); }
-  if( sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_allocator)
+  fault.tally = mmap(0, sizeof(OomTally), PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0);
+  if( fault.tally==MAP_FAILED ){ perror("mmap"); exit(2); }
+  /* Single-thread mode: no mutexes. A faulted run is forked while SQLite
+  ** holds its connection's recursive mutex, which records its owner's
+  ** thread id; in the child that id is another, and taking the mutex again
+  ** would wait for ever. */
+  if( sqlite3_config(SQLITE_CONFIG_SINGLETHREAD)
+   || sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_allocator)
    || sqlite3_config(SQLITE_CONFIG_MALLOC, &wrapper) || sqlite3_initialize() ){
     fprintf(stderr, "sqltest: cannot install the failing allocator\n");
     exit(2);
   }
 }
 
-static void fault_arm(sqlite3_int64 n, int persistent){
-  fault.countdown = n;
-  fault.persistent = persistent;
-  fault.fired = 0;
-}
-
-/* Stop failing; returns whether the fault fired. */
-static int fault_disarm(void){
-  int fired = fault.fired!=0;
-  fault.countdown = 0;
-  fault.fired = 0;
-  return fired;
+/* In the runner, at allocation fault.count: fork. The child is a faulted
+** run: this allocation fails (returns 1) and it goes on from here. The
+** runner waits for it, tallies it and lets the allocation succeed. */
+static int fork_faulted_run(void){
+  const char *kind = fault.persistent ? "persistent" : "transient";
+  int status, ok, reported;
+  pid_t pid;
+  fflush(stdout);
+  if( (pid = fork())<0 ){ perror("fork"); exit(2); }
+  if( pid==0 ){
+    fault.step = 0;
+    fault.fired = 1;
+    fault.n = fault.count;
+    alarm(300);
+    return 1;
+  }
+  if( waitpid(pid, &status, 0)!=pid ){ perror("waitpid"); exit(2); }
+  ok = WIFEXITED(status) && WEXITSTATUS(status)==0;
+  reported = WIFEXITED(status) && WEXITSTATUS(status)==CHILD_FAILED;   /* it printed why */
+  if( !ok && !reported && fault.tally->failures==0 ){
+    if( WIFSIGNALED(status) ){
+      printf("  N=%lld, %s: killed by signal %d (%s)\n", fault.count, kind,
+             WTERMSIG(status), strsignal(WTERMSIG(status)));
+    }else{
+      printf("  N=%lld, %s: exited with status %d (a sanitizer report is above)\n",
+             fault.count, kind, WEXITSTATUS(status));
+    }
+  }
+  fault.tally->runs++;
+  fault.tally->failures += !ok;
+  fault.tally->max_n = fault.count;
+  return 0;
 }
 
 /* ---- consistency after a fault ----------------------------------------------------- */
@@ -319,10 +356,8 @@ static char *annoy_check_line(sqlite3 *db, const char *line){
 static void note_damage(sqlite3 *db, void *ctx){
   Buf *damaged = ctx, tables = {0};
   const char *line;
-  sqlite3_int64 countdown = fault.countdown;
-  char *got;
-  fault.countdown = 0;
-  got = query_text(db, "PRAGMA integrity_check");
+  sqlite3_int64 count = fault.count;
+  char *got = query_text(db, "PRAGMA integrity_check");
   if( !got || strcmp(got, "ok")!=0 ) buf_str(damaged, "integrity_check\n");
   sqlite3_free(got);
   list_annoy_tables(db, &tables);
@@ -333,7 +368,7 @@ static void note_damage(sqlite3 *db, void *ctx){
     sqlite3_free(got);
   }
   free(tables.p);
-  fault.countdown = countdown;
+  fault.count = count;
 }
 
 /* template with $T replaced by the quoted table, $V by the vector column,
@@ -425,30 +460,58 @@ static void check_state(sqlite3 *db, const char *sql, const char *damaged, Buf *
 
 /* ---- one case under fault injection -------------------------------------------------- */
 
-#define CHILD_FAILED 22   /* exit status of a child that found a problem */
-
 static sqlite3_int64 live_at_start;   /* allocations before any database was opened */
 
-/* The expected output, or its first lines and then an out-of-memory error. */
-static int output_acceptable(const char *got, int rc, const char *want){
+/* What a run of the case without faults gives (see clean_run). */
+typedef struct CleanRun {
+  sqlite3_int64 allocations;
+  int rc;                    /* the error code the case ends with, or SQLITE_OK */
+} CleanRun;
+
+/* Whether a faulted run's output (got, ending with the error rc if any) is
+** acceptable: the expected output, or its first lines and then
+**   - an error whose code is SQLITE_NOMEM, or
+**   - the error the case expects (the clean run's code) with SQLite's
+**     generic text for that code: SQLite copies a statement's message to
+**     the connection with a "benign" allocation, which, when it fails,
+**     loses the message and keeps the code.  Our code saw its own error,
+**     not the fault. */
+static int output_acceptable(const char *got, int rc, const char *want, const CleanRun *clean){
   const char *error_line;
+  size_t prefix;
   if( strcmp(got, want)==0 ) return 1;
-  if( (rc & 0xff)!=SQLITE_NOMEM ) return 0;
+  if( rc==SQLITE_OK ) return 0;
   error_line = got + strlen(got) - 1;               /* got ends with "\n" */
   while( error_line>got && error_line[-1]!='\n' ) error_line--;
-  return strncmp(want, got, (size_t)(error_line-got))==0;
+  prefix = (size_t)(error_line-got);
+  if( strncmp(want, got, prefix)!=0 ) return 0;
+  if( (rc & 0xff)==SQLITE_NOMEM ) return 1;
+  return rc==clean->rc && strncmp(want+prefix, "error: ", 7)==0
+      && strchr(want+prefix, '\n')==want+strlen(want)-1
+      && strncmp(error_line, "error: ", 7)==0
+      && strncmp(error_line+7, sqlite3_errstr(rc), strlen(sqlite3_errstr(rc)))==0
+      && strcmp(error_line+7+strlen(sqlite3_errstr(rc)), "\n")==0;
 }
 
-/* In the child: run the case with allocation n failing, then check. */
-static void faulted_run(sqlite3 *db, const Case *c, sqlite3_int64 n, int persistent, const char *damaged,
-                        int verbose){
+/* In the runner, a child forked just before the case: run the case
+** cleanly, forking a faulted run at every step-th allocation (see
+** fork_faulted_run), and exit. Each faulted run returns from run_sql here
+** too, with its allocation failed, checks the outcome and exits. So a
+** faulted run starts from exactly the state at allocation n without
+** replaying the n-1 before it: every N of a case costs one pass through
+** it, not a pass per N. */
+static void run_faulted(sqlite3 *db, const Case *c, const CleanRun *clean, sqlite3_int64 step,
+                        int persistent, const char *damaged){
   Buf got = {0}, problems = {0};
-  int rc, closed;
-  alarm(300);
-  fault_arm(n, persistent);
+  int rc, closed, verbose;
+  fault.count = 0;
+  fault.step = step;
+  fault.persistent = persistent;
   rc = run_sql(db, c->sql.p, &got, 0, 0);
-  fault_disarm();
-  if( !output_acceptable(buf_text(&got), rc, c->want.p) ){
+  if( !fault.fired ) exit(0);                 /* the runner, at the end of the case */
+  fault.fired = 0;                            /* allocation works again */
+  verbose = fault.tally->failures==0;         /* only the first failure is described */
+  if( !output_acceptable(buf_text(&got), rc, c->want.p, clean) ){
     buf_str(&problems, "    output:\n"); buf_str(&problems, got.p);
   }
   check_state(db, c->sql.p, damaged, &problems);
@@ -467,43 +530,17 @@ static void faulted_run(sqlite3 *db, const Case *c, sqlite3_int64 n, int persist
     buf_str(&problems, line);
   }
   if( problems.n && verbose ){
-    printf("  N=%lld, %s:\n%s", n, persistent ? "persistent" : "transient", problems.p);
+    printf("  N=%lld, %s:\n%s", fault.n, persistent ? "persistent" : "transient", problems.p);
     fflush(stdout);
   }
   exit(problems.n ? CHILD_FAILED : 0);
 }
 
-/* Fork; the child does one faulted run. Returns 1 if it failed. Afterwards
-** *fault.fired_shared says whether allocation n was reached. */
-static int fork_faulted_run(sqlite3 *db, const Case *c, sqlite3_int64 n, int persistent,
-                            const char *damaged, int verbose){
-  pid_t pid;
-  int status;
-  fflush(stdout);
-  *fault.fired_shared = 0;
-  if( (pid = fork())<0 ){ perror("fork"); exit(2); }
-  if( pid==0 ) faulted_run(db, c, n, persistent, damaged, verbose);
-  if( waitpid(pid, &status, 0)!=pid ){ perror("waitpid"); exit(2); }
-  if( WIFEXITED(status) && WEXITSTATUS(status)==0 ) return 0;
-  if( WIFEXITED(status) && WEXITSTATUS(status)==CHILD_FAILED ) return 1;
-  if( verbose ){
-    if( WIFSIGNALED(status) ){
-      printf("  N=%lld, %s: killed by signal %d (%s)\n", n, persistent ? "persistent" : "transient",
-             WTERMSIG(status), strsignal(WTERMSIG(status)));
-    }else{
-      printf("  N=%lld, %s: exited with status %d (a sanitizer report is above)\n", n,
-             persistent ? "persistent" : "transient", WEXITSTATUS(status));
-    }
-  }
-  return 1;
-}
-
-/* In a child, run the case cleanly and count its allocations; with
-** find_damage, also note every table it leaves damaged before, between or
-** after its statements (that warms caches, so it is a separate run from the
-** count). Returns the list (malloc'd). */
-static char *clean_run(sqlite3 *db, const Case *c, int find_damage, sqlite3_int64 *allocations){
-  const sqlite3_int64 never = (sqlite3_int64)1<<62;
+/* In a child, run the case cleanly: count its allocations and keep its
+** error code; with find_damage, also note every table it leaves damaged
+** before, between or after its statements (that warms caches, so it is a
+** separate run from the count). Returns the list (malloc'd). */
+static char *clean_run(sqlite3 *db, const Case *c, int find_damage, CleanRun *out){
   Buf damaged = {0}, got = {0};
   int pipe_fd[2], status;
   char chunk[4096];
@@ -515,11 +552,11 @@ static char *clean_run(sqlite3 *db, const Case *c, int find_damage, sqlite3_int6
     close(pipe_fd[0]);
     buf_text(&damaged);
     if( find_damage ) note_damage(db, &damaged);
-    fault_arm(never, 0);
-    run_sql(db, c->sql.p, &got, find_damage ? note_damage : 0, &damaged);
-    *allocations = never - fault.countdown;
-    /* the count, then the list */
-    if( write(pipe_fd[1], allocations, sizeof(*allocations))!=(ssize_t)sizeof(*allocations)
+    fault.count = 0;
+    out->rc = run_sql(db, c->sql.p, &got, find_damage ? note_damage : 0, &damaged);
+    out->allocations = fault.count;
+    /* the CleanRun, then the list */
+    if( write(pipe_fd[1], out, sizeof(*out))!=(ssize_t)sizeof(*out)
      || write(pipe_fd[1], damaged.p, damaged.n)!=(ssize_t)damaged.n ) exit(1);
     exit(0);
   }
@@ -527,38 +564,46 @@ static char *clean_run(sqlite3 *db, const Case *c, int find_damage, sqlite3_int6
   while( (n = read(pipe_fd[0], chunk, sizeof(chunk)))>0 ) buf_add(&damaged, chunk, (size_t)n);
   close(pipe_fd[0]);
   if( waitpid(pid, &status, 0)!=pid || !WIFEXITED(status) || WEXITSTATUS(status)!=0
-   || damaged.n<sizeof(*allocations) ){
+   || damaged.n<sizeof(*out) ){
     fprintf(stderr, "sqltest: the clean run of \"%s\" failed\n", c->header.p);
     exit(2);
   }
-  memcpy(allocations, damaged.p, sizeof(*allocations));
-  memmove(damaged.p, damaged.p+sizeof(*allocations), damaged.n-sizeof(*allocations)+1);
+  memcpy(out, damaged.p, sizeof(*out));
+  memmove(damaged.p, damaged.p+sizeof(*out), damaged.n-sizeof(*out)+1);
   return damaged.p;
 }
 
 /* The faulted runs of case c (at most max_runs per kind, 0 = every N);
 ** prints one line. Returns 1 if any failed. */
 static int oom_case(sqlite3 *db, const char *file, const Case *c, int max_runs){
-  sqlite3_int64 allocations, step, n, runs = 0, failures = 0, max_n = 0;
-  char *damaged = clean_run(db, c, 1, &allocations);
-  free(clean_run(db, c, 0, &allocations));
+  sqlite3_int64 step, runs = 0, failures = 0, max_n = 0;
+  CleanRun clean;
+  char *damaged = clean_run(db, c, 1, &clean);
   int persistent;
-  step = max_runs && allocations>max_runs ? (allocations+max_runs-1)/max_runs : 1;
+  free(clean_run(db, c, 0, &clean));
+  step = max_runs && clean.allocations>max_runs ? (clean.allocations+max_runs-1)/max_runs : 1;
   for(persistent=0; persistent<=1; persistent++){
-    for(n=1; ; n+=step){
-      int failed = fork_faulted_run(db, c, n, persistent, damaged, failures==0);
-      failures += failed;
-      if( !*fault.fired_shared ) break;
-      runs++;
-      if( n>max_n ) max_n = n;
+    int status;
+    pid_t pid;
+    memset(fault.tally, 0, sizeof(*fault.tally));
+    fflush(stdout);
+    if( (pid = fork())<0 ){ perror("fork"); exit(2); }
+    if( pid==0 ) run_faulted(db, c, &clean, step, persistent, damaged);
+    if( waitpid(pid, &status, 0)!=pid ){ perror("waitpid"); exit(2); }
+    if( !WIFEXITED(status) || WEXITSTATUS(status)!=0 ){
+      printf("  the runner (no fault) ended with status 0x%x\n", status);
+      failures++;
     }
+    runs += fault.tally->runs;
+    failures += fault.tally->failures;
+    if( fault.tally->max_n>max_n ) max_n = fault.tally->max_n;
   }
   if( failures ){
     printf("not ok - oom %s: %s: %lld of %lld faulted runs failed (the first is above)\n",
            file, c->header.p, failures, runs);
   }else{
     printf("ok - oom %s: %s: %lld allocations, %lld faulted runs, N=1..%lld step %lld\n",
-           file, c->header.p, allocations, runs, max_n, step);
+           file, c->header.p, clean.allocations, runs, max_n, step);
   }
   free(damaged);
   return failures>0;
