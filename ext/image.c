@@ -21,7 +21,9 @@
 **   - 16-bit PNM (maxval > 255): stb keeps the low byte of each big-endian
 **     sample (wrong pixels), and for P6 reads past its buffer converting
 **     to grey.  Refused with a message saying to convert the file.
-**   - an empty first PNG IDAT: memcpy(NULL, .., 0); see image_stb_memcpy.
+**   - a PNG whose first IDAT chunk is empty: stb adds its offset to a null
+**     pointer and calls memcpy(NULL, src, 0), both undefined (clang's
+**     UBSan stops on the first; found by tests/fuzz/fuzz_image.c).
 **   - more than 100 scans in a JPEG: stb has no limit, and decoding time
 **     grows with scans x pixels (IMAGE_JPEG_MAX_SCANS).
 ** Not screened but neutralised: a progressive JPEG without a DC scan makes
@@ -76,16 +78,6 @@ static void *image_stb_malloc(size_t n){
   sqlite3_realloc64((p), (newsz) ? (sqlite3_uint64)(newsz) : 1)
 #define STBI_FREE(p)           sqlite3_free(p)
 
-/* stb_image 2.27 calls memcpy(NULL, src, 0) on a PNG whose first IDAT
-** chunk is empty: harmless, but undefined behaviour that UBSan (our
-** SANITIZE=1 build) rightly stops on.  Route stb's copies through a
-** wrapper that skips empty ones.  <string.h> is already included above,
-** so the macro affects only the stb code below. */
-static void *image_stb_memcpy(void *dst, const void *src, size_t n){
-  return n ? memcpy(dst, src, n) : dst;
-}
-#define memcpy image_stb_memcpy
-
 /* With STB_IMAGE_STATIC the parts of stb's API we do not call are unused
 ** statics, and one (stbi_set_unpremultiply_on_load_thread) is declared but
 ** never defined, which GCC reports at the end of the file; so the warning
@@ -94,7 +86,6 @@ static void *image_stb_memcpy(void *dst, const void *src, size_t n){
 #pragma GCC diagnostic ignored "-Wunused-function"
 #endif
 #include <stb/stb_image.h>
-#undef memcpy
 
 /* ---- header sniffing ----------------------------------------------------- */
 
@@ -317,12 +308,32 @@ static int image_pnm_screen(const unsigned char *p, size_t n, char **pzErr){
   return SQLITE_OK;
 }
 
+/* PNG: walk the chunks after the signature (length, type, data, CRC) up
+** to the first IDAT and refuse it if it is empty.  Encoders do not write
+** one; a later empty IDAT is harmless. */
+static int image_png_screen(const unsigned char *p, size_t n, char **pzErr){
+  size_t i = 8;
+  while( i+8<=n ){
+    uint32_t len = image_be32(p+i);
+    if( memcmp(p+i+4, "IDAT", 4)==0 ){
+      if( len>0 ) break;
+      image_set_error(pzErr, sqlite3_mprintf(
+          "unusual PNG: its first image data (IDAT) chunk is empty; re-encode it"));
+      return SQLITE_ERROR;
+    }
+    if( memcmp(p+i+4, "IEND", 4)==0 || len>n-i-8 ) break;
+    i += 12 + (size_t)len;
+  }
+  return SQLITE_OK;
+}
+
 /* Refuse inputs that would reach a known stb_image 2.27 defect. */
 static int image_screen(const unsigned char *p, size_t n, const char *format,
                         char **pzErr){
   if( format==0 ) return SQLITE_OK;
   if( strcmp(format, "jpeg")==0 ) return image_jpeg_screen(p, n, pzErr);
   if( strcmp(format, "pnm")==0 ) return image_pnm_screen(p, n, pzErr);
+  if( strcmp(format, "png")==0 ) return image_png_screen(p, n, pzErr);
   return SQLITE_OK;
 }
 

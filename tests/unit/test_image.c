@@ -654,6 +654,30 @@ static void test_screened(Tally *t){
                "PGM of 0x0 pixels: SQLITE_ERROR, not out of memory");
   bytes_free(&b);
   bytes_free(&jpg);
+
+  /* An empty IDAT chunk before the image data (after the signature and
+  ** the 25-byte IHDR chunk): refused; after the data it is harmless. */
+  {
+    static const unsigned char px[4] = {10, 20, 30, 40};
+    Bytes png = png_encode(px, 2, 2, 1, 0, 0);
+    size_t iend = png.n - 12;
+    bytes_put(&b, png.p, 33);
+    png_chunk(&b, "IDAT", 0, 0);
+    bytes_put(&b, png.p + 33, png.n - 33);
+    expect_error(t, &b, "unusual PNG: its first image data (IDAT) chunk is empty",
+                 "PNG whose first IDAT is empty: refused (stb computes NULL + 0)");
+    bytes_free(&b);
+    bytes_put(&b, png.p, iend);
+    png_chunk(&b, "IDAT", 0, 0);
+    bytes_put(&b, png.p + iend, 12);
+    rc = image_decode_grey(b.p, b.n, 0, &img, &zErr);
+    report(t, rc==SQLITE_OK && img.width==2 && img.pixels[0]==10 && img.pixels[3]==40,
+           "PNG with an empty IDAT after the data: decodes", "rc=%d %s", rc, zErr ? zErr : "");
+    image_grey_free(&img);
+    sqlite3_free(zErr); zErr = 0;
+    bytes_free(&b);
+    bytes_free(&png);
+  }
 }
 
 int main(void){
