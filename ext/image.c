@@ -41,7 +41,8 @@
 ** whichever reader understood the header.
 **
 ** Thread safety: no mutable globals.  stb_image keeps its failure reason in
-** a thread-local (C11), and we never touch its flip/unpremultiply switches.
+** a thread-local (C11), so do we our out-of-memory flag (image_stb_oom),
+** and we never touch stb's flip/unpremultiply switches.
 */
 #include "sqlite3ext.h"
 SQLITE_EXTENSION_INIT3
@@ -67,15 +68,28 @@ SQLITE_EXTENSION_INIT3
 ** report as out of memory.  Allocations are zeroed: stb_image 2.27 leaves a
 ** progressive JPEG's coefficient blocks for its first DC scan to clear, so
 ** a file with AC scans and no DC scan would decode whatever the heap held
-** before (tests/reliability/hostile_images.c, scans_100_no_dc.jpg). */
+** before (tests/reliability/hostile_images.c, scans_100_no_dc.jpg).
+**
+** A failed allocation is also noted in image_stb_oom: stb_image does not
+** always give "Out of memory" as its reason (some paths return without
+** one, leaving an older reason such as "Corrupt JPEG" in place, and
+** stbi_info() just says no), and an out-of-memory must not be reported as
+** a bad image.  Thread-local, like stb's own failure reason; cleared
+** before each call into stb. */
+static _Thread_local int image_stb_oom;
 static void *image_stb_malloc(size_t n){
   void *p = sqlite3_malloc64(n ? (sqlite3_uint64)n : 1);
   if( p ) memset(p, 0, n);
+  else image_stb_oom = 1;
+  return p;
+}
+static void *image_stb_realloc(void *old, size_t n){
+  void *p = sqlite3_realloc64(old, n ? (sqlite3_uint64)n : 1);
+  if( p==0 ) image_stb_oom = 1;
   return p;
 }
 #define STBI_MALLOC(sz)        image_stb_malloc(sz)
-#define STBI_REALLOC(p, newsz) \
-  sqlite3_realloc64((p), (newsz) ? (sqlite3_uint64)(newsz) : 1)
+#define STBI_REALLOC(p, newsz) image_stb_realloc((p), (newsz))
 #define STBI_FREE(p)           sqlite3_free(p)
 
 /* With STB_IMAGE_STATIC the parts of stb's API we do not call are unused
@@ -373,6 +387,7 @@ int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
   format = image_sniff_format(p, n);
   rc = image_screen(p, n, format, pzErr);
   if( rc!=SQLITE_OK ) return rc;
+  image_stb_oom = 0;
   if( stbi_info_from_memory(p, (int)n, &w, &h, &channels) ){
     if( w<=0 || h<=0 ){
       image_set_error(pzErr, sqlite3_mprintf(
@@ -385,6 +400,11 @@ int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
     out->channels = channels;
     out->format = format ? format : "tga";
     return SQLITE_OK;
+  }
+  if( image_stb_oom ){
+    image_set_error(pzErr, sqlite3_mprintf("out of memory reading the %s header",
+                                           format ? format : "image"));
+    return SQLITE_NOMEM;
   }
   /* stb_image refused; if it was only the size, our readers know it. */
   if( format && ((strcmp(format, "png")==0 && image_png_header_size(p,n,&w,&h))
@@ -507,15 +527,12 @@ int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
   rc = image_check_pixel_limit(info.width, info.height, lim->max_pixels, pzErr);
   if( rc!=SQLITE_OK ) goto cleanup;
 
+  image_stb_oom = 0;
   decoded = stbi_load_from_memory((const unsigned char*)data, (int)n,
                                   &w, &h, &channels, 1);
   if( decoded==0 ){
-    const char *zReason = stbi_failure_reason();
-    if( zReason && strcmp(zReason, "Out of memory")==0 ){
-      rc = SQLITE_NOMEM;
-    }else{
-      rc = SQLITE_ERROR;
-    }
+    const char *zReason = image_stb_oom ? "Out of memory" : stbi_failure_reason();
+    rc = strcmp(zReason ? zReason : "", "Out of memory")==0 ? SQLITE_NOMEM : SQLITE_ERROR;
     image_set_error(pzErr, sqlite3_mprintf("cannot decode %s image (%dx%d): %s",
         info.format, info.width, info.height,
         zReason ? zReason : "unknown reason"));

@@ -387,13 +387,14 @@ static int keypoints_close(sqlite3_vtab_cursor *cur){
   return SQLITE_OK;
 }
 
-/* Fail xFilter with "img_keypoints: message". */
+/* Fail xFilter with "img_keypoints: message" (zMsg from sqlite3_mprintf,
+** freed here); SQLITE_NOMEM when there is no memory for the message. */
 static int keypoints_error(KeypointsCursor *cursor, int rc, char *zMsg){
   sqlite3_vtab *vtab = cursor->base.pVtab;
   sqlite3_free(vtab->zErrMsg);
-  vtab->zErrMsg = sqlite3_mprintf("img_keypoints: %s",
-                                  zMsg ? zMsg : "out of memory");
+  vtab->zErrMsg = zMsg ? sqlite3_mprintf("img_keypoints: %s", zMsg) : 0;
   sqlite3_free(zMsg);
+  if( vtab->zErrMsg==0 ) return SQLITE_NOMEM;
   return rc==SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
