@@ -26,6 +26,10 @@ run sqltest "$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test
 # tables, at 2 values of N per case and kind (make reliability: all files).
 run "sqltest --oom=2" "$B/tests/sqltest" --oom=2 "$B/imgsearch.so" \
   tests/cases/01_create.test tests/cases/04_changes.test
+# ... and every N for the vec_* functions (6,450 faulted runs): each error
+# message that cannot be allocated must come out as SQLITE_NOMEM.
+run "sqltest --oom 05_functions" "$B/tests/sqltest" --oom "$B/imgsearch.so" \
+  tests/cases/05_functions.test
 # Short runs of the hardening programs (full length: make reliability).
 for t in "$B"/reliability/*; do
   [ -x "$t" ] && run "$(basename "$t")" "$t" "$B/imgsearch.so"
