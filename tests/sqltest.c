@@ -46,6 +46,10 @@
 **   3. sqlite3_close succeeds and every allocation is freed (no leak);
 **   4. no signal ended it (a crash, a hang past 5 minutes, or an
 **      AddressSanitizer report with SANITIZE=1).
+** --cases=FIRST[-LAST] (after --oom) limits the faulted runs to the cases
+** numbered FIRST through LAST (e.g. 4.32-4.34; without LAST, FIRST only);
+** the others run as usual, to build the state, so a long file can be split
+** between processes.
 ** OpenCV allocates with C++ new, which this cannot fail: inside img_sift
 ** and img_match only SQLite's and the extension's allocations fail.
 */
@@ -611,8 +615,16 @@ static int oom_case(sqlite3 *db, const char *file, const Case *c, int max_runs){
 
 /* ---- main ------------------------------------------------------------------------------ */
 
+/* Whether the case's number (the header's first word) is first. */
+static int case_is(const Case *c, const char *number){
+  size_t n = strlen(number);
+  return strncmp(c->header.p, number, n)==0 && (c->header.p[n]==' ' || c->header.p[n]==0);
+}
+
 int main(int argc, char **argv){
   int failed = 0, oom = 0, oom_max_runs = 0, i, j;
+  const char *first = 0, *last = 0;     /* --cases=FIRST-LAST */
+  int in_range = 0;
   if( argc>1 && strncmp(argv[1], "--oom", 5)==0 ){
     oom = 1;
     if( argv[1][5]=='=' && (oom_max_runs = atoi(argv[1]+6))<1 ){
@@ -620,10 +632,19 @@ int main(int argc, char **argv){
       return 2;
     }
     argv++; argc--;
+    if( argc>1 && strncmp(argv[1], "--cases=", 8)==0 ){
+      char *dash = strchr(argv[1]+8, '-');
+      first = argv[1]+8;
+      if( dash ){ *dash = 0; last = dash+1; }
+      argv++; argc--;
+    }
     fault_install();
     live_at_start = fault.live;
   }
-  if( argc<3 ){ fprintf(stderr, "usage: sqltest [--oom[=MAX]] EXTENSION FILE.test...\n"); return 2; }
+  if( argc<3 ){
+    fprintf(stderr, "usage: sqltest [--oom[=MAX] [--cases=FIRST[-LAST]]] EXTENSION FILE.test...\n");
+    return 2;
+  }
   test_extension = argv[1];
   for(i=2; i<argc; i++){
     char *text = read_file(argv[i]);
@@ -634,8 +655,10 @@ int main(int argc, char **argv){
     n_cases = parse_cases(text, &cases);
     db = open_db(":memory:");
     for(j=0; j<n_cases; j++){
-      if( oom ) failed += oom_case(db, argv[i], &cases[j], oom_max_runs);
+      if( first && case_is(&cases[j], first) ) in_range = 1;
+      if( oom && (first==0 || in_range) ) failed += oom_case(db, argv[i], &cases[j], oom_max_runs);
       failed += run_case(db, argv[i], &cases[j]);
+      if( in_range && (last==0 || case_is(&cases[j], last)) ) in_range = 0;
     }
     if( sqlite3_close(db)!=SQLITE_OK ){
       printf("not ok - %s: sqlite3_close: %s\n", argv[i], sqlite3_errmsg(db));
