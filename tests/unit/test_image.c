@@ -587,15 +587,26 @@ static void expect_error(Tally *t, const Bytes *b, const char *zPrefix, const ch
   sqlite3_free(zErr);
 }
 
+/* b decodes to an image of the given width whose pixels 0 and last hold
+** v0 and vlast. */
+static void expect_decodes(Tally *t, const Bytes *b, int width, int last, int v0, int vlast,
+                           const char *what){
+  GreyImage img;
+  char *zErr = 0;
+  int rc = image_decode_grey(b->p, b->n, 0, &img, &zErr);
+  report(t, rc==SQLITE_OK && img.width==width && img.pixels[0]==v0 && img.pixels[last]==vlast,
+         what, "rc=%d %s", rc, zErr ? zErr : "");
+  image_grey_free(&img);
+  sqlite3_free(zErr);
+}
+
 /* Inputs that reach known stb_image 2.27 defects are refused up front
 ** (see image.c); near misses still decode. */
 static void test_screened(Tally *t){
   Bytes jpg = jpeg_two_blocks(0, 0);
   Bytes b = {0};
   long dht = find_marker(&jpg, 0xC4), sos = find_marker(&jpg, 0xDA);
-  GreyImage img;
-  char *zErr = 0;
-  int rc, k;
+  int k;
 
   /* DHT whose 16 code counts add up to 16*32 = 512. */
   bytes_put(&b, jpg.p, jpg.n);
@@ -614,12 +625,7 @@ static void test_screened(Tally *t){
   /* Fill bytes before SOI are legal; the screen must see through them. */
   bytes_put(&b, "\xFF\xFF\xFF", 3);
   bytes_put(&b, jpg.p + 1, jpg.n - 1);
-  rc = image_decode_grey(b.p, b.n, 0, &img, &zErr);
-  report(t, rc==SQLITE_OK && img.width==16 && img.pixels[0]==128 && img.pixels[15]==136,
-         "JPEG with 0xFF fill bytes before SOI: still decodes", "rc=%d %s", rc,
-         zErr ? zErr : "");
-  image_grey_free(&img);
-  sqlite3_free(zErr); zErr = 0;
+  expect_decodes(t, &b, 16, 15, 128, 136, "JPEG with 0xFF fill bytes before SOI: still decodes");
   for(k=0; k<16; k++) b.p[dht + 2 + 5 + k] = 32;
   expect_error(t, &b, "corrupt JPEG: a Huffman table declares",
                "JPEG with fill bytes before SOI and a 512-code table: refused");
@@ -642,11 +648,7 @@ static void test_screened(Tally *t){
   bytes_free(&b);
 
   bytes_put(&b, "P5 2 1 255\n\x12\xAB", 13);
-  rc = image_decode_grey(b.p, b.n, 0, &img, &zErr);
-  report(t, rc==SQLITE_OK && img.width==2 && img.pixels[0]==0x12 && img.pixels[1]==0xAB,
-         "8-bit PGM with maxval 255: decodes", "rc=%d %s", rc, zErr ? zErr : "");
-  image_grey_free(&img);
-  sqlite3_free(zErr); zErr = 0;
+  expect_decodes(t, &b, 2, 1, 0x12, 0xAB, "8-bit PGM with maxval 255: decodes");
   bytes_free(&b);
 
   bytes_put(&b, "P5 0 0 255\n", 11);
@@ -670,11 +672,7 @@ static void test_screened(Tally *t){
     bytes_put(&b, png.p, iend);
     png_chunk(&b, "IDAT", 0, 0);
     bytes_put(&b, png.p + iend, 12);
-    rc = image_decode_grey(b.p, b.n, 0, &img, &zErr);
-    report(t, rc==SQLITE_OK && img.width==2 && img.pixels[0]==10 && img.pixels[3]==40,
-           "PNG with an empty IDAT after the data: decodes", "rc=%d %s", rc, zErr ? zErr : "");
-    image_grey_free(&img);
-    sqlite3_free(zErr); zErr = 0;
+    expect_decodes(t, &b, 2, 3, 10, 40, "PNG with an empty IDAT after the data: decodes");
     bytes_free(&b);
     bytes_free(&png);
   }
