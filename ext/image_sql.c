@@ -39,7 +39,6 @@
 ** the same bytes under the same limits they return the same result.
 */
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "sqlite_ext.h"
@@ -49,6 +48,7 @@
 #include "pca.h"
 #include "sift_blob.h"
 #include "sift_cv.h"
+#include "sql_error.h"
 #include "vlad.h"
 
 #define IMAGE_SQL_DEFAULT_FEATURES   1000
@@ -71,34 +71,12 @@ static void image_connection_release(void *p){
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* Report an error: "FN: message".  rc picks the result code; SQLITE_NOMEM
-** becomes sqlite3_result_error_nomem. */
-static void image_sql_error(sqlite3_context *ctx, int rc, const char *zFormat,
-                            ...){
-  char *zMsg;
-  va_list ap;
-  if( rc==SQLITE_NOMEM ){
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
-  va_start(ap, zFormat);
-  zMsg = sqlite3_vmprintf(zFormat, ap);
-  va_end(ap);
-  if( zMsg==0 ){
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
-  sqlite3_result_error(ctx, zMsg, -1);
-  if( rc!=SQLITE_OK && rc!=SQLITE_ERROR ) sqlite3_result_error_code(ctx, rc);
-  sqlite3_free(zMsg);
-}
-
 /* Report a module's failure (rc, zErr from sqlite3_mprintf) and free zErr.
 ** The modules give a message with every failure (the fuzz targets check
 ** that), so a missing one could not be allocated: SQLITE_NOMEM. */
 static void image_sql_error_from(sqlite3_context *ctx, const char *zFunction,
                                  int rc, char *zErr){
-  image_sql_error(ctx, zErr ? rc : SQLITE_NOMEM, "%s: %s", zFunction, zErr);
+  sql_func_errorf(ctx, zErr ? rc : SQLITE_NOMEM, "%s: %s", zFunction, zErr);
   sqlite3_free(zErr);
 }
 
@@ -120,7 +98,7 @@ static int image_sql_blob_arg(sqlite3_context *ctx, sqlite3_value *value,
   int type = sqlite3_value_type(value);
   if( type==SQLITE_NULL ) return 0;
   if( type!=SQLITE_BLOB ){
-    image_sql_error(ctx, SQLITE_MISMATCH, "%s: %s must be a BLOB, not %s",
+    sql_func_errorf(ctx, SQLITE_MISMATCH, "%s: %s must be a BLOB, not %s",
                     zFunction, zWhat, image_sql_type_name(type));
     return -1;
   }
@@ -144,9 +122,9 @@ static int image_sql_sift_arg(sqlite3_context *ctx, sqlite3_value *value,
     /* "argument 2: ..." where it helps; the parser's message names the
     ** sift blob itself. */
     if( strncmp(zWhat, "argument", 8)==0 ){
-      image_sql_error(ctx, rc, "%s: %s: %s", zFunction, zWhat, zErr);
+      sql_func_errorf(ctx, rc, "%s: %s: %s", zFunction, zWhat, zErr);
     }else{
-      image_sql_error(ctx, rc, "%s: %s", zFunction, zErr);
+      sql_func_errorf(ctx, rc, "%s: %s", zFunction, zErr);
     }
     sqlite3_free(zErr);
     return -1;
@@ -160,13 +138,13 @@ static int image_sql_int_arg(sqlite3_context *ctx, sqlite3_value *value,
                              sqlite3_int64 lo, sqlite3_int64 hi, int *pOut){
   sqlite3_int64 v;
   if( sqlite3_value_type(value)!=SQLITE_INTEGER ){
-    image_sql_error(ctx, SQLITE_MISMATCH, "%s: %s must be an integer, not %s",
+    sql_func_errorf(ctx, SQLITE_MISMATCH, "%s: %s must be an integer, not %s",
                     zFunction, zWhat, image_sql_type_name(sqlite3_value_type(value)));
     return -1;
   }
   v = sqlite3_value_int64(value);
   if( v<lo || v>hi ){
-    image_sql_error(ctx, SQLITE_ERROR, "%s: %s must be between %lld and %lld, "
+    sql_func_errorf(ctx, SQLITE_ERROR, "%s: %s must be between %lld and %lld, "
                     "got %lld", zFunction, zWhat, lo, hi, v);
     return -1;
   }
@@ -564,7 +542,7 @@ static void codebook_step(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     }
     agg->clusters = clusters;
   }else if( clusters!=agg->clusters ){
-    image_sql_error(ctx, SQLITE_ERROR, "img_codebook_train: k changed from %d "
+    sql_func_errorf(ctx, SQLITE_ERROR, "img_codebook_train: k changed from %d "
                     "to %d between rows", agg->clusters, clusters);
     return;
   }
@@ -692,7 +670,7 @@ static void img_vlad_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   if( argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL ){   /* NULL: no PCA */
     if( (pca = image_sql_pca_arg(ctx, argv, 2, "img_vlad"))==0 ) return;
     if( pca->input_dims!=dims ){
-      image_sql_error(ctx, SQLITE_ERROR, "img_vlad: the PCA model takes "
+      sql_func_errorf(ctx, SQLITE_ERROR, "img_vlad: the PCA model takes "
                       "%d-dimensional vectors, but this codebook makes %d "
                       "(train the PCA on img_vlad() of the same codebook)",
                       pca->input_dims, dims);
@@ -765,7 +743,7 @@ static void pca_step(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     return;
   }
   if( n==0 || n%4!=0 || n/4>PCA_MAX_INPUT_DIMS ){
-    image_sql_error(ctx, SQLITE_ERROR, "img_pca_train: the vector must be a "
+    sql_func_errorf(ctx, SQLITE_ERROR, "img_pca_train: the vector must be a "
                     "float32 BLOB (a multiple of 4 bytes, at most %d values), "
                     "got %llu bytes", PCA_MAX_INPUT_DIMS, (unsigned long long)n);
     return;
@@ -779,13 +757,13 @@ static void pca_step(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     }
     agg->dims = dims;
   }else if( n/4!=(size_t)pca_trainer_input_dims(agg->trainer) ){
-    image_sql_error(ctx, SQLITE_ERROR, "img_pca_train: vectors have different "
+    sql_func_errorf(ctx, SQLITE_ERROR, "img_pca_train: vectors have different "
                     "lengths (%d and %llu values)",
                     pca_trainer_input_dims(agg->trainer),
                     (unsigned long long)(n/4));
     return;
   }else if( dims!=agg->dims ){
-    image_sql_error(ctx, SQLITE_ERROR, "img_pca_train: dims changed from %d "
+    sql_func_errorf(ctx, SQLITE_ERROR, "img_pca_train: dims changed from %d "
                     "to %d between rows", agg->dims, dims);
     return;
   }
@@ -794,7 +772,7 @@ static void pca_step(sqlite3_context *ctx, int argc, sqlite3_value **argv){
                   | (uint32_t)data[4*i+2]<<16 | (uint32_t)data[4*i+3]<<24;
     memcpy(&agg->row[i], &bits, 4);
     if( !isfinite(agg->row[i]) ){
-      image_sql_error(ctx, SQLITE_ERROR, "img_pca_train: value %llu of the "
+      sql_func_errorf(ctx, SQLITE_ERROR, "img_pca_train: value %llu of the "
                       "vector is not finite", (unsigned long long)i);
       return;
     }
@@ -898,7 +876,7 @@ static void img_match_json_func(sqlite3_context *ctx, int argc,
   rc = sqlite3_str_errcode(json);
   if( rc!=SQLITE_OK ){
     sqlite3_free(sqlite3_str_finish(json));
-    image_sql_error(ctx, rc, "img_match_json: the JSON text is too long");
+    sql_func_errorf(ctx, rc, "img_match_json: the JSON text is too long");
     return;
   }
   sqlite3_result_text(ctx, sqlite3_str_finish(json), -1, sqlite3_free);
@@ -928,7 +906,7 @@ static void img_thumb_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   }
   if( image_sql_blob_arg(ctx, argv[0], "img_thumb", "the image", &data, &n)<=0 ) return;
   if( sift_blob_has_magic(data, n) ){
-    image_sql_error(ctx, SQLITE_ERROR, "img_thumb: the argument is a sift "
+    sql_func_errorf(ctx, SQLITE_ERROR, "img_thumb: the argument is a sift "
                     "blob, not an image");
     return;
   }
@@ -960,7 +938,7 @@ static void img_limits_func(sqlite3_context *ctx, int argc, sqlite3_value **argv
       double mp = sqlite3_value_double(argv[0]);
       if( (type!=SQLITE_INTEGER && type!=SQLITE_FLOAT) || !(mp>=0.0)
        || mp>IMAGE_SQL_MAX_MEGAPIXELS ){
-        image_sql_error(ctx, SQLITE_ERROR, "img_limits: max_megapixels must "
+        sql_func_errorf(ctx, SQLITE_ERROR, "img_limits: max_megapixels must "
                         "be a number from 0 (no limit) to %g",
                         IMAGE_SQL_MAX_MEGAPIXELS);
         return;

@@ -9,25 +9,12 @@
 **                                   euclidean; hamming takes bit BLOBs)
 */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "sqlite_ext.h"
 #include "vector.h"
 #include "vector_sql.h"
-
-/* A formatted error; SQLITE_NOMEM when there is no memory for the message
-** (an empty message would hide the failure). */
-static void vec_error(sqlite3_context *ctx, const char *fmt, ...){
-  va_list ap;
-  char *msg;
-  va_start(ap, fmt);
-  msg = sqlite3_vmprintf(fmt, ap);
-  va_end(ap);
-  if( msg==0 ){ sqlite3_result_error_nomem(ctx); return; }
-  sqlite3_result_error(ctx, msg, -1);
-  sqlite3_free(msg);
-}
+#include "sql_error.h"
 
 /* Any vector argument as float32: JSON of any length, or a float32 BLOB. */
 static float *arg_f32(sqlite3_context *ctx, sqlite3_value *v, int *dim, const char *fn){
@@ -36,14 +23,14 @@ static float *arg_f32(sqlite3_context *ctx, sqlite3_value *v, int *dim, const ch
   if( sqlite3_value_type(v)==SQLITE_BLOB ){
     int n = sqlite3_value_bytes(v);
     if( n%4!=0 ){
-      vec_error(ctx, "%s: a float32 BLOB has a multiple of 4 bytes, got %d", fn, n);
+      sql_func_errorf(ctx, SQLITE_ERROR, "%s: a float32 BLOB has a multiple of 4 bytes, got %d", fn, n);
       return 0;
     }
     *dim = n/4;
     out = sqlite3_malloc64((sqlite3_uint64)(n ? n : 4));
     if( out==0 ){ sqlite3_result_error_nomem(ctx); return 0; }
     if( vector_parse(VEC_FLOAT32, *dim, sqlite3_value_blob(v), n, 1, out, err) ){
-      vec_error(ctx, "%s: %s", fn, err);
+      sql_func_errorf(ctx, SQLITE_ERROR, "%s: %s", fn, err);
       sqlite3_free(out);
       return 0;
     }
@@ -57,7 +44,7 @@ static float *arg_f32(sqlite3_context *ctx, sqlite3_value *v, int *dim, const ch
   }else{
     snprintf(err, sizeof(err), "expected a JSON array or a BLOB");
   }
-  vec_error(ctx, "%s: %s", fn, err);
+  sql_func_errorf(ctx, SQLITE_ERROR, "%s: %s", fn, err);
   return 0;
 }
 
@@ -96,7 +83,7 @@ static void vec_json_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     float *check = sqlite3_malloc64((sqlite3_uint64)(n ? n : 4));
     if( check==0 ){ sqlite3_result_error_nomem(ctx); return; }
     if( vector_parse(VEC_FLOAT32, dim, sqlite3_value_blob(argv[0]), n, 1, check, err) ){
-      vec_error(ctx, "vec_json: %s", err);
+      sql_func_errorf(ctx, SQLITE_ERROR, "vec_json: %s", err);
       sqlite3_free(check);
       return;
     }
@@ -135,7 +122,7 @@ static void vec_distance_func(sqlite3_context *ctx, int argc, sqlite3_value **ar
   if( (a = arg_f32(ctx, argv[0], &da, "vec_distance"))==0 ) return;
   if( (b = arg_f32(ctx, argv[1], &db, "vec_distance"))!=0 ){
     if( da!=db ){
-      vec_error(ctx, "vec_distance: dimensions differ (%d and %d)", da, db);
+      sql_func_errorf(ctx, SQLITE_ERROR, "vec_distance: dimensions differ (%d and %d)", da, db);
     }else{
       /* Scale both by a power of two (exact) into [-1, 1] so that large
       ** finite values cannot overflow the float sums, then scale back. */
