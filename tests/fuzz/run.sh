@@ -23,15 +23,40 @@
 # A long run (docs/RELIABILITY.md): SECONDS 0 and a count of executions,
 #   FUZZ_RUNS=10000000 nice -n 10 sh tests/fuzz/run.sh 0 shadow
 #
+# Each run adds a line to build/fuzz/ledger: date, target, a hash of the
+# code it fuzzed (ext/ and the target's source), executions, 1 if it found
+# a crash.  10M executions can take several sessions; this sums them for
+# the code checked out now:
+#   sh tests/fuzz/run.sh ledger
+#
 # Environment: CC_FUZZ, CXX_FUZZ (default clang, clang++), FUZZ_OUT,
 # FUZZ_RUNS (stop after this many inputs; default: no limit).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${FUZZ_OUT:-$ROOT/build/fuzz}
+
+# What a count of executions is a count for: the bytes of ext/ and of the
+# target's own files, so a change anywhere in them starts a new count.
+code_hash(){
+  cat "$ROOT"/ext/* "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" \
+    | sha256sum | cut -c1-12
+}
+
+if [ "${1:-}" = ledger ]; then
+  [ -f "$OUT/ledger" ] || { echo "no runs recorded in $OUT/ledger"; exit 0; }
+  for t in image sift_blob vector create shadow; do
+    awk -v t="fuzz_$t" -v code="$(code_hash "$t")" '
+      $2==t && $3==code { runs += $4; crashes += $5; n++ }
+      END { printf "%-15s %s %12d executions in %d runs, %d with a crash\n",
+                   t, code, runs, n, crashes }' "$OUT/ledger"
+  done
+  exit 0
+fi
+
 SECONDS_EACH=${1:-10}
 [ $# -gt 0 ] && shift
 TARGETS=${*:-image sift_blob vector create shadow}
-OUT=${FUZZ_OUT:-$ROOT/build/fuzz}
 CC=${CC_FUZZ:-clang}
 CXX=${CXX_FUZZ:-clang++}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -120,11 +145,15 @@ for t in $TARGETS; do
        -timeout=30 -rss_limit_mb=4096 \
        -print_final_stats=1 -artifact_prefix="$OUT/crash_$t-" \
        "$OUT/corpus_$t" "$OUT/seeds_$t" >"$log" 2>&1; then
+    crashed=0
     grep -E "^Done|stat::number_of_executed_units|stat::peak_rss" "$log" || true
   else
+    crashed=1
     status=1
     echo "fuzz_$t FAILED; see $log and $OUT/crash_$t-*"
     tail -40 "$log"
   fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) fuzz_$t $(code_hash "$t") ${runs:-0} $crashed" >>"$OUT/ledger"
 done
 exit $status
