@@ -1,10 +1,12 @@
 /*
 ** fuzz_shadow.c — libFuzzer target: damaged shadow tables, then queries.
 **
-** A template database with four small annoy tables (float32 euclidean,
-** float32 angular, uint8 manhattan, bit hamming; some rows deleted so that
-** _free is not empty) is built once and serialized; every input starts
-** from a fresh copy (sqlite3_deserialize).  The input picks one table
+** Four template databases, each with one small annoy table (float32
+** euclidean, float32 angular, uint8 manhattan, bit hamming; some rows
+** deleted so that _free is not empty), are built once and serialized;
+** every input starts from a fresh copy of one (sqlite3_deserialize).  One
+** table per database keeps the schema small: SQLite parses all of it again
+** after each DROP TABLE of a shadow table.  The input picks the table
 ** (byte 0) and then is a list of 8-byte edits of its shadow tables:
 **
 **   byte 0  edit       see enum below
@@ -73,49 +75,47 @@ static const AnnoyTemplate tables[] = {
 #define N_TABLES (sizeof(tables)/sizeof(tables[0]))
 #define TEMPLATE_ROWS 40
 
-static unsigned char *template_bytes;
-static sqlite3_int64 template_size;
+typedef struct TemplateDb { unsigned char *bytes; sqlite3_int64 size; } TemplateDb;
+static TemplateDb templates[N_TABLES];
 
-/* Build the template: each table gets TEMPLATE_ROWS rows from a fixed
-** formula, and every fifth row is deleted again. */
-static void build_template(void){
+/* Build table t's template: TEMPLATE_ROWS rows from a fixed formula, then
+** every fifth row deleted again. */
+static void build_template(size_t t){
   sqlite3 *db = fuzz_open_memory();
-  size_t t;
-  for(t=0; t<N_TABLES; t++){
-    const char *n = tables[t].name;
-    int rc = fuzz_exec(db, 1, "CREATE VIRTUAL TABLE %s USING annoy(%s)", n, tables[t].decl);
-    /* json_group_array of a formula per element, sized by the table's dim */
-    if( rc==SQLITE_DONE ) rc = fuzz_exec(db, 1,
-      "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < %d),"
-      " e(j) AS (SELECT 0 UNION ALL SELECT j+1 FROM e WHERE j+1 < (SELECT value FROM %s_info WHERE key='dim'))"
-      " INSERT INTO %s(rowid, v) SELECT i*3, (SELECT json_group_array("
-      "   CASE '%s' WHEN 'b' THEN (i*7+j*13)/5%%2 WHEN 'u' THEN (i*37+j*101)%%256"
-      "   ELSE ((i*37+j*101)%%200)/10.0 - 10 END) FROM e) FROM r",
-      TEMPLATE_ROWS, n, n, n);
-    if( rc==SQLITE_DONE ) rc = fuzz_exec(db, 1, "DELETE FROM %s WHERE rowid %% 15 = 0", n);
-    if( rc!=SQLITE_DONE ){
-      fprintf(stderr, "fuzz_shadow: cannot build table %s: %s\n", n, sqlite3_errmsg(db));
-      abort();
-    }
+  const char *n = tables[t].name;
+  int rc = fuzz_exec(db, 1, "CREATE VIRTUAL TABLE %s USING annoy(%s)", n, tables[t].decl);
+  /* json_group_array of a formula per element, sized by the table's dim */
+  if( rc==SQLITE_DONE ) rc = fuzz_exec(db, 1,
+    "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < %d),"
+    " e(j) AS (SELECT 0 UNION ALL SELECT j+1 FROM e WHERE j+1 < (SELECT value FROM %s_info WHERE key='dim'))"
+    " INSERT INTO %s(rowid, v) SELECT i*3, (SELECT json_group_array("
+    "   CASE '%s' WHEN 'b' THEN (i*7+j*13)/5%%2 WHEN 'u' THEN (i*37+j*101)%%256"
+    "   ELSE ((i*37+j*101)%%200)/10.0 - 10 END) FROM e) FROM r",
+    TEMPLATE_ROWS, n, n, n);
+  if( rc==SQLITE_DONE ) rc = fuzz_exec(db, 1, "DELETE FROM %s WHERE rowid %% 15 = 0", n);
+  if( rc!=SQLITE_DONE ){
+    fprintf(stderr, "fuzz_shadow: cannot build table %s: %s\n", n, sqlite3_errmsg(db));
+    abort();
   }
-  template_bytes = sqlite3_serialize(db, "main", &template_size, 0);
-  if( template_bytes==0 ) abort();
+  templates[t].bytes = sqlite3_serialize(db, "main", &templates[t].size, 0);
+  if( templates[t].bytes==0 ) abort();
   sqlite3_close(db);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv){
+  size_t t;
   (void)argc; (void)argv;
   fuzz_register_extension();
-  build_template();
+  for(t=0; t<N_TABLES; t++) build_template(t);
   return 0;
 }
 
-static sqlite3 *open_copy(void){
+static sqlite3 *open_copy(const TemplateDb *template){
   sqlite3 *db = fuzz_open_memory();
-  unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)template_size);
+  unsigned char *copy = sqlite3_malloc64((sqlite3_uint64)template->size);
   if( copy==0 ) abort();
-  memcpy(copy, template_bytes, (size_t)template_size);
-  if( sqlite3_deserialize(db, "main", copy, template_size, template_size,
+  memcpy(copy, template->bytes, (size_t)template->size);
+  if( sqlite3_deserialize(db, "main", copy, template->size, template->size,
                           SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE) ){
     abort();
   }
@@ -261,7 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   size_t i;
   if( size<1 || size>1 + MAX_EDITS*EDIT_BYTES ) return 0;
   t = &tables[data[0] % N_TABLES];
-  db = open_copy();
+  db = open_copy(&templates[data[0] % N_TABLES]);
   for(i=1; i+EDIT_BYTES<=size; i+=EDIT_BYTES) apply_edit(db, t, data + i);
   fuzz_exec(db, 1, "UPDATE %s_info SET value = value + 1 WHERE key = 'generation'", t->name);
 

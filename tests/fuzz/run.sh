@@ -23,33 +23,42 @@
 # A long run (docs/RELIABILITY.md): SECONDS 0 and a count of executions,
 #   FUZZ_RUNS=10000000 nice -n 10 sh tests/fuzz/run.sh 0 shadow
 #
-# Each run adds a line to build/fuzz/ledger: date, target, a hash of the
-# code it fuzzed (ext/ and the target's source), executions, 1 if it found
-# a crash.  10M executions can take several sessions; this sums them for
-# the code checked out now:
+# Each run adds a line to tests/fuzz/ledger (or $FUZZ_LEDGER): date,
+# target, a hash of the code it fuzzed (ext/, the target's source and the
+# coverage ignore list), executions, 1 if it found a crash.  The ledger is
+# committed, so 10M executions of a slow target can be gathered over
+# several sessions and machines; this sums them for the code checked out
+# now (a change to that code starts a new count):
 #   sh tests/fuzz/run.sh ledger
 #
+# tests/fuzz/coverage_ignore.txt names the fixed-length arithmetic kernels
+# that are built without libFuzzer's coverage tracing (they keep ASan and
+# UBSan); the file says why.
+#
 # Environment: CC_FUZZ, CXX_FUZZ (default clang, clang++), FUZZ_OUT,
-# FUZZ_RUNS (stop after this many inputs; default: no limit).
+# FUZZ_LEDGER, FUZZ_RUNS (stop after this many inputs; default: no limit).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${FUZZ_OUT:-$ROOT/build/fuzz}
+LEDGER=${FUZZ_LEDGER:-$ROOT/tests/fuzz/ledger}
+IGNORE=$ROOT/tests/fuzz/coverage_ignore.txt
 
-# What a count of executions is a count for: the bytes of ext/ and of the
-# target's own files, so a change anywhere in them starts a new count.
+# What a count of executions is a count for: the bytes of ext/, of the
+# target's own files and of the ignore list, so a change anywhere in them
+# starts a new count.
 code_hash(){
-  cat "$ROOT"/ext/* "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" \
+  cat "$ROOT"/ext/* "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" "$IGNORE" \
     | sha256sum | cut -c1-12
 }
 
 if [ "${1:-}" = ledger ]; then
-  [ -f "$OUT/ledger" ] || { echo "no runs recorded in $OUT/ledger"; exit 0; }
+  [ -f "$LEDGER" ] || { echo "no runs recorded in $LEDGER"; exit 0; }
   for t in image sift_blob vector create shadow; do
     awk -v t="fuzz_$t" -v code="$(code_hash "$t")" '
       $2==t && $3==code { runs += $4; crashes += $5; n++ }
       END { printf "%-15s %s %12d executions in %d runs, %d with a crash\n",
-                   t, code, runs, n, crashes }' "$OUT/ledger"
+                   t, code, runs, n, crashes }' "$LEDGER"
   done
   exit 0
 fi
@@ -69,7 +78,8 @@ O=$OUT/obj
 EXT_OBJ=""
 for src in "$ROOT"/ext/*.c; do
   f=$(basename "$src" .c)
-  $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$O/$f.o"
+  $CC $CFLAGS -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist="$IGNORE" \
+    -c "$src" -o "$O/$f.o"
   EXT_OBJ="$EXT_OBJ $O/$f.o"
 done
 for src in "$ROOT"/ext/*.cpp; do
@@ -79,7 +89,9 @@ for src in "$ROOT"/ext/*.cpp; do
 done
 for t in $TARGETS; do
   $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$ROOT/tests/fuzz/fuzz_$t.c" -o "$O/fuzz_$t.o"
-  $CXX -fsanitize=fuzzer $SAN -o "$OUT/fuzz_$t" "$O/fuzz_$t.o" $EXT_OBJ $LIBS
+  # linked to a new name and renamed, so a run of the old binary goes on
+  $CXX -fsanitize=fuzzer $SAN -o "$OUT/fuzz_$t.new" "$O/fuzz_$t.o" $EXT_OBJ $LIBS
+  mv "$OUT/fuzz_$t.new" "$OUT/fuzz_$t"
 done
 
 # Seeds.
@@ -140,20 +152,24 @@ printf '\000\000\000\007\000\377\377\377\177\004\003\000\000\001\000\000\000' > 
 status=0
 for t in $TARGETS; do
   echo "== fuzz_$t: $SECONDS_EACH s${FUZZ_RUNS:+, $FUZZ_RUNS runs}"
-  log=$OUT/fuzz_$t.log
-  if "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -runs="${FUZZ_RUNS:--1}" \
-       -timeout=30 -rss_limit_mb=4096 \
+  log=$OUT/fuzz_$t-$$.log
+  # exit 72: stopped by SIGINT (libFuzzer prints its counts first): no finding
+  rc=0
+  "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -runs="${FUZZ_RUNS:--1}" \
+       -timeout=30 -rss_limit_mb=4096 -interrupted_exit_code=72 \
        -print_final_stats=1 -artifact_prefix="$OUT/crash_$t-" \
-       "$OUT/corpus_$t" "$OUT/seeds_$t" >"$log" 2>&1; then
+       "$OUT/corpus_$t" "$OUT/seeds_$t" >"$log" 2>&1 || rc=$?
+  if [ $rc -eq 0 ] || [ $rc -eq 72 ]; then
     crashed=0
+    [ $rc -eq 0 ] || echo "fuzz_$t interrupted"
     grep -E "^Done|stat::number_of_executed_units|stat::peak_rss" "$log" || true
   else
     crashed=1
     status=1
-    echo "fuzz_$t FAILED; see $log and $OUT/crash_$t-*"
+    echo "fuzz_$t FAILED (exit $rc); see $log and $OUT/crash_$t-*"
     tail -40 "$log"
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) fuzz_$t $(code_hash "$t") ${runs:-0} $crashed" >>"$OUT/ledger"
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) fuzz_$t $(code_hash "$t") ${runs:-0} $crashed" >>"$LEDGER"
 done
 exit $status
