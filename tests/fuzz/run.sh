@@ -17,8 +17,12 @@
 # seeds are written with the built extension through the sqlite3 shell,
 # skipped if either is missing); for fuzz_vector, vectors of each type;
 # for fuzz_create, argument lists; for fuzz_shadow, a few edit lists.
-# Working corpora and crash files go to build/fuzz/ (or $FUZZ_OUT).  Exit
-# status 1 if a target found a crash.
+# Working corpora and crash files go to build/fuzz/ (or $FUZZ_OUT).  Where
+# there is a committed corpus, tests/fuzz/corpus_TARGET.tar.gz, it is
+# unpacked into the working corpus first, so a count gathered over several
+# sessions does not start again from the seeds each time; it is a working
+# corpus minimized with libFuzzer's -merge=1 (docs/RELIABILITY.md says
+# how).  Exit status 1 if a target found a crash.
 #
 # A long run (docs/RELIABILITY.md): SECONDS 0 and a count of executions,
 #   FUZZ_RUNS=10000000 nice -n 10 sh tests/fuzz/run.sh 0 shadow
@@ -95,7 +99,11 @@ for t in $TARGETS; do
 done
 
 # Seeds.
-for t in image sift_blob vector create shadow; do mkdir -p "$OUT/seeds_$t" "$OUT/corpus_$t"; done
+for t in image sift_blob vector create shadow; do
+  mkdir -p "$OUT/seeds_$t" "$OUT/corpus_$t"
+  kept=$ROOT/tests/fuzz/corpus_$t.tar.gz
+  if [ -f "$kept" ]; then tar -xzf "$kept" -C "$OUT/corpus_$t"; fi
+done
 cp "$ROOT"/samples/*.png "$ROOT"/samples/*.jpg "$OUT/seeds_image/"
 if command -v sqlite3 >/dev/null 2>&1 && [ -f "$ROOT/build/imgsearch.so" ]; then
   (cd "$ROOT" && sqlite3 :memory: \

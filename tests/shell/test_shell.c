@@ -643,10 +643,18 @@ static void test_projection(void){
   check(rc==0 && strcmp(z, "8 17 8 17")==0,
         "21.1 index --dims 8: a PCA to 8 dims trained on the 17 images with features, every vector 8 floats (%s)", z);
   free(z); free(zO); free(zE);
-  rc = run(&zO, &zE, "search pca.db img_orig/box.png -k 2 --format csv");
-  check(rc==0 && contains(zO, ",1,/") && contains(zO, "/box.png,1.0")
+  /* The query goes through the same projection as the stored vectors:
+  ** box.png finds itself at 1.0, and --verify, which re-ranks what the
+  ** projected search returns, puts box_in_scene.png second.  The order of
+  ** the unverified ranks after the first is not asserted: OpenCV's SIFT
+  ** differs in the last bits between its AVX2 and AVX-512 code, and an
+  ** 8-dim PCA of 17 images turns that into another order (with AVX-512,
+  ** coins.png 0.61 before box_in_scene.png 0.52; OPENCV_CPU_DISABLE=
+  ** AVX512-SKX gives box_in_scene.png 0.56 second). */
+  rc = run(&zO, &zE, "search pca.db img_orig/box.png -k 2 --verify --format csv");
+  check(rc==0 && contains(zO, ",1,/") && contains(zO, "/box.png,1.0000,")
         && contains(zO, ",2,/") && contains(zO, "/box_in_scene.png,"),
-        "21.2 search through the PCA: box.png itself, then box_in_scene.png (%d)", rc);
+        "21.2 search through the PCA: box.png itself, then box_in_scene.png once verified (%d)", rc);
   free(zO); free(zE);
   rc = run(&zO, &zE, "dups pca.db -o pca.html");
   z = slurp_test_file("pca.html");
