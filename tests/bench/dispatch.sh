@@ -10,8 +10,9 @@
 # the AVX2 path, as a machine without AVX-512 would.  This indexes UKBench
 # (500 images, 125 objects x 4 views) once on each path, then searches every
 # image with the `imgsearch` tool: on the path that indexed it, and on the
-# other.  Prints how many sift blobs differ and the N-S score (mean number
-# of the query's 4 group members in its top 4, itself included; max 4.0).
+# other.  Prints how many sift blobs differ (and by how many bytes), the N-S
+# score (mean number of the query's 4 group members in its top 4, itself
+# included; max 4.0) and how many top-4 lists change.
 #
 # Environment: DATA=dir (default ../shared/data next to the repo),
 # B=build directory (default build).  Work files: $B/bench/dispatch/.
@@ -30,6 +31,7 @@ make -s B="$B" "$B/imgsearch"
 W=$B/bench/dispatch
 rm -rf "$W" && mkdir -p "$W"
 AVX2=AVX512-SKX                       # what OPENCV_CPU_DISABLE turns off
+N=$(find "$DATA/ukbench" -name "*.jpg" | wc -l)    # images, and queries
 
 index(){   # index(DB, DISABLE)
   OPENCV_CPU_DISABLE=$2 "$B/imgsearch" index "$1" "$DATA/ukbench" -q
@@ -67,8 +69,8 @@ for f in "$W"/blobs/*.512; do
   differ=$((differ + 1))
   bytes="$bytes $(cmp -l "$f" "${f%.512}.2" | wc -l)"
 done
-echo "sift blobs that differ between the two paths: $differ of" \
-  "$(find "$DATA/ukbench" -name "*.jpg" | wc -l); bytes that differ in each:$bytes"
+echo "sift blobs that differ between the two paths: $differ of $N;" \
+  "bytes that differ in each:$bytes"
 echo
 search "$W/avx512.db" "" "$W/512-512.csv"
 search "$W/avx512.db" "$AVX2" "$W/512-2.csv"
@@ -77,11 +79,11 @@ search "$W/avx2.db" "" "$W/2-512.csv"
 echo "| indexed on | queried on | N-S | top-4 lists not as on the indexing path |"
 echo "|---|---|---|---|"
 echo "| AVX-512 | AVX-512 | $(ns "$W/512-512.csv") | – |"
-echo "| AVX-512 | AVX2 | $(ns "$W/512-2.csv") | $(changed "$W/512-512.csv" "$W/512-2.csv") of 500 |"
+echo "| AVX-512 | AVX2 | $(ns "$W/512-2.csv") | $(changed "$W/512-512.csv" "$W/512-2.csv") of $N |"
 echo "| AVX2 | AVX2 | $(ns "$W/2-2.csv") | – |"
-echo "| AVX2 | AVX-512 | $(ns "$W/2-512.csv") | $(changed "$W/2-2.csv" "$W/2-512.csv") of 500 |"
+echo "| AVX2 | AVX-512 | $(ns "$W/2-512.csv") | $(changed "$W/2-2.csv" "$W/2-512.csv") of $N |"
 echo
 echo "top-4 lists that differ between the two databases, each queried on its" \
-  "own path: $(changed "$W/512-512.csv" "$W/2-2.csv") of 500"
+  "own path: $(changed "$W/512-512.csv" "$W/2-2.csv") of $N"
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
