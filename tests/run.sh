@@ -3,37 +3,58 @@
 # "not ok - ..." per case. Closes with "N passed, N failed"; exits 1 on any
 # failure. A program that dies without reporting a failure counts as one.
 # BUILD (default build) is the build directory the Makefile used.
+#
+# The programs run side by side, TEST_JOBS at a time (default: the number
+# of processors; TEST_JOBS=1 runs them one after another).  Each writes to
+# its own log; the logs are read back in the order of the list below, so
+# the output does not depend on which finished first.  The list starts
+# with the longest programs so that none of them starts last.
 B=${BUILD:-build}
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+export B
 
-run() {   # run NAME COMMAND...
-  name=$1; shift
-  before=$(grep -c '^not ok' "$log")
-  "$@" >>"$log" 2>&1
+# Internal: sh run.sh --job DIR N runs line N of DIR/jobs (NAME, then the
+# command, with "$B" unexpanded) and writes its output to DIR/N.log.
+if [ "${1:-}" = --job ]; then
+  dir=$2 n=$3
+  line=$(sed -n "${n}p" "$dir/jobs")
+  name=${line%%	*}
+  eval "${line#*	}" >"$dir/$n.log" 2>&1
   status=$?
-  after=$(grep -c '^not ok' "$log")
-  if [ $status -ne 0 ] && [ "$after" -eq "$before" ]; then
-    echo "not ok - $name exited with status $status" >>"$log"
+  if [ $status -ne 0 ] && ! grep -q '^not ok' "$dir/$n.log"; then
+    echo "not ok - $name exited with status $status" >>"$dir/$n.log"
   fi
+  exit 0
+fi
+
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+job() {   # job NAME COMMAND (a shell word list; "$B" is expanded when it runs)
+  printf '%s\t%s\n' "$1" "$2" >>"$dir/jobs"
 }
 
+job test_shell '"$B/tests/test_shell" "$B/imgsearch.so"'
+# Out-of-memory fault injection: every N for the vec_* functions (6,450
+# faulted runs): each error message that cannot be allocated must come out
+# as SQLITE_NOMEM ...
+job "sqltest --oom 05_functions" '"$B/tests/sqltest" --oom "$B/imgsearch.so" tests/cases/05_functions.test'
+# ... and short: the cases that create and change tables, at 2 values of N
+# per case and kind (make reliability: all files, every N).
+job "sqltest --oom=2" '"$B/tests/sqltest" --oom=2 "$B/imgsearch.so" tests/cases/01_create.test tests/cases/04_changes.test'
 for t in "$B"/tests/test_*; do
-  [ -x "$t" ] && run "$(basename "$t")" "$t" "$B/imgsearch.so"
+  name=$(basename "$t")
+  [ -x "$t" ] && [ "$name" != test_shell ] && job "$name" "\"\$B/tests/$name\" \"\$B/imgsearch.so\""
 done
-run sqltest "$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test
-# Out-of-memory fault injection, short: the cases that create and change
-# tables, at 2 values of N per case and kind (make reliability: all files).
-run "sqltest --oom=2" "$B/tests/sqltest" --oom=2 "$B/imgsearch.so" \
-  tests/cases/01_create.test tests/cases/04_changes.test
-# ... and every N for the vec_* functions (6,450 faulted runs): each error
-# message that cannot be allocated must come out as SQLITE_NOMEM.
-run "sqltest --oom 05_functions" "$B/tests/sqltest" --oom "$B/imgsearch.so" \
-  tests/cases/05_functions.test
 # Short runs of the hardening programs (full length: make reliability).
 for t in "$B"/reliability/*; do
-  [ -x "$t" ] && run "$(basename "$t")" "$t" "$B/imgsearch.so"
+  name=$(basename "$t")
+  [ -x "$t" ] && job "$name" "\"\$B/reliability/$name\" \"\$B/imgsearch.so\""
 done
+job sqltest '"$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test'
+
+jobs=$(wc -l <"$dir/jobs")
+seq "$jobs" | xargs -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$0" --job "$dir" {}
+log=$dir/all.log
+for n in $(seq "$jobs"); do cat "$dir/$n.log"; done >"$log"
 
 # The shared object exports its entry point and nothing else.
 exported=$(nm -D --defined-only "$B/imgsearch.so" | awk '$2 ~ /^[TDBWVRi]$/ {print $3}' | sort | tr '\n' ' ')
