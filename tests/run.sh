@@ -51,10 +51,10 @@ for t in "$B"/reliability/*; do
 done
 job sqltest '"$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test'
 
-jobs=$(wc -l <"$dir/jobs")
-seq "$jobs" | xargs -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$0" --job "$dir" {}
+njobs=$(wc -l <"$dir/jobs")
+seq "$njobs" | xargs -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$0" --job "$dir" {}
 log=$dir/all.log
-for n in $(seq "$jobs"); do cat "$dir/$n.log"; done >"$log"
+for n in $(seq "$njobs"); do cat "$dir/$n.log"; done >"$log"
 
 # The shared object exports its entry point and nothing else.
 exported=$(nm -D --defined-only "$B/imgsearch.so" | awk '$2 ~ /^[TDBWVRi]$/ {print $3}' | sort | tr '\n' ' ')
