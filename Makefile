@@ -15,8 +15,11 @@ OPT     ?= -O2
 # -ffp-contract=off: split hyperplanes must be computed bit-identically on
 # every machine (deterministic shadow tables, delete-by-descent).
 COMMON  = $(OPT) -g -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wextra
-CFLAGS_ALL   = -std=c11 -D_GNU_SOURCE $(COMMON) $(CFLAGS)
-CXXFLAGS_ALL = -std=c++17 $(COMMON) -I/usr/include/opencv4 $(CXXFLAGS)
+# ext/ holds the entry point and what both parts share; ext/annoy/ the vector
+# table, ext/image/ the image functions.  A file includes its own folder's
+# headers by name and the rest through -Iext ("annoy/forest.h").
+CFLAGS_ALL   = -std=c11 -D_GNU_SOURCE -Iext $(COMMON) $(CFLAGS)
+CXXFLAGS_ALL = -std=c++17 -Iext $(COMMON) -I/usr/include/opencv4 $(CXXFLAGS)
 LDFLAGS_ALL  = $(LDFLAGS)
 
 ifeq ($(SANITIZE),1)
@@ -30,8 +33,9 @@ else
   B = build
 endif
 
-EXT_C   = $(sort $(wildcard ext/*.c))
-EXT_CXX = $(sort $(wildcard ext/*.cpp))
+EXT_C   = $(sort $(wildcard ext/*.c ext/*/*.c))
+EXT_CXX = $(sort $(wildcard ext/*.cpp ext/*/*.cpp))
+EXT_H   = $(wildcard ext/*.h ext/*/*.h)
 EXT_OBJ = $(EXT_C:ext/%.c=$(B)/obj/%.o) $(EXT_CXX:ext/%.cpp=$(B)/obj/%.o)
 OPENCV_LIBS = -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core
 EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) -lm
@@ -43,14 +47,14 @@ DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
 .PHONY: all test demo bench deps clean reliability
 all: $(B)/imgsearch.so
 
-$(B)/obj/%.o: ext/%.c ext/*.h | $(B)/obj
+$(B)/obj/%.o: ext/%.c $(EXT_H)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
-$(B)/obj/%.o: ext/%.cpp ext/*.h | $(B)/obj
+$(B)/obj/%.o: ext/%.cpp $(EXT_H)
+	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
-$(B)/obj:
-	mkdir -p $@
 # The hot loops: distance kernels and margins vectorise at -O3.
-$(B)/obj/distance.o $(B)/obj/forest.o: OPT = -O3
+$(B)/obj/annoy/distance.o $(B)/obj/annoy/forest.o: OPT = -O3
 
 # Linked with the C++ driver only when there is C++ (OpenCV) inside.
 $(B)/imgsearch.so: $(EXT_OBJ) ext/exports.map
@@ -61,12 +65,12 @@ $(B)/imgsearch.so: $(EXT_OBJ) ext/exports.map
 TEST_BIN = $(B)/tests
 $(TEST_BIN):
 	mkdir -p $@
-$(TEST_BIN)/test_forest: tests/unit/test_forest.c ext/forest.c ext/distance.c ext/*.h | $(TEST_BIN)
-	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_forest.c ext/forest.c ext/distance.c $(LDFLAGS_ALL) -lsqlite3 -lm
-$(TEST_BIN)/test_image: tests/unit/test_image.c ext/image.c ext/image.h tests/bytes.h | $(TEST_BIN)
-	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_image.c ext/image.c $(LDFLAGS_ALL) -lsqlite3 -lm
-$(TEST_BIN)/test_vlad: tests/unit/test_vlad.c ext/sift_blob.c ext/sample.c ext/vlad.c ext/pca.c ext/*.h | $(TEST_BIN)
-	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -Iext -o $@ tests/unit/test_vlad.c ext/sift_blob.c ext/sample.c ext/vlad.c ext/pca.c $(LDFLAGS_ALL) -lsqlite3 -lm
+# Each unit test links the modules it tests, compiled with -DSQLITE_CORE.
+UNIT_forest = ext/error.c ext/annoy/forest.c ext/annoy/distance.c
+UNIT_image  = ext/error.c ext/image/image.c
+UNIT_vlad   = ext/error.c ext/image/sift_blob.c ext/image/sample.c ext/image/vlad.c ext/image/pca.c
+$(TEST_BIN)/test_%: tests/unit/test_%.c $(EXT_H) tests/bytes.h | $(TEST_BIN)
+	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -o $@ $< $(UNIT_$*) $(LDFLAGS_ALL) -lsqlite3 -lm
 $(TEST_BIN)/%: tests/sql/%.c tests/sql/testlib.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
 
@@ -90,24 +94,26 @@ SHELL_LIBS = -lsqlite3 -lreadline -lpthread $(EXT_LIBS)
 
 all: $(B)/imgsearch
 
-$(B)/shell $(B)/shell/ext:
+$(B)/shell:
 	mkdir -p $@
 $(B)/shell/schema.h: sql/schema.sql | $(B)/shell
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
 $(B)/shell/%.o: shell/%.c shell/shell.h $(B)/shell/schema.h | $(B)/shell
 	$(CC) $(CFLAGS_ALL) -I$(B)/shell -c $< -o $@
-$(B)/shell/thumbnail.o: ext/image.h
+$(B)/shell/thumbnail.o: ext/image/image.h
 # stb_image_write's JPEG bit writer shifts set bits out of a signed int;
 # GCC defines that (it does not use C11's latitude for signed <<), so
 # UBSan's shift-base check is off for this one third-party file.
 ifeq ($(SANITIZE),1)
 $(B)/shell/thumbnail.o: COMMON += -fno-sanitize=shift-base
 endif
-$(B)/shell/ext/%.o: ext/%.c ext/*.h | $(B)/shell/ext
+$(B)/shell/ext/%.o: ext/%.c $(EXT_H)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -c $< -o $@
-$(B)/shell/ext/%.o: ext/%.cpp ext/*.h | $(B)/shell/ext
+$(B)/shell/ext/%.o: ext/%.cpp $(EXT_H)
+	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) -DSQLITE_CORE -c $< -o $@
-$(B)/shell/ext/distance.o $(B)/shell/ext/forest.o: OPT = -O3
+$(B)/shell/ext/annoy/distance.o $(B)/shell/ext/annoy/forest.o: OPT = -O3
 $(B)/imgsearch: $(SHELL_OBJ)
 	$(CXX) $(LDFLAGS_ALL) -o $@ $(SHELL_OBJ) $(SHELL_LIBS)
 
@@ -153,10 +159,10 @@ bench: $(B)/imgsearch.so
 
 # img_sift against OpenCV called directly (tests/bench/quality.sh part 6):
 # links the extension's image code as built for the tool (-DSQLITE_CORE).
-$(B)/bench/bench_overhead: tests/bench/bench_overhead.cpp $(B)/shell/ext/image.o \
-    $(B)/shell/ext/sift_cv.o $(B)/shell/ext/sift_blob.o
+$(B)/bench/bench_overhead: tests/bench/bench_overhead.cpp $(B)/shell/ext/error.o $(B)/shell/ext/image/image.o \
+    $(B)/shell/ext/image/sift_cv.o $(B)/shell/ext/image/sift_blob.o
 	mkdir -p $(B)/bench
-	$(CXX) $(CXXFLAGS_ALL) -Iext -o $@ $^ $(LDFLAGS_ALL) -lsqlite3 -lopencv_imgcodecs $(OPENCV_LIBS)
+	$(CXX) $(CXXFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lsqlite3 -lopencv_imgcodecs $(OPENCV_LIBS)
 
 clean:
 	rm -rf build

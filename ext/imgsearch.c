@@ -5,13 +5,14 @@
 **   sqlite3_load_extension(db, "build/imgsearch", 0, &err)
 **
 ** Registers, on the connection it is loaded into: the annoy virtual table
-** and annoy_check() (annoy_vtab.c), the vec_* helpers (vector_sql.c).
+** and annoy_check() (annoy/annoy_vtab.c), the vec_* helpers (annoy/vector_sql.c)
+** and the img_* functions (image/image_sql.c).
 */
 #include "sqlite_ext.h"
 SQLITE_EXTENSION_INIT1
-#include "annoy.h"
-#include "vector_sql.h"
-#include "image_sql.h"
+#include "annoy/annoy_vtab.h"
+#include "annoy/vector_sql.h"
+#include "image/image_sql.h"
 
 #ifdef _WIN32
 __declspec(dllexport)

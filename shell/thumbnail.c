@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "shell.h"
-#include "../ext/image.h"
+#include "image/image.h"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC

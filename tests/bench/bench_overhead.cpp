@@ -42,9 +42,9 @@
 #include <opencv2/imgproc.hpp>
 
 extern "C" {
-#include "image.h"
-#include "sift_blob.h"
-#include "sift_cv.h"
+#include "image/image.h"
+#include "image/sift_blob.h"
+#include "image/sift_cv.h"
 }
 
 namespace {

@@ -29,8 +29,8 @@
 
 #include <sqlite3.h>
 
-#include "image.h"
-#include "sift_cv.h"
+#include "image/image.h"
+#include "image/sift_cv.h"
 
 typedef struct DumpSlot {
   const char *path;

@@ -19,9 +19,9 @@
 
 #include <sqlite3.h>
 
-#include "image.h"
-#include "sift_blob.h"
-#include "sift_cv.h"
+#include "image/image.h"
+#include "image/sift_blob.h"
+#include "image/sift_cv.h"
 
 #define FUZZ_MAX_PIXELS 65536u
 #define FUZZ_MAX_SIDE   64

@@ -19,10 +19,10 @@
 
 #include <sqlite3.h>
 
-#include "match.h"
-#include "pca.h"
-#include "sift_blob.h"
-#include "vlad.h"
+#include "image/match.h"
+#include "image/pca.h"
+#include "image/sift_blob.h"
+#include "image/vlad.h"
 
 #define FUZZ_CLUSTERS     4
 #define FUZZ_MATCH_KEYPOINTS 32   /* matching is quadratic in keypoints */

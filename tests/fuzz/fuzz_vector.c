@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "fuzz_sql.h"
-#include "vector.h"
+#include "annoy/vector.h"
 
 #define FUZZ_HEADER 3
 

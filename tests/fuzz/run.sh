@@ -52,7 +52,8 @@ IGNORE=$ROOT/tests/fuzz/coverage_ignore.txt
 # target's own files and of the ignore list, so a change anywhere in them
 # starts a new count.
 code_hash(){
-  cat "$ROOT"/ext/* "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" "$IGNORE" \
+  { find "$ROOT/ext" -type f | LC_ALL=C sort | xargs cat
+    cat "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" "$IGNORE"; } \
     | sha256sum | cut -c1-12
 }
 
@@ -80,13 +81,13 @@ LIBS="-lsqlite3 -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_c
 mkdir -p "$OUT/obj"
 O=$OUT/obj
 EXT_OBJ=""
-for src in "$ROOT"/ext/*.c; do
+for src in "$ROOT"/ext/*.c "$ROOT"/ext/*/*.c; do
   f=$(basename "$src" .c)
   $CC $CFLAGS -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist="$IGNORE" \
     -c "$src" -o "$O/$f.o"
   EXT_OBJ="$EXT_OBJ $O/$f.o"
 done
-for src in "$ROOT"/ext/*.cpp; do
+for src in "$ROOT"/ext/*/*.cpp; do
   f=$(basename "$src" .cpp)
   $CXX $CXXFLAGS -fsanitize=fuzzer-no-link -c "$src" -o "$O/$f.o"
   EXT_OBJ="$EXT_OBJ $O/$f.o"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
-#include "forest.h"
+#include "annoy/forest.h"
 
 static int n_fail = 0;
 static void check(int ok, const char *what){

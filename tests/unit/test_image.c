@@ -23,7 +23,7 @@
 
 #include <sqlite3.h>
 
-#include "image.h"
+#include "image/image.h"
 #include "../bytes.h"
 
 /* ---- reporting -------------------------------------------------------------- */

@@ -18,10 +18,10 @@
 
 #include <sqlite3.h>
 
-#include "pca.h"
-#include "sample.h"
-#include "sift_blob.h"
-#include "vlad.h"
+#include "image/pca.h"
+#include "image/sample.h"
+#include "image/sift_blob.h"
+#include "image/vlad.h"
 
 static int cases = 0, failures = 0;
 

@@ -48,7 +48,7 @@
 #include "pca.h"
 #include "sift_blob.h"
 #include "sift_cv.h"
-#include "sql_error.h"
+#include "error.h"
 #include "vlad.h"
 
 #define IMAGE_SQL_DEFAULT_FEATURES   1000

@@ -27,7 +27,7 @@
 #include <string.h>
 #include "sqlite_ext.h"
 #include "annoy_store.h"
-#include "annoy.h"
+#include "annoy_vtab.h"
 #include "vector.h"
 
 #define COL_VECTOR    0

@@ -14,7 +14,7 @@
 #include "sqlite_ext.h"
 #include "vector.h"
 #include "vector_sql.h"
-#include "sql_error.h"
+#include "error.h"
 
 /* Any vector argument as float32: JSON of any length, or a float32 BLOB. */
 static float *arg_f32(sqlite3_context *ctx, sqlite3_value *v, int *dim, const char *fn){

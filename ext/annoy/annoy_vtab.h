@@ -1,0 +1,10 @@
+/*
+** annoy_vtab.h — registration of the annoy module and annoy_check().
+*/
+#ifndef IMGSEARCH_ANNOY_VTAB_H
+#define IMGSEARCH_ANNOY_VTAB_H
+#include "sqlite_ext.h"
+
+/* Register the annoy module and annoy_check() on db. */
+int annoy_register(sqlite3 *db);
+#endif

@@ -1,0 +1,59 @@
+/*
+** error.h — the one error convention of the extension, and its helpers.
+**
+** Every function in ext/ that can fail returns an SQLite result code:
+** SQLITE_OK, or SQLITE_ERROR / SQLITE_NOMEM / SQLITE_CORRUPT_VTAB / ... that
+** says what kind of failure it was.  When there is something to tell the
+** user, the message goes to the caller through a `char **pzErr` argument,
+** allocated with sqlite3_mprintf and owned by the caller (sqlite3_free).
+** pzErr may be NULL when the caller only wants the code.  *pzErr is left
+** NULL on success and on out-of-memory (the code says it all).
+**
+** At the SQL boundary the message is handed on once: an SQL function with
+** sql_func_errorf (below), a virtual-table method through its vtab's
+** zErrMsg.  Nothing else — no fixed-size buffers, no private 0/1/2 codes.
+** The one exception is sift_cv.cpp, which must not let a C++ exception or
+** allocation cross into C: it follows the same rule with sqlite3_mprintf.
+**
+** Names: functions and variables are snake_case with the module's prefix;
+** strings that carry SQLite's meaning keep SQLite's names (zErrMsg, pzErr).
+*/
+#ifndef IMGSEARCH_ERROR_H
+#define IMGSEARCH_ERROR_H
+#include <stddef.h>
+#include "sqlite_ext.h"
+
+/* *pzErr = the printf-style message (if pzErr is not NULL); returns rc, so
+** a failure reads `return error_set(pzErr, SQLITE_ERROR, "...", ...);`. A
+** message that cannot be allocated leaves *pzErr NULL; rc is unchanged. */
+int error_set(char **pzErr, int rc, const char *zFormat, ...);
+
+/* Make an SQL function's result an error with the printf-style message; rc
+** is its result code (SQLITE_ERROR or a more specific one).  SQLITE_NOMEM,
+** or no memory for the message, becomes sqlite3_result_error_nomem: a
+** message that cannot be made must not turn an out-of-memory into another
+** error. */
+void sql_func_errorf(sqlite3_context *ctx, int rc, const char *zFormat, ...);
+
+/* ---- versioned blobs ---------------------------------------------------------
+** The extension's own blobs (sift blob, codebook, PCA model) share one
+** header: 4 magic bytes, a format version byte, 3 reserved zero bytes, then
+** the format's own fields up to header_bytes. */
+typedef struct BlobFormat {
+  char magic[4];
+  int version;
+  int header_bytes;
+  const char *name;        /* "sift blob": starts every message */
+  const char *make_with;   /* "img_sift(image)": how to make one */
+  const char *redo;        /* "recompute it with img_sift": after a version change */
+} BlobFormat;
+
+/* SQLITE_OK if p[0..n) starts with a header of format f; otherwise
+** SQLITE_ERROR with a message that names the problem. */
+int blob_header_check(const BlobFormat *f, const void *p, size_t n, char **pzErr);
+
+/* Write f's header into p (header_bytes long; the format's own fields are
+** zeroed, for the caller to fill). */
+void blob_header_write(const BlobFormat *f, void *p);
+
+#endif
