@@ -164,5 +164,14 @@ $(B)/bench/bench_overhead: tests/bench/bench_overhead.cpp $(B)/shell/ext/error.o
 	mkdir -p $(B)/bench
 	$(CXX) $(CXXFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lsqlite3 -lopencv_imgcodecs $(OPENCV_LIBS)
 
+# the first stage at collection scale (tests/bench/scale.sh eval)
+SCALE_EVAL_OBJ = $(addprefix $(B)/shell/ext/, error.o image/sift_blob.o image/sample.o \
+    image/vlad.o image/match.o image/words.o image/words_blob.o image/words_match.o \
+    image/sift_cv.o)
+$(B)/bench/scale_eval: tests/bench/scale_eval.c $(SCALE_EVAL_OBJ)
+	mkdir -p $(B)/bench
+	$(CXX) -x c -std=c11 -D_GNU_SOURCE -Iext $(COMMON) -DSQLITE_CORE -c tests/bench/scale_eval.c -o $(B)/bench/scale_eval.o
+	$(CXX) $(LDFLAGS_ALL) -o $@ $(B)/bench/scale_eval.o $(SCALE_EVAL_OBJ) -lsqlite3 $(OPENCV_LIBS) -lm
+
 clean:
 	rm -rf build

@@ -6,6 +6,9 @@
 # below).  Nothing here is committed.
 #
 #   sh tests/bench/copies.sh       (run by quality.sh when PARTS has 5)
+#   SOURCES=list.txt OUT=dir sh tests/bench/copies.sh
+#                                  the same 14 edits of the images listed in
+#                                  list.txt (one path a line; run by scale.sh)
 #
 # Needs ImageMagick 6 or 7 (apt-get install -y --no-install-recommends imagemagick);
 # CONVERT=path overrides the convert binary.  Existing copies are kept.
@@ -23,12 +26,16 @@ if [ -z "${CONVERT:-}" ]; then
   echo "copies.sh: ImageMagick not found (apt-get install -y --no-install-recommends imagemagick)" >&2
   exit 1
 fi
-OUT=build/bench/copies
+OUT=${OUT:-build/bench/copies}
 EDITS="crop50 crop25 rot15 rot90 scale30 jpeg8 blur colour grey box40 mirror perspective border combo"
 mkdir -p "$OUT"
 for e in $EDITS; do mkdir -p "$OUT/$e"; done
 : > "$OUT/list.tmp"
-for src in samples/*.jpg samples/*.png; do
+list_sources(){
+  if [ -n "${SOURCES:-}" ]; then cat "$SOURCES"
+  else ls samples/*.jpg samples/*.png; fi
+}
+list_sources | while read -r src; do
   name=$(basename "$src"); stem=${name%.*}
   set -- $("$CONVERT" "$src" -format '%w %h' info:)
   W=$1; H=$2

@@ -1,0 +1,52 @@
+/*
+** words.h — visual words: a vocabulary tree (hierarchical k-means on
+** RootSIFT, Nistér & Stewénius 2006) that turns each SIFT descriptor into
+** a word id, plus a 32-bit Hamming signature of where in its word the
+** descriptor lies (Jégou et al. 2008, "Hamming embedding").
+**
+** A word says two descriptors are roughly alike; the signature tells near
+** matches from the rest of the word's cell.  Together they are what an
+** inverted file needs: a short posting per feature instead of 128 bytes.
+**
+** Contract: plain C over arrays; no database access.  Memory comes from
+** sqlite3_malloc64 and is released by words_vocab_free.  Errors follow
+** ext/error.h.  Deterministic: the same training descriptors give the same
+** vocabulary (k-means through vlad.c's seeded trainer).
+*/
+#ifndef IMGSEARCH_WORDS_H
+#define IMGSEARCH_WORDS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define WORDS_MAX_BRANCH 256
+#define WORDS_MAX_DEPTH  4
+#define WORDS_SIGNATURE_BITS 32
+
+typedef struct WordVocab {
+  int branch, depth;
+  int64_t words;           /* branch^depth */
+  int64_t internal;        /* internal nodes: (branch^depth - 1)/(branch - 1) */
+  float *centroids;        /* internal * branch * 128: the children of node
+                           ** n are n*branch+1 .. n*branch+branch, and their
+                           ** centroids start at n*branch*128 */
+  float *projection;       /* WORDS_SIGNATURE_BITS x 128, fixed seed */
+} WordVocab;
+
+/* Train a vocabulary of branch^depth words on n descriptors (n rows of
+** 128 bytes).  A node with fewer descriptors than branch repeats its
+** nearest ones (its extra words stay empty). */
+int words_vocab_train(const unsigned char *descriptors, int64_t n, int branch,
+                      int depth, WordVocab *out, char **pzErr);
+void words_vocab_free(WordVocab *vocab);
+
+/* The vocabulary blob (layout at the top of words.c): encode returns a new
+** blob (sqlite3_malloc64; caller frees) or NULL if out of memory; parse
+** validates one and copies it into *out (zeroed on failure). */
+unsigned char *words_vocab_encode(const WordVocab *vocab, size_t *pn);
+int words_vocab_parse(const void *data, size_t n, WordVocab *out, char **pzErr);
+
+/* The word and signature of one descriptor (128 bytes). */
+void words_quantize(const WordVocab *vocab, const unsigned char *descriptor,
+                    uint32_t *word, uint32_t *signature);
+
+#endif

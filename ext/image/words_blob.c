@@ -1,0 +1,141 @@
+/*
+** words_blob.c — the words blob of words_blob.h.
+**
+** Words blob, version 1 (all little-endian):
+**
+**   offset  size  field
+**   0       4     magic "WRDS"
+**   4       1     format version (1)
+**   5       1     mirrored: 0, or 1 for the words of the mirror image
+**   6       2     reserved, zero
+**   8       4     count   u32, features
+**   12      4     width   u32, pixels of the original image
+**   16      4     height  u32
+**   20      4     reserved, zero
+**   24      ...   count features of 16 bytes, sorted by word (then by the
+**                 feature's place in the sift blob):
+**                   u32 word, u32 signature, f32 x, f32 y
+**
+** The words depend on the vocabulary they were made with: a blob is only
+** comparable with blobs (and an inverted file) of the same vocabulary.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sqlite_ext.h"
+#include "bytes.h"
+#include "error.h"
+#include "match.h"
+#include "words_blob.h"
+
+static const BlobFormat words_blob_format = {
+  {'W', 'R', 'D', 'S'}, 1, WORDS_BLOB_HEADER_BYTES, "words blob",
+  "img_words(sift, vocabulary)", "recompute it with img_words"
+};
+
+int words_blob_parse(const void *data, size_t n, WordsBlob *out, char **pzErr){
+  const unsigned char *p = (const unsigned char*)data;
+  uint32_t count, width, height, previous = 0;
+  uint64_t expected, i;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  /* the mirrored flag lives in the first reserved byte: check a copy
+  ** of the header without it */
+  if( n>=WORDS_BLOB_HEADER_BYTES ){
+    unsigned char header[WORDS_BLOB_HEADER_BYTES];
+    memcpy(header, p, sizeof(header));
+    if( header[5]>1 ){
+      return error_set(pzErr, SQLITE_ERROR, "corrupt words blob: mirrored flag %d", header[5]);
+    }
+    header[5] = 0;
+    rc = blob_header_check(&words_blob_format, header, n, pzErr);
+  }else{
+    rc = blob_header_check(&words_blob_format, data, n, pzErr);
+  }
+  if( rc ) return rc;
+  count = bytes_get_u32(p+8);
+  width = bytes_get_u32(p+12);
+  height = bytes_get_u32(p+16);
+  expected = WORDS_BLOB_HEADER_BYTES + (uint64_t)count*WORDS_BLOB_FEATURE_BYTES;
+  if( expected!=(uint64_t)n || count>(uint32_t)(INT32_MAX/WORDS_BLOB_FEATURE_BYTES) ){
+    return error_set(pzErr, SQLITE_ERROR,
+        "corrupt words blob: %u features need %llu bytes, the blob has %llu",
+        count, (unsigned long long)expected, (unsigned long long)n);
+  }
+  if( width==0 || height==0 || width>INT32_MAX || height>INT32_MAX || bytes_get_u32(p+20) ){
+    return error_set(pzErr, SQLITE_ERROR, "corrupt words blob: image size %ux%u is invalid",
+                     width, height);
+  }
+  for(i=0; i<count; i++){
+    const unsigned char *f = p + WORDS_BLOB_HEADER_BYTES + i*WORDS_BLOB_FEATURE_BYTES;
+    uint32_t word = bytes_get_u32(f);
+    if( word<previous || !isfinite(bytes_get_f32(f+8)) || !isfinite(bytes_get_f32(f+12)) ){
+      return error_set(pzErr, SQLITE_ERROR,
+          "corrupt words blob: feature %llu is out of order or not finite",
+          (unsigned long long)i);
+    }
+    previous = word;
+  }
+  out->count = (int)count;
+  out->width = (int)width;
+  out->height = (int)height;
+  out->mirrored = p[5];
+  out->features = p + WORDS_BLOB_HEADER_BYTES;
+  return SQLITE_OK;
+}
+
+void words_blob_feature(const WordsBlob *blob, int i, WordFeature *out){
+  const unsigned char *f = blob->features + (size_t)i*WORDS_BLOB_FEATURE_BYTES;
+  out->word = bytes_get_u32(f);
+  out->signature = bytes_get_u32(f+4);
+  out->x = bytes_get_f32(f+8);
+  out->y = bytes_get_f32(f+12);
+}
+
+typedef struct WordsSortKey { uint32_t word; int index; } WordsSortKey;
+
+static int words_sort_key_cmp(const void *a, const void *b){
+  const WordsSortKey *x = (const WordsSortKey*)a, *y = (const WordsSortKey*)b;
+  if( x->word!=y->word ) return x->word<y->word ? -1 : 1;
+  return (x->index>y->index) - (x->index<y->index);
+}
+
+unsigned char *words_blob_encode(const WordVocab *vocab, const SiftBlob *sift,
+                                 int mirrored, size_t *pn){
+  uint64_t n = WORDS_BLOB_HEADER_BYTES + (uint64_t)sift->count*WORDS_BLOB_FEATURE_BYTES;
+  unsigned char *p = (unsigned char*)sqlite3_malloc64(n);
+  WordsSortKey *keys = (WordsSortKey*)sqlite3_malloc64(sizeof(WordsSortKey)*(sift->count+1));
+  uint32_t *signatures = (uint32_t*)sqlite3_malloc64(sizeof(uint32_t)*(sift->count+1));
+  int i;
+  if( p==0 || keys==0 || signatures==0 ){
+    sqlite3_free(p); sqlite3_free(keys); sqlite3_free(signatures);
+    return 0;
+  }
+  for(i=0; i<sift->count; i++){
+    const unsigned char *d = sift->descriptors + (size_t)i*SIFT_DESCRIPTOR_BYTES;
+    unsigned char flipped[SIFT_DESCRIPTOR_BYTES];
+    if( mirrored ){ match_mirror_descriptor(d, flipped); d = flipped; }
+    words_quantize(vocab, d, &keys[i].word, &signatures[i]);
+    keys[i].index = i;
+  }
+  qsort(keys, (size_t)sift->count, sizeof(WordsSortKey), words_sort_key_cmp);
+  blob_header_write(&words_blob_format, p);
+  p[5] = (unsigned char)(mirrored!=0);
+  bytes_put_u32(p+8, (uint32_t)sift->count);
+  bytes_put_u32(p+12, (uint32_t)sift->width);
+  bytes_put_u32(p+16, (uint32_t)sift->height);
+  for(i=0; i<sift->count; i++){
+    unsigned char *f = p + WORDS_BLOB_HEADER_BYTES + (size_t)i*WORDS_BLOB_FEATURE_BYTES;
+    SiftKeypoint k;
+    sift_blob_keypoint(sift, keys[i].index, &k);
+    bytes_put_u32(f, keys[i].word);
+    bytes_put_u32(f+4, signatures[keys[i].index]);
+    bytes_put_f32(f+8, mirrored ? (float)(sift->width-1) - k.x : k.x);
+    bytes_put_f32(f+12, k.y);
+  }
+  sqlite3_free(keys);
+  sqlite3_free(signatures);
+  *pn = (size_t)n;
+  return p;
+}

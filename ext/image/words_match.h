@@ -1,0 +1,25 @@
+/*
+** words_match.h — geometric verification of two images from their words:
+** features that share a word and nearly the same signature are taken as
+** correspondences, and a RANSAC homography counts how many agree.  The
+** cheap counterpart of match.h's descriptor matching: no 128-byte
+** descriptors, no nearest-neighbour search, a merge of two sorted lists.
+**
+** Contract: plain C over parsed words blobs, RANSAC through sift_cv.h.
+** Errors follow ext/error.h.
+*/
+#ifndef IMGSEARCH_WORDS_MATCH_H
+#define IMGSEARCH_WORDS_MATCH_H
+#include "words_blob.h"
+
+#define WORDS_MATCH_HAMMING      11   /* of 32 signature bits */
+#define WORDS_MATCH_PER_FEATURE  3    /* correspondences of one feature of a */
+#define WORDS_MATCH_MAX_PAIRS    4000
+
+/* *inliers = the RANSAC inliers (MATCH_RANSAC_THRESHOLD pixels) of the
+** homography b ~ H a over a's and b's correspondences; 0 with fewer than
+** four.  Both blobs must come from the same vocabulary. */
+int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
+                int *inliers, char **pzErr);
+
+#endif

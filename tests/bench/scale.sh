@@ -1,0 +1,67 @@
+#!/bin/sh
+# scale.sh — copy detection and retrieval at collection scale (≥ 10k images),
+# measured as a user meets it: `imgsearch index` on folders of photos, then
+# the first stage and verification on queries the database has never seen.
+# Nothing it writes is committed (build/bench/scale/).  Needs ../shared/data
+# and ImageMagick.  Stages, in order:
+#
+#   sh tests/bench/scale.sh collect   the collection: ukbench (500), dvd
+#        covers (100), oxford affine (48), samples (18), the 4,000 distractor
+#        photos and each of them twice more with a mild edit (v1: 90% size,
+#        JPEG q80; v2: mirrored, centre 92%, a little more saturation) —
+#        near-copies of each other, never of a query: 12,666 images.
+#        Queries: the 14 edits of tests/bench/copies.sh of 100 dvd covers and
+#        of 100 ukbench photos (ukbench0000{0,4,8,...}: one per object), all
+#        of whose originals are in the collection: 2,800 images.
+#   sh tests/bench/scale.sh index     index both with the tool (--stats)
+#   sh tests/bench/scale.sh eval      build/bench/scale_eval on the two dbs
+#
+# BUILD=build/x selects the build (default build), JOBS the workers (2).
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+TOOL=$BUILD/imgsearch
+DATA=${DATA:-../shared/data}
+OUT=build/bench/scale
+JOBS=${JOBS:-2}
+mkdir -p "$OUT"
+
+collect() {
+  # the distractors' mild edits, one convert per photo
+  mkdir -p "$OUT/distractors_v1" "$OUT/distractors_v2"
+  for src in "$DATA"/distractors/*; do
+    stem=$(basename "$src"); stem=${stem%.*}
+    [ -s "$OUT/distractors_v2/$stem.jpg" ] && continue
+    convert "$src" -write mpr:s +delete \
+      \( mpr:s -resize 90% -quality 80 -write "$OUT/distractors_v1/$stem.jpg" +delete \) \
+      \( mpr:s -flop -gravity center -crop 92%x92%+0+0 +repage -modulate 100,112 \
+         -quality 90 -write "$OUT/distractors_v2/$stem.jpg" +delete \) -size 1x1 xc:none null:
+  done
+  # the queries' originals: 100 dvd covers, one photo of each of 100 objects
+  { ls "$DATA"/dvd_covers/reference/*.jpg | LC_ALL=C sort
+    i=0; while [ $i -lt 400 ]; do
+      printf '%s/ukbench/ukbench%05d.jpg\n' "$DATA" $i; i=$((i+4)); done
+  } > "$OUT/originals.txt"
+  SOURCES="$OUT/originals.txt" OUT="$OUT/copies" sh tests/bench/copies.sh
+}
+
+index() {
+  "$TOOL" index "$OUT/collection.db" --jobs "$JOBS" --stats --quiet \
+    "$DATA/ukbench" "$DATA/dvd_covers/reference" "$DATA/oxford_affine" samples \
+    "$DATA/distractors" "$OUT/distractors_v1" "$OUT/distractors_v2" \
+    2> "$OUT/index.log" || { cat "$OUT/index.log"; exit 1; }
+  cat "$OUT/index.log"
+  # the queries: sift blobs only matter; the tool computes them as it does
+  # for any query (img_sift with its defaults)
+  "$TOOL" index "$OUT/queries.db" --jobs "$JOBS" --quiet \
+    $(for e in $(cut -f1 "$OUT/copies/list.txt" | sort -u); do echo "$OUT/copies/$e"; done) \
+    "$DATA/dvd_covers/canon" "$DATA/dvd_covers/droid"
+}
+
+case "${1:-}" in
+  collect) collect ;;
+  index)   index ;;
+  eval)    "$BUILD/bench/scale_eval" "$OUT/collection.db" "$OUT/queries.db" "$OUT/copies/list.txt" "$DATA" ;;
+  *) echo "usage: sh tests/bench/scale.sh collect|index|eval" >&2; exit 2 ;;
+esac

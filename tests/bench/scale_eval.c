@@ -1,0 +1,495 @@
+/*
+** scale_eval.c — the first stage of copy detection and retrieval, measured
+** at collection scale (tests/bench/scale.sh eval; table in
+** docs/BENCHMARKS.md, "Copies at 12k images").
+**
+**   scale_eval COLLECTION.db QUERIES.db COPIES_LIST DATA_DIR
+**
+** Reads the sift blobs `imgsearch index` stored in both databases, learns a
+** vocabulary tree on the collection's own descriptors (ext/image/words.c),
+** builds an inverted file in memory (word -> image, feature, signature),
+** and for every query: its words and signatures (and those of its mirror
+** image), a vote per matching feature (idf² weighted, Hamming-gated, one
+** vote per query feature and image), a shortlist of the best SHORTLIST
+** images, and verification of the shortlist by RANSAC on the word
+** correspondences (no descriptor matching).  Ranking: verified images by
+** inliers, then the rest by score.
+**
+** Queries: the 14 edits of 200 originals (COPIES_LIST, from copies.sh),
+** split in a tuning half (dvd covers 000-049 and the first 50 ukbench
+** objects) and a report half (the rest); the DVD phone photos; UKBench's
+** 500 photos (N-S).  Collection subsets of 1k and 5k images keep every
+** non-distractor image and the first distractors by id.
+**
+** Settings by environment: BRANCH (32) DEPTH (3) HAMMING (11 of 32 bits)
+** SHORTLIST (50) MIN_INLIERS (8) SAMPLE_PER_IMAGE (24) NORM (0: a
+** collection image's score is divided by sqrt of the sum of its features'
+** idf², 1: by sqrt of its feature count, 2: not at all).
+*/
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "image/sift_blob.h"
+#include "image/words.h"
+#include "image/words_blob.h"
+#include "image/words_match.h"
+
+typedef struct Image {
+  char *path;
+  int count;
+  unsigned char *blob[2];    /* words blobs: as is, mirrored */
+  WordsBlob words[2];
+  uint32_t *word;            /* count: words[0]'s words, for the index */
+  int distractor;            /* one of the 12,000 distractor photos */
+  int group;                 /* ukbench object, or -1 */
+  int dvd;                   /* dvd cover number (reference/canon/droid), or -1 */
+} Image;
+
+typedef struct Posting { uint32_t image, sig; } Posting;
+typedef struct Postings { Posting *p; uint32_t n, cap; } Postings;
+
+typedef struct Settings {
+  int branch, depth, hamming, shortlist, min_inliers, sample_per_image;
+  int norm;                  /* 0 sqrt(sum idf2), 1 sqrt(features), 2 none */
+} Settings;
+
+static Settings S;
+static WordVocab V;
+
+static double now(void){
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec*1e-9;
+}
+
+static int env_int(const char *name, int dflt){
+  const char *v = getenv(name);
+  return v && v[0] ? atoi(v) : dflt;
+}
+
+static void *xmalloc(size_t n){
+  void *p = malloc(n ? n : 1);
+  if( p==0 ){ fprintf(stderr, "scale_eval: out of memory\n"); exit(1); }
+  return p;
+}
+
+/* ---- loading ---------------------------------------------------------------- */
+
+typedef struct Loaded {
+  Image *img; int n;
+  unsigned char **sift;      /* per image, its sift blob, until quantized */
+  int *sift_bytes;
+} Loaded;
+
+static int parse_number_after(const char *path, const char *key){
+  const char *p = strstr(path, key);
+  return p ? atoi(p + strlen(key)) : -1;
+}
+
+static void load(const char *db_path, Loaded *out){
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  int cap = 1024;
+  if( sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, 0) ){
+    fprintf(stderr, "scale_eval: cannot open %s\n", db_path); exit(1);
+  }
+  if( sqlite3_prepare_v2(db, "SELECT i.path, f.sift FROM images i JOIN features f"
+        " ON f.image_id = i.id WHERE i.status = 'ok' ORDER BY i.id", -1, &st, 0) ){
+    fprintf(stderr, "scale_eval: %s: %s\n", db_path, sqlite3_errmsg(db)); exit(1);
+  }
+  out->n = 0;
+  out->img = xmalloc(sizeof(Image)*cap);
+  out->sift = xmalloc(sizeof(char*)*cap);
+  out->sift_bytes = xmalloc(sizeof(int)*cap);
+  while( sqlite3_step(st)==SQLITE_ROW ){
+    const char *path = (const char*)sqlite3_column_text(st, 0);
+    int bytes = sqlite3_column_bytes(st, 1);
+    Image *im;
+    if( out->n==cap ){
+      cap *= 2;
+      out->img = realloc(out->img, sizeof(Image)*cap);
+      out->sift = realloc(out->sift, sizeof(char*)*cap);
+      out->sift_bytes = realloc(out->sift_bytes, sizeof(int)*cap);
+    }
+    im = &out->img[out->n];
+    memset(im, 0, sizeof(*im));
+    im->path = strdup(path);
+    out->sift[out->n] = xmalloc(bytes);
+    memcpy(out->sift[out->n], sqlite3_column_blob(st, 1), bytes);
+    out->sift_bytes[out->n] = bytes;
+    im->distractor = strstr(path, "/distractors")!=0;
+    im->group = strstr(path, "/ukbench/") ? parse_number_after(path, "/ukbench/ukbench")/4 : -1;
+    im->dvd = -1;
+    if( strstr(path, "/dvd_covers/") ){
+      const char *slash = strrchr(path, '/');
+      im->dvd = atoi(slash+1);
+    }
+    out->n++;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+static void parse_sift(const Loaded *L, int i, SiftBlob *b){
+  if( sift_blob_parse(L->sift[i], L->sift_bytes[i], b, 0) ){
+    fprintf(stderr, "scale_eval: bad sift blob for %s\n", L->img[i].path); exit(1);
+  }
+}
+
+/* Words blobs of every image, as is and mirrored, as img_words makes them. */
+static void quantize(Loaded *L){
+  int i, j, o;
+  for(i=0; i<L->n; i++){
+    Image *im = &L->img[i];
+    SiftBlob b;
+    parse_sift(L, i, &b);
+    im->count = b.count;
+    for(o=0; o<2; o++){
+      size_t n;
+      im->blob[o] = words_blob_encode(&V, &b, o, &n);
+      if( im->blob[o]==0 || words_blob_parse(im->blob[o], n, &im->words[o], 0) ){
+        fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
+      }
+    }
+    im->word = xmalloc(sizeof(uint32_t)*(im->count+1));
+    for(j=0; j<im->count; j++){
+      WordFeature f;
+      words_blob_feature(&im->words[0], j, &f);
+      im->word[j] = f.word;
+    }
+    free(L->sift[i]);
+    L->sift[i] = 0;
+  }
+}
+
+static void train(const Loaded *L){
+  int64_t n = 0, cap = 0;
+  unsigned char *sample;
+  int i, j;
+  char *err = 0;
+  double t0 = now();
+  cap = (int64_t)L->n*S.sample_per_image;
+  sample = xmalloc((size_t)cap*128);
+  for(i=0; i<L->n; i++){
+    SiftBlob b;
+    int take;
+    parse_sift(L, i, &b);
+    take = b.count<S.sample_per_image ? b.count : S.sample_per_image;
+    for(j=0; j<take; j++){
+      /* evenly over the image's features (they are strongest first) */
+      int f = (int)((int64_t)j*b.count/take);
+      memcpy(sample + (size_t)n*128, b.descriptors + (size_t)f*128, 128);
+      n++;
+    }
+  }
+  if( words_vocab_train(sample, n, S.branch, S.depth, &V, &err) ){
+    fprintf(stderr, "scale_eval: training: %s\n", err ? err : "failed"); exit(1);
+  }
+  free(sample);
+  fprintf(stderr, "vocabulary: %lld words from %lld descriptors in %.1f s\n",
+          (long long)V.words, (long long)n, now()-t0);
+}
+
+/* ---- the inverted file over a subset ------------------------------------------ */
+
+typedef struct Index {
+  const Loaded *L;
+  char *member;              /* per collection image: in this subset */
+  int members;
+  Postings *lists;           /* per word */
+  float *idf2;               /* per word */
+  float *norm;               /* per image: sqrt(sum of idf2 of its features) */
+} Index;
+
+static void index_build(Index *x, const Loaded *L, int limit){
+  int i, j, nondistractor = 0, distractors_left;
+  memset(x, 0, sizeof(*x));
+  x->L = L;
+  x->member = xmalloc(L->n);
+  for(i=0; i<L->n; i++) nondistractor += !L->img[i].distractor;
+  distractors_left = limit - nondistractor;
+  for(i=0; i<L->n; i++){
+    x->member[i] = !L->img[i].distractor || distractors_left-- > 0;
+    x->members += x->member[i];
+  }
+  x->lists = calloc(V.words, sizeof(Postings));
+  x->idf2 = xmalloc(sizeof(float)*V.words);
+  x->norm = xmalloc(sizeof(float)*L->n);
+  for(i=0; i<L->n; i++){
+    const Image *im = &L->img[i];
+    if( !x->member[i] ) continue;
+    for(j=0; j<im->count; j++){
+      WordFeature f;
+      Postings *p;
+      words_blob_feature(&im->words[0], j, &f);
+      p = &x->lists[f.word];
+      if( p->n==p->cap ){
+        p->cap = p->cap ? 2*p->cap : 4;
+        p->p = realloc(p->p, sizeof(Posting)*p->cap);
+      }
+      p->p[p->n].image = (uint32_t)i;
+      p->p[p->n].sig = f.signature;
+      p->n++;
+    }
+  }
+  for(j=0; j<V.words; j++){
+    /* document frequency: distinct images in the list (sorted by image) */
+    uint32_t df = 0, k, last = UINT32_MAX;
+    for(k=0; k<x->lists[j].n; k++){
+      if( x->lists[j].p[k].image!=last ){ df++; last = x->lists[j].p[k].image; }
+    }
+    x->idf2[j] = df ? (float)pow(log((double)x->members/df), 2) : 0.0f;
+  }
+  for(i=0; i<L->n; i++){
+    double s = 0;
+    const Image *im = &L->img[i];
+    for(j=0; j<im->count; j++) s += x->idf2[im->word[j]];
+    if( S.norm==1 ) s = im->count;
+    if( S.norm==2 ) s = 1;
+    x->norm[i] = s>0 ? (float)sqrt(s) : 1.0f;
+  }
+}
+
+static void index_free(Index *x){
+  int64_t j;
+  for(j=0; j<V.words; j++) free(x->lists[j].p);
+  free(x->lists); free(x->idf2); free(x->norm); free(x->member);
+}
+
+/* ---- one query ------------------------------------------------------------------ */
+
+typedef struct Ranked { int image; float score; int inliers; } Ranked;
+
+typedef struct Scratch {
+  float *score; uint32_t *stamp; int *touched;
+} Scratch;
+
+typedef struct Timing { double score, verify; int queries; } Timing;
+
+static int by_score(const void *a, const void *b){
+  const Ranked *x = a, *y = b;
+  if( x->inliers!=y->inliers ) return y->inliers - x->inliers;
+  if( x->score!=y->score ) return x->score<y->score ? 1 : -1;
+  return x->image - y->image;
+}
+
+/* Inliers of the better orientation of q against c. */
+static int verify(const Image *q, const Image *c){
+  int o, best = 0;
+  for(o=0; o<2; o++){
+    int inliers = 0;
+    if( words_match(&q->words[o], &c->words[0], S.hamming, &inliers, 0)==SQLITE_OK
+     && inliers>best ) best = inliers;
+  }
+  return best;
+}
+
+/* Rank the subset for query q; out[0..n) best first (n <= shortlist). */
+static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
+                Timing *t, int *shortlist_has, int truth_fn(const Image*, const Image*)){
+  int o, i, nt = 0, n = 0;
+  double t0 = now(), t1;
+  uint32_t stamp = 0;
+  for(o=0; o<2; o++){
+    for(i=0; i<q->count; i++){
+      WordFeature f;
+      const Postings *p;
+      float w;
+      uint32_t k;
+      words_blob_feature(&q->words[o], i, &f);
+      p = &x->lists[f.word];
+      w = x->idf2[f.word];
+      stamp++;
+      for(k=0; k<p->n; k++){
+        uint32_t im = p->p[k].image;
+        if( __builtin_popcount(p->p[k].sig ^ f.signature)>S.hamming ) continue;
+        if( s->stamp[im]==stamp ) continue;
+        if( s->stamp[im]==0 && s->score[im]==0.0f ) s->touched[nt++] = (int)im;
+        s->stamp[im] = stamp;
+        s->score[im] += w;
+      }
+    }
+  }
+  /* shortlist: the best by normalised score */
+  for(i=0; i<nt; i++){
+    int im = s->touched[i];
+    float sc = s->score[im] / x->norm[im];
+    if( n<S.shortlist ){
+      out[n].image = im; out[n].score = sc; out[n].inliers = 0; n++;
+    }else{
+      int worst = 0, j;
+      for(j=1; j<n; j++) if( out[j].score<out[worst].score ) worst = j;
+      if( sc>out[worst].score ){ out[worst].image = im; out[worst].score = sc; }
+    }
+    s->score[im] = 0.0f; s->stamp[im] = 0;
+  }
+  t1 = now();
+  t->score += t1-t0;
+  *shortlist_has = 0;
+  for(i=0; i<n; i++){
+    const Image *c = &x->L->img[out[i].image];
+    int best = verify(q, c);
+    out[i].inliers = best>=S.min_inliers ? best : 0;
+    if( truth_fn && truth_fn(q, c) ) *shortlist_has = 1;
+  }
+  t->verify += now()-t1;
+  t->queries++;
+  qsort(out, n, sizeof(Ranked), by_score);
+  return n;
+}
+
+/* ---- the query sets -------------------------------------------------------------- */
+
+typedef struct Copy { char edit[16]; char source[64]; int tune; } Copy;
+
+static const char *EDITS[] = {"crop50","crop25","rot15","rot90","scale30","jpeg8","blur",
+  "colour","grey","box40","mirror","perspective","border","combo"};
+#define N_EDITS 14
+
+static char copy_source[256];
+static int is_copy_of(const Image *q, const Image *c){
+  const char *slash;
+  (void)q;
+  slash = strrchr(c->path, '/');
+  return slash && strcmp(slash+1, copy_source)==0 && !c->distractor
+      && (strstr(c->path, "/dvd_covers/reference/") || strstr(c->path, "/ukbench/"));
+}
+static int phone_cover;
+static int is_cover(const Image *q, const Image *c){
+  (void)q;
+  return c->dvd==phone_cover && strstr(c->path, "/reference/")!=0;
+}
+
+int main(int argc, char **argv){
+  Loaded C, Q;
+  FILE *list;
+  char line[4096];
+  int sizes[3] = {1000, 5000, 0}, si;
+  Scratch s;
+  Ranked *out;
+  double t0;
+
+  if( argc!=5 ){
+    fprintf(stderr, "usage: scale_eval COLLECTION.db QUERIES.db COPIES_LIST DATA_DIR\n");
+    return 2;
+  }
+  S.branch = env_int("BRANCH", 32);
+  S.depth = env_int("DEPTH", 3);
+  S.hamming = env_int("HAMMING", 11);
+  S.shortlist = env_int("SHORTLIST", 50);
+  S.min_inliers = env_int("MIN_INLIERS", 8);
+  S.sample_per_image = env_int("SAMPLE_PER_IMAGE", 24);
+  S.norm = env_int("NORM", 0);
+
+  t0 = now();
+  load(argv[1], &C);
+  load(argv[2], &Q);
+  fprintf(stderr, "loaded %d collection images, %d queries in %.1f s\n", C.n, Q.n, now()-t0);
+  train(&C);
+  t0 = now();
+  quantize(&C);
+  fprintf(stderr, "collection quantized in %.1f s (%.2f ms an image)\n", now()-t0, (now()-t0)*1e3/C.n);
+  t0 = now();
+  quantize(&Q);
+  fprintf(stderr, "queries quantized in %.1f s (%.2f ms a query, both orientations)\n",
+          now()-t0, (now()-t0)*1e3/Q.n);
+
+  s.score = calloc(C.n, sizeof(float));
+  s.stamp = calloc(C.n, sizeof(uint32_t));
+  s.touched = xmalloc(sizeof(int)*C.n);
+  out = xmalloc(sizeof(Ranked)*(S.shortlist+1));
+  sizes[2] = C.n;
+
+  printf("settings: branch %d, depth %d (%lld words), Hamming <= %d of 32, shortlist %d, "
+         "min inliers %d, norm %d\n\n", S.branch, S.depth, (long long)V.words, S.hamming, S.shortlist,
+         S.min_inliers, S.norm);
+  printf("| images | copies R@1 (report half) | tune half | shortlist recall | false verified top-1 "
+         "| wrong verified in list | UKBench N-S | DVD phone R@1 | ms score | ms verify |\n");
+  printf("|---|---|---|---|---|---|---|---|---|---|\n");
+  for(si=0; si<3; si++){
+    Index x;
+    Timing t = {0, 0, 0};
+    int hit[2][N_EDITS] = {{0}}, total[2][N_EDITS] = {{0}};
+    int shortlisted = 0, copies = 0, false_top = 0, wrong_verified = 0;
+    double ns = 0; int ns_n = 0, phone_hit = 0, phone_n = 0;
+    int i, e;
+    if( si<2 && sizes[si]>=C.n ) continue;
+    index_build(&x, &C, sizes[si]);
+    /* copies */
+    list = fopen(argv[3], "r");
+    if( !list ){ fprintf(stderr, "scale_eval: cannot read %s\n", argv[3]); return 1; }
+    while( fgets(line, sizeof(line), list) ){
+      char edit[64], source[256], path[4096];
+      const Image *q = 0;
+      int qi, n, has, tune, num;
+      if( sscanf(line, "%63[^\t]\t%255[^\t]\t%4095[^\n]", edit, source, path)!=3 ) continue;
+      for(qi=0; qi<Q.n; qi++){
+        size_t lq = strlen(Q.img[qi].path), lp = strlen(path);
+        if( lq>=lp && strcmp(Q.img[qi].path + lq - lp, path)==0 ){ q = &Q.img[qi]; break; }
+      }
+      if( q==0 ) continue;
+      for(e=0; e<N_EDITS && strcmp(EDITS[e], edit); e++){}
+      if( e==N_EDITS ) continue;
+      snprintf(copy_source, sizeof(copy_source), "%s", source);
+      num = strncmp(source, "ukbench", 7)==0 ? atoi(source+7)/4 : atoi(source);
+      tune = num<50;
+      n = rank(&x, q, &s, out, &t, &has, is_copy_of);
+      total[tune][e]++;
+      if( n>0 && is_copy_of(q, &C.img[out[0].image]) ) hit[tune][e]++;
+      else if( n>0 && out[0].inliers>0 ) false_top += !tune;
+      for(i=0; i<n; i++){
+        const Image *c = &C.img[out[i].image];
+        if( out[i].inliers>0 && !is_copy_of(q, c) && !(c->group>=0 && c->group==num && strncmp(source,"ukbench",7)==0) )
+          wrong_verified += !tune;
+      }
+      if( !tune ){ shortlisted += has; copies++; }
+    }
+    fclose(list);
+    /* DVD phone photos */
+    for(i=0; i<Q.n; i++){
+      const Image *q = &Q.img[i];
+      int n, has;
+      if( !(strstr(q->path, "/canon/") || strstr(q->path, "/droid/")) ) continue;
+      phone_cover = q->dvd;
+      n = rank(&x, q, &s, out, &t, &has, is_cover);
+      phone_n++;
+      if( n>0 && is_cover(q, &C.img[out[0].image]) ) phone_hit++;
+    }
+    /* UKBench N-S: the collection's own ukbench photos as queries */
+    for(i=0; i<C.n; i++){
+      const Image *q = &C.img[i];
+      int n, has, k, good = 0;
+      if( q->group<0 ) continue;
+      n = rank(&x, q, &s, out, &t, &has, 0);
+      for(k=0; k<n && k<4; k++) good += C.img[out[k].image].group==q->group;
+      ns += good; ns_n++;
+    }
+    {
+      int ht = 0, tt = 0, hr = 0, tr = 0;
+      for(e=0; e<N_EDITS; e++){ hr += hit[0][e]; tr += total[0][e]; ht += hit[1][e]; tt += total[1][e]; }
+      printf("| %d | %.3f (%d/%d) | %.3f | %.3f | %d | %d | %.3f | %.3f (%d) | %.1f | %.1f |\n",
+             x.members, tr ? (double)hr/tr : 0, hr, tr, tt ? (double)ht/tt : 0,
+             copies ? (double)shortlisted/copies : 0, false_top, wrong_verified,
+             ns_n ? ns/ns_n : 0, phone_n ? (double)phone_hit/phone_n : 0, phone_n,
+             t.score*1e3/t.queries, t.verify*1e3/t.queries);
+      if( si==2 ){
+        printf("\nper edit, %d images (report half | tune half):\n\n| edit |", x.members);
+        for(e=0; e<N_EDITS; e++) printf(" %s |", EDITS[e]);
+        printf("\n|---|");
+        for(e=0; e<N_EDITS; e++) printf("---|");
+        printf("\n| R@1 report |");
+        for(e=0; e<N_EDITS; e++) printf(" %.2f |", total[0][e] ? (double)hit[0][e]/total[0][e] : 0);
+        printf("\n| R@1 tune |");
+        for(e=0; e<N_EDITS; e++) printf(" %.2f |", total[1][e] ? (double)hit[1][e]/total[1][e] : 0);
+        printf("\n");
+      }
+    }
+    fflush(stdout);
+    index_free(&x);
+  }
+  return 0;
+}
