@@ -98,7 +98,7 @@ $(B)/shell:
 	mkdir -p $@
 $(B)/shell/schema.h: sql/schema.sql | $(B)/shell
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
-$(B)/shell/%.o: shell/%.c shell/shell.h $(B)/shell/schema.h | $(B)/shell
+$(B)/shell/%.o: shell/%.c $(wildcard shell/*.h) $(B)/shell/schema.h | $(B)/shell
 	$(CC) $(CFLAGS_ALL) -I$(B)/shell -c $< -o $@
 $(B)/shell/thumbnail.o: ext/image/image.h
 # stb_image_write's JPEG bit writer shifts set bits out of a signed int;

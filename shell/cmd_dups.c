@@ -13,11 +13,19 @@
 ** Output: one row per member: group, path, score (table, csv or json);
 ** with -o FILE an HTML page instead (report_html.c): a section per group,
 ** its members' thumbnails side by side with score and path.
+**
+** May call: common.h, db.h, output.h, report_html.h, SQLite (the annoy
+** table, img_match).
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell.h"
+#include "common.h"
+#include "db.h"
+#include "dups.h"
+#include "output.h"
+#include "report_html.h"
 
 typedef struct DupsImage {
   sqlite3_int64 id;
@@ -63,28 +71,84 @@ static int dups_index(const DupsImage *a, int n, sqlite3_int64 id){
 #define DUPS_MIN_SCORE_PCA  0.6
 
 static double dups_default_score(sqlite3 *db){
-  sqlite3_stmt *stmt = 0;
-  int hasPca = 0;
-  if( sqlite3_prepare_v2(db, "SELECT count(*) FROM projection", -1, &stmt, 0)==SQLITE_OK
-   && sqlite3_step(stmt)==SQLITE_ROW ) hasPca = sqlite3_column_int(stmt, 0)>0;
-  sqlite3_finalize(stmt);
-  return hasPca ? DUPS_MIN_SCORE_PCA : DUPS_MIN_SCORE_FULL;
+  int has_pca = db_query_int(db, "SELECT count(*) FROM projection")>0;
+  return has_pca ? DUPS_MIN_SCORE_PCA : DUPS_MIN_SCORE_FULL;
 }
 
-int dups_run(sqlite3 *db, const DupsOptions *o){
-  sqlite3_stmt *list = 0, *pairs = 0, *same = 0, *match = 0;
-  DupsImage *a = 0;
-  OutputTable *t = 0;
-  HtmlReport *report = 0;
-  int n = 0, nAlloc = 0, i, rc, exitCode = EXIT_ERROR, nGroup = 0;
-  double minScore;
-  static const char *const azName[] = {"group", "path", "score"};
+void dups_options_default(DupsOptions *o){
+  o->min_score = -1;
+  o->k = 10;
+  o->min_inliers = 0;
+  o->mode = OUTPUT_TABLE;
+  o->zHtml = 0;
+}
 
-  if( !shell_require_index(db) ) return EXIT_ERROR;
-  minScore = o->min_score>=0 ? o->min_score : dups_default_score(db);
-  rc = sqlite3_prepare_v2(db,
+/* The images of a run, sorted by id, and what links them. */
+typedef struct DupsSet {
+  DupsImage *images;
+  int n, n_alloc;
+  double min_score;
+} DupsSet;
+
+/* Every image with status 'ok', each its own group.  SQLITE_OK, or an
+** error code (printed). */
+static int dups_load(sqlite3 *db, DupsSet *set){
+  sqlite3_stmt *list = 0;
+  int rc = sqlite3_prepare_v2(db,
       "SELECT id, path FROM images WHERE status='ok' ORDER BY id", -1, &list, 0);
-  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
+  if( rc!=SQLITE_OK ){
+    db_error(db, "cannot prepare the duplicate search");
+    return rc;
+  }
+  while( rc==SQLITE_OK && sqlite3_step(list)==SQLITE_ROW ){
+    DupsImage *image;
+    if( set->n==set->n_alloc ){
+      int n_new = set->n_alloc ? 2*set->n_alloc : 256;
+      DupsImage *p = realloc(set->images, n_new*sizeof(DupsImage));
+      if( p==0 ){ rc = SQLITE_NOMEM; break; }
+      set->images = p;
+      set->n_alloc = n_new;
+    }
+    image = &set->images[set->n];
+    image->id = sqlite3_column_int64(list, 0);
+    image->zPath = strdup((const char*)sqlite3_column_text(list, 1));
+    if( image->zPath==0 ){ rc = SQLITE_NOMEM; break; }
+    image->parent = set->n;
+    image->best = 0;
+    image->group = 0;
+    set->n++;
+  }
+  sqlite3_finalize(list);
+  if( rc==SQLITE_NOMEM ) fprintf(stderr, "imgsearch: out of memory\n");
+  return rc;
+}
+
+/* 1 if img_match confirms the pair x, y with at least o->min_inliers
+** inliers (match: the prepared statement), 0 if not, -1 on an error
+** (printed). */
+static int dups_confirmed(sqlite3 *db, sqlite3_stmt *match, const DupsOptions *o,
+                          sqlite3_int64 x, sqlite3_int64 y){
+  int inliers = 0, ok = 1;
+  sqlite3_bind_int64(match, 1, x);
+  sqlite3_bind_int64(match, 2, y);
+  if( sqlite3_step(match)==SQLITE_ROW ){
+    inliers = sqlite3_column_int(match, 0);
+  }else{
+    db_error(db, "img_match");
+    ok = 0;
+  }
+  sqlite3_reset(match);
+  if( !ok ) return -1;
+  return inliers >= o->min_inliers;
+}
+
+/* Link the pairs: each image's k nearest neighbours with score >= the
+** threshold (confirmed by img_match with --verify), then the files with the
+** same content.  Stops early on SIGINT.  SQLITE_OK or an error (printed). */
+static int dups_link_pairs(sqlite3 *db, DupsSet *set, const DupsOptions *o){
+  sqlite3_stmt *pairs = 0, *same = 0, *match = 0;
+  DupsImage *a = set->images;
+  int rc = sqlite3_prepare_v2(db,
       "SELECT a.id, n.rowid, 1 - n.distance FROM images AS a, image_vectors AS n"
       " WHERE a.vector=1 AND n.vlad MATCH (SELECT vlad FROM image_vectors WHERE rowid=a.id)"
       "   AND n.k = ?1", -1, &pairs, 0);
@@ -95,110 +159,124 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   if( rc==SQLITE_OK && o->min_inliers>0 ) rc = sqlite3_prepare_v2(db,
       "SELECT img_match((SELECT sift FROM features WHERE image_id=?1),"
       "                 (SELECT sift FROM features WHERE image_id=?2))", -1, &match, 0);
-  if( rc!=SQLITE_OK ){ shell_db_error(db, "cannot prepare the duplicate search"); goto done; }
-
-  while( sqlite3_step(list)==SQLITE_ROW ){
-    if( n==nAlloc ){
-      int nNew = nAlloc ? 2*nAlloc : 256;
-      DupsImage *p = realloc(a, nNew*sizeof(DupsImage));
-      if( p==0 ) goto nomem;
-      a = p;
-      nAlloc = nNew;
-    }
-    a[n].id = sqlite3_column_int64(list, 0);
-    a[n].zPath = strdup((const char*)sqlite3_column_text(list, 1));
-    if( a[n].zPath==0 ) goto nomem;
-    a[n].parent = n;
-    a[n].best = 0;
-    a[n].group = 0;
-    n++;
+  if( rc!=SQLITE_OK ){
+    db_error(db, "cannot prepare the duplicate search");
+    goto done;
   }
-
   sqlite3_bind_int(pairs, 1, o->k + 1);    /* +1: each image finds itself */
   while( (rc = sqlite3_step(pairs))==SQLITE_ROW && !shell_interrupted ){
     sqlite3_int64 x = sqlite3_column_int64(pairs, 0), y = sqlite3_column_int64(pairs, 1);
     double score = sqlite3_column_double(pairs, 2);
     int ix, iy;
-    if( x==y || score < minScore ) continue;
-    ix = dups_index(a, n, x);
-    iy = dups_index(a, n, y);
-    if( ix>=0 && iy>=0 && match && dups_find(a, ix)!=dups_find(a, iy) ){
-      int inliers = 0;
-      sqlite3_bind_int64(match, 1, x);
-      sqlite3_bind_int64(match, 2, y);
-      if( sqlite3_step(match)==SQLITE_ROW ) inliers = sqlite3_column_int(match, 0);
-      else{ shell_db_error(db, "img_match"); sqlite3_reset(match); goto done; }
-      sqlite3_reset(match);
-      if( inliers < o->min_inliers ) continue;
+    if( x==y || score < set->min_score ) continue;
+    ix = dups_index(a, set->n, x);
+    iy = dups_index(a, set->n, y);
+    if( ix<0 || iy<0 ) continue;
+    if( match && dups_find(a, ix)!=dups_find(a, iy) ){
+      int confirmed = dups_confirmed(db, match, o, x, y);
+      if( confirmed<0 ){ rc = SQLITE_ERROR; goto done; }
+      if( !confirmed ) continue;
     }
-    if( ix>=0 && iy>=0 ) dups_link(a, ix, iy, score);
+    dups_link(a, ix, iy, score);
   }
-  if( rc!=SQLITE_DONE && rc!=SQLITE_ROW ){ shell_db_error(db, "duplicate search"); goto done; }
+  if( rc!=SQLITE_DONE && rc!=SQLITE_ROW ){
+    db_error(db, "duplicate search");
+    goto done;
+  }
   while( sqlite3_step(same)==SQLITE_ROW ){
-    int ix = dups_index(a, n, sqlite3_column_int64(same, 0));
-    int iy = dups_index(a, n, sqlite3_column_int64(same, 1));
+    int ix = dups_index(a, set->n, sqlite3_column_int64(same, 0));
+    int iy = dups_index(a, set->n, sqlite3_column_int64(same, 1));
     if( ix>=0 && iy>=0 ) dups_link(a, ix, iy, 1.0);
   }
-
-  t = output_table_new(3, azName);
-  if( t==0 ) goto nomem;
-  if( o->zHtml ){
-    char zSummary[160];
-    snprintf(zSummary, sizeof(zSummary),
-             "near-duplicate groups: score (cosine similarity) >= %.2f%s; "
-             "a member's score is its best to another member", minScore,
-             o->min_inliers>0 ? ", confirmed by geometric verification" : "");
-    report = html_report_open(o->zHtml, "imgsearch duplicates", zSummary);
-    if( report==0 ) goto done;
-  }
-  /* Groups in order of their first (lowest id) member. */
-  for(i=0; i<n; i++){
-    int r = dups_find(a, i), j;
-    if( a[i].best==0 || a[r].group ) continue;
-    a[r].group = ++nGroup;
-    if( report ){
-      char zHeading[32];
-      snprintf(zHeading, sizeof(zHeading), "Group %d", nGroup);
-      html_report_section(report, zHeading, 0);
-    }
-    for(j=r; j<n; j++){
-      if( a[j].best>0 && dups_find(a, j)==r ){
-        if( report ){
-          char zDetail[32];
-          snprintf(zDetail, sizeof(zDetail), "score %.4f", a[j].best);
-          html_report_card(report, a[j].zPath, 0, zDetail, 0);
-        }else if( output_table_add(t, "isf", (sqlite3_int64)nGroup, a[j].zPath, a[j].best) ){
-          goto nomem;
-        }
-      }
-    }
-  }
-  if( report ){
-    if( nGroup==0 ) html_report_section(report, "No near-duplicates", 0);
-    exitCode = html_report_close(report);
-    report = 0;
-    if( exitCode!=EXIT_OK ) goto done;
-    printf("%d group%s written to %s\n", nGroup, nGroup==1 ? "" : "s", o->zHtml);
-  }else if( o->mode==OUTPUT_TABLE && nGroup==0 ){
-    printf("no near-duplicates with score >= %.2f\n", minScore);
-  }else{
-    output_table_print(t, stdout, o->mode);
-  }
-  exitCode = shell_interrupted ? EXIT_INTERRUPTED : EXIT_OK;
-  goto done;
-
-nomem:
-  fprintf(stderr, "imgsearch: out of memory\n");
+  rc = SQLITE_OK;
 done:
-  if( report ) html_report_close(report);
-  sqlite3_finalize(list);
   sqlite3_finalize(pairs);
   sqlite3_finalize(same);
   sqlite3_finalize(match);
-  for(i=0; i<n; i++) free(a[i].zPath);
-  free(a);
+  return rc;
+}
+
+/* Number the groups in order of their first (lowest id) member and hand
+** each member to the table t or, when report is not NULL, to the page.
+** Returns the number of groups, or -1 when out of memory. */
+static int dups_collect_groups(DupsSet *set, OutputTable *t, HtmlReport *report){
+  DupsImage *a = set->images;
+  int n_group = 0, i, j;
+  for(i=0; i<set->n; i++){
+    int r = dups_find(a, i);
+    if( a[i].best==0 || a[r].group ) continue;
+    a[r].group = ++n_group;
+    if( report ){
+      char zHeading[32];
+      snprintf(zHeading, sizeof(zHeading), "Group %d", n_group);
+      html_report_section(report, zHeading, 0);
+    }
+    for(j=r; j<set->n; j++){
+      if( a[j].best==0 || dups_find(a, j)!=r ) continue;
+      if( report ){
+        char zDetail[32];
+        snprintf(zDetail, sizeof(zDetail), "score %.4f", a[j].best);
+        html_report_card(report, a[j].zPath, 0, zDetail, 0);
+      }else if( output_table_add(t, "isf", (sqlite3_int64)n_group, a[j].zPath, a[j].best) ){
+        return -1;
+      }
+    }
+  }
+  return n_group;
+}
+
+/* The groups as the page o->zHtml.  An EXIT_* code. */
+static int dups_write_html(DupsSet *set, const DupsOptions *o){
+  char zSummary[160];
+  HtmlReport *report;
+  int n_group, exit_code;
+  snprintf(zSummary, sizeof(zSummary),
+           "near-duplicate groups: score (cosine similarity) >= %.2f%s; "
+           "a member's score is its best to another member", set->min_score,
+           o->min_inliers>0 ? ", confirmed by geometric verification" : "");
+  report = html_report_open(o->zHtml, "imgsearch duplicates", zSummary);
+  if( report==0 ) return EXIT_ERROR;
+  n_group = dups_collect_groups(set, 0, report);
+  if( n_group==0 ) html_report_section(report, "No near-duplicates", 0);
+  exit_code = html_report_close(report);
+  if( exit_code!=EXIT_OK ) return exit_code;
+  printf("%d group%s written to %s\n", n_group, n_group==1 ? "" : "s", o->zHtml);
+  return EXIT_OK;
+}
+
+/* The groups as one row per member (group, path, score) in o->mode.  An
+** EXIT_* code. */
+static int dups_print(DupsSet *set, const DupsOptions *o){
+  static const char *const column_names[] = {"group", "path", "score"};
+  OutputTable *t = output_table_new(3, column_names);
+  int n_group = t ? dups_collect_groups(set, t, 0) : -1;
+  if( n_group<0 ){
+    fprintf(stderr, "imgsearch: out of memory\n");
+    output_table_free(t);
+    return EXIT_ERROR;
+  }
+  if( o->mode==OUTPUT_TABLE && n_group==0 ){
+    printf("no near-duplicates with score >= %.2f\n", set->min_score);
+  }else{
+    output_table_print(t, stdout, o->mode);
+  }
   output_table_free(t);
-  return exitCode;
+  return EXIT_OK;
+}
+
+int dups_run(sqlite3 *db, const DupsOptions *o){
+  DupsSet set;
+  int exit_code = EXIT_ERROR, i;
+  if( !db_require_index(db) ) return EXIT_ERROR;
+  memset(&set, 0, sizeof(set));
+  set.min_score = o->min_score>=0 ? o->min_score : dups_default_score(db);
+  if( dups_load(db, &set)==SQLITE_OK && dups_link_pairs(db, &set, o)==SQLITE_OK ){
+    exit_code = o->zHtml ? dups_write_html(&set, o) : dups_print(&set, o);
+    if( exit_code==EXIT_OK && shell_interrupted ) exit_code = EXIT_INTERRUPTED;
+  }
+  for(i=0; i<set.n; i++) free(set.images[i].zPath);
+  free(set.images);
+  return exit_code;
 }
 
 static const char dups_usage[] =
@@ -222,67 +300,79 @@ static const char dups_usage[] =
   "exit status: 0 ok, 2 usage error, 3 no index, database error or the\n"
   "HTML file cannot be written\n";
 
-int cmd_dups(int argc, char **argv){
-  DupsOptions o;
-  const char *zDb = 0;
-  int i, exitCode;
-  sqlite3 *db;
-  o.min_score = -1;
-  o.k = 10;
-  o.min_inliers = 0;
-  o.mode = OUTPUT_TABLE;
-  o.zHtml = 0;
+/* The value of --min-score: a number from 0 to 1, else -1 (printed). */
+static double dups_parse_score(const char *zValue){
+  char *zEnd = 0;
+  double v = strtod(zValue, &zEnd);
+  if( zEnd==zValue || *zEnd || v<0 || v>1 ){
+    fprintf(stderr, "imgsearch dups: --min-score must be a number from 0 to 1, not '%s'\n",
+            zValue);
+    return -1;
+  }
+  return v;
+}
+
+/* The command line of `dups` into o and *pzDb.  EXIT_OK (*p_help set for
+** --help) or EXIT_USAGE with the problem printed. */
+static int dups_parse_options(int argc, char **argv, DupsOptions *o,
+                              const char **pzDb, int *p_help){
+  int i;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
-    if( strcmp(z, "-h")==0 || strcmp(z, "--help")==0 ){
-      fputs(dups_usage, stdout);
+    if( shell_is_help(z) ){
+      *p_help = 1;
       return EXIT_OK;
     }else if( strcmp(z, "--min-score")==0 ){
-      char *zEnd = 0;
-      if( i+1>=argc ) goto usage;
-      o.min_score = strtod(argv[++i], &zEnd);
-      if( zEnd==argv[i] || *zEnd || o.min_score<0 || o.min_score>1 ){
-        fprintf(stderr, "imgsearch dups: --min-score must be a number from 0 to 1, not '%s'\n", argv[i]);
-        goto usage;
-      }
+      if( i+1>=argc || (o->min_score = dups_parse_score(argv[++i]))<0 ) return EXIT_USAGE;
     }else if( strcmp(z, "-k")==0 ){
-      if( i+1>=argc || (o.k = shell_parse_int(z, argv[++i], 1, 1000))<0 ) goto usage;
+      if( i+1>=argc || (o->k = shell_parse_int(z, argv[++i], 1, 1000))<0 ) return EXIT_USAGE;
     }else if( strcmp(z, "-o")==0 || strcmp(z, "--output")==0 ){
-      if( i+1>=argc ) goto usage;
-      o.zHtml = argv[++i];
+      if( i+1>=argc ) return EXIT_USAGE;
+      o->zHtml = argv[++i];
     }else if( strcmp(z, "--verify")==0 ){
-      if( o.min_inliers==0 ) o.min_inliers = 20;
+      if( o->min_inliers==0 ) o->min_inliers = 20;
     }else if( strcmp(z, "--min-inliers")==0 ){
-      if( i+1>=argc || (o.min_inliers = shell_parse_int(z, argv[++i], 1, 100000))<0 ) goto usage;
+      if( i+1>=argc || (o->min_inliers = shell_parse_int(z, argv[++i], 1, 100000))<0 ) return EXIT_USAGE;
     }else if( strcmp(z, "--format")==0 ){
       int mode = i+1<argc ? output_mode_parse(argv[++i]) : -1;
       if( mode<0 || mode==OUTPUT_LINE ){
         fprintf(stderr, "imgsearch dups: --format must be table, csv or json\n");
-        goto usage;
+        return EXIT_USAGE;
       }
-      o.mode = (OutputMode)mode;
-    }else if( z[0]=='-' && z[1] ){
-      fprintf(stderr, "imgsearch dups: unknown option %s\n", z);
-      goto usage;
-    }else if( zDb==0 ){
-      zDb = z;
-    }else{
+      o->mode = (OutputMode)mode;
+    }else if( shell_unknown_option("dups", z) ){
+      return EXIT_USAGE;
+    }else if( *pzDb ){
       fprintf(stderr, "imgsearch dups: unexpected argument %s\n", z);
-      goto usage;
+      return EXIT_USAGE;
+    }else{
+      *pzDb = z;
     }
   }
-  if( zDb==0 ){
+  if( *pzDb==0 ){
     fprintf(stderr, "imgsearch dups: needs a database\n");
-    goto usage;
+    return EXIT_USAGE;
   }
-  db = shell_open_existing("dups", zDb);
-  if( db==0 ) return EXIT_ERROR;
-  shell_install_interrupt();
-  exitCode = dups_run(db, &o);
-  sqlite3_close(db);
-  return exitCode;
+  return EXIT_OK;
+}
 
-usage:
-  fputs(dups_usage, stderr);
-  return EXIT_USAGE;
+int cmd_dups(int argc, char **argv){
+  DupsOptions o;
+  const char *zDb = 0;
+  int help = 0, exit_code;
+  sqlite3 *db;
+  dups_options_default(&o);
+  exit_code = dups_parse_options(argc, argv, &o, &zDb, &help);
+  if( help ){
+    fputs(dups_usage, stdout);
+  }else if( exit_code==EXIT_USAGE ){
+    fputs(dups_usage, stderr);
+  }else if( (db = db_open_existing("dups", zDb))==0 ){
+    exit_code = EXIT_ERROR;
+  }else{
+    shell_install_interrupt();
+    exit_code = dups_run(db, &o);
+    sqlite3_close(db);
+  }
+  return exit_code;
 }

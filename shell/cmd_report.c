@@ -7,60 +7,75 @@
 ** path.  The search itself is cmd_search.c's (search_one); the page is
 ** report_html.c's.  A query that fails gets a section with the reason and
 ** makes the exit code 1, as in `search`.
+**
+** May call: common.h, search.h (the search and the command line),
+** report_html.h, SQLite (sqlite3_mprintf).
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell.h"
+#include "common.h"
+#include "report_html.h"
+#include "search.h"
 
-static int report_run(sqlite3 *db, const SearchOptions *o, const char *zOutput,
-                      int nQuery, char **azQuery){
+/* One query's section: the query image, then its hits (or the error). */
+static void report_query(HtmlReport *r, const SearchOptions *o, const char *zQuery,
+                         const SearchHit *hits, int n_hit, const char *zError){
+  char *zHeading = sqlite3_mprintf("Query: %s", zQuery);
+  int j;
+  html_report_section(r, zHeading ? zHeading : zQuery, zError);
+  html_report_card(r, zQuery, "query", 0, 1);
+  for(j=0; j<n_hit; j++){
+    char zLabel[32], zDetail[64];
+    snprintf(zLabel, sizeof(zLabel), "#%d", j+1);
+    if( o->verify ){
+      snprintf(zDetail, sizeof(zDetail), "score %.4f, %d inliers",
+               hits[j].score, hits[j].inliers);
+    }else{
+      snprintf(zDetail, sizeof(zDetail), "score %.4f", hits[j].score);
+    }
+    html_report_card(r, hits[j].zPath, zLabel, zDetail, 0);
+  }
+  sqlite3_free(zHeading);
+}
+
+static int report_run(sqlite3 *db, const SearchCommand *c){
+  const SearchOptions *o = &c->o;
   SearchStatements s;
   HtmlReport *r;
   char zSummary[200];
-  int i, nFailed = 0, exitCode;
+  int i, n_failed = 0, exit_code;
+  shell_install_interrupt();
   if( search_prepare(db, &s)!=EXIT_OK ) return EXIT_ERROR;
   snprintf(zSummary, sizeof(zSummary),
            "%d quer%s, %d result%s each; score = cosine similarity (1 = same)%s",
-           nQuery, nQuery==1 ? "y" : "ies", o->k, o->k==1 ? "" : "s",
+           c->n_query, c->n_query==1 ? "y" : "ies", o->k, o->k==1 ? "" : "s",
            o->verify ? "; ranked by geometric verification (inliers)" : "");
-  r = html_report_open(zOutput, "imgsearch report", zSummary);
+  r = html_report_open(c->zOutput, "imgsearch report", zSummary);
   if( r==0 ){
     search_finalize(&s);
     return EXIT_ERROR;
   }
-  for(i=0; i<nQuery && !shell_interrupted; i++){
-    SearchHit *aHit = 0;
-    int nHit = 0, j;
-    char *zError = search_one(db, &s, o, azQuery[i], &aHit, &nHit);
-    char *zHeading = sqlite3_mprintf("Query: %s", azQuery[i]);
+  for(i=0; i<c->n_query && !shell_interrupted; i++){
+    SearchHit *hits = 0;
+    int n_hit = 0;
+    char *zErr = 0;
+    int rc = search_one(db, &s, o, c->queries[i], &hits, &n_hit, &zErr);
+    const char *zError = rc==SQLITE_OK ? 0 : search_error_text(rc, zErr);
     if( zError ){
-      nFailed++;
-      fprintf(stderr, "imgsearch: %s: %s\n", azQuery[i], zError);
+      n_failed++;
+      fprintf(stderr, "imgsearch: %s: %s\n", c->queries[i], zError);
     }
-    html_report_section(r, zHeading ? zHeading : azQuery[i], zError);
-    html_report_card(r, azQuery[i], "query", 0, 1);
-    for(j=0; j<nHit; j++){
-      char zLabel[32], zDetail[64];
-      snprintf(zLabel, sizeof(zLabel), "#%d", j+1);
-      if( o->verify ){
-        snprintf(zDetail, sizeof(zDetail), "score %.4f, %d inliers",
-                 aHit[j].score, aHit[j].inliers);
-      }else{
-        snprintf(zDetail, sizeof(zDetail), "score %.4f", aHit[j].score);
-      }
-      html_report_card(r, aHit[j].zPath, zLabel, zDetail, 0);
-      free(aHit[j].zPath);
-    }
-    free(aHit);
-    free(zError);
-    sqlite3_free(zHeading);
+    report_query(r, o, c->queries[i], hits, n_hit, zError);
+    search_hits_free(hits, n_hit);
+    sqlite3_free(zErr);
   }
   search_finalize(&s);
-  exitCode = html_report_close(r);
-  if( exitCode!=EXIT_OK ) return exitCode;
+  exit_code = html_report_close(r);
+  if( exit_code!=EXIT_OK ) return exit_code;
   if( shell_interrupted ) return EXIT_INTERRUPTED;
-  return nFailed ? EXIT_FAILURES : EXIT_OK;
+  return n_failed ? EXIT_FAILURES : EXIT_OK;
 }
 
 static const char report_usage[] =
@@ -83,19 +98,5 @@ static const char report_usage[] =
   "the file cannot be written\n";
 
 int cmd_report(int argc, char **argv){
-  SearchCommand c;
-  int exitCode = search_parse_options("report", argc, argv, &c);
-  sqlite3 *db;
-  if( exitCode==EXIT_OK && c.help ){
-    fputs(report_usage, stdout);
-  }else if( exitCode==EXIT_USAGE ){
-    fputs(report_usage, stderr);
-  }else if( exitCode==EXIT_OK ){
-    db = shell_open_existing("report", c.zDb);
-    if( db ) shell_install_interrupt();
-    exitCode = db ? report_run(db, &c.o, c.zOutput, c.nQuery, c.azQuery) : EXIT_ERROR;
-    sqlite3_close(db);
-  }
-  search_command_free(&c);
-  return exitCode;
+  return search_command_main("report", report_usage, argc, argv, report_run);
 }

@@ -3,7 +3,8 @@
 ** query image.
 **
 ** For each query: img_sift of the file's bytes, img_vlad with the stored
-** codebook and projection (sql/schema.sql), then k nearest neighbours in image_vectors (annoy, angular):
+** codebook and projection (sql/schema.sql), then k nearest neighbours in
+** image_vectors (annoy, angular):
 ** score = 1 - distance = cosine similarity.  --verify takes a shortlist
 ** (max(20, k)) and re-ranks it by img_match inliers against the stored sift
 ** blobs (ties: by score).  All computing is the extension's SQL.  A query
@@ -13,17 +14,38 @@
 ** Output: table (a block per query), csv (query,rank,path,score[,inliers]),
 ** json ([{"query":..., "results":[{"rank","path","score"[,"inliers"]}]}],
 ** with "error" instead of "results" for a query that failed).
+**
+** Also owns the command line that `search` and `report` share
+** (search_command_main) and search_one, which cmd_report.c and the REPL use.
+**
+** May call: common.h, db.h, files.h, output.h, SQLite (the extension's
+** img_sift, img_vlad, img_match and the annoy table).
 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell.h"
+#include "common.h"
+#include "db.h"
+#include "files.h"
+#include "output.h"
+#include "search.h"
 
 static int search_hit_compare(const void *a, const void *b){
   const SearchHit *x = a, *y = b;
   if( x->inliers!=y->inliers ) return x->inliers > y->inliers ? -1 : 1;
   if( x->score!=y->score ) return x->score > y->score ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void search_hits_free(SearchHit *hits, int n_hit){
+  int i;
+  for(i=0; i<n_hit; i++) free(hits[i].zPath);
+  free(hits);
+}
+
+const char *search_error_text(int rc, const char *zErr){
+  return zErr ? zErr : sqlite3_errstr(rc);
 }
 
 void search_finalize(SearchStatements *s){
@@ -35,41 +57,43 @@ void search_finalize(SearchStatements *s){
 }
 
 int search_prepare(sqlite3 *db, SearchStatements *s){
-  int rc;
+  const struct { sqlite3_stmt **p_stmt; const char *zSql; } statements[] = {
+    { &s->sift, "SELECT img_sift(?1)" },
+    { &s->vlad, "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1),"
+                "                    (SELECT pca FROM projection WHERE id=1))" },
+    { &s->nearest, "SELECT n.rowid, n.distance, (SELECT path FROM images WHERE id=n.rowid)"
+                   "  FROM image_vectors AS n WHERE n.vlad MATCH ?1 AND n.k = ?2" },
+    { &s->match, "SELECT img_match(?1, sift) FROM features WHERE image_id=?2" },
+    { &s->stored, "SELECT f.sift FROM images AS i JOIN features AS f ON f.image_id=i.id"
+                  " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1" },
+  };
+  size_t i;
   memset(s, 0, sizeof(*s));
-  if( !shell_require_index(db) ) return EXIT_ERROR;
-  rc = sqlite3_prepare_v2(db, "SELECT img_sift(?1)", -1, &s->sift, 0);
-  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
-      "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1),"
-      "                    (SELECT pca FROM projection WHERE id=1))",
-      -1, &s->vlad, 0);
-  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
-      "SELECT n.rowid, n.distance, (SELECT path FROM images WHERE id=n.rowid)"
-      "  FROM image_vectors AS n WHERE n.vlad MATCH ?1 AND n.k = ?2",
-      -1, &s->nearest, 0);
-  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
-      "SELECT img_match(?1, sift) FROM features WHERE image_id=?2",
-      -1, &s->match, 0);
-  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
-      "SELECT f.sift FROM images AS i JOIN features AS f ON f.image_id=i.id"
-      " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1",
-      -1, &s->stored, 0);
-  if( rc!=SQLITE_OK ){
-    shell_db_error(db, "cannot prepare the search");
-    search_finalize(s);
-    return EXIT_ERROR;
+  if( !db_require_index(db) ) return EXIT_ERROR;
+  for(i=0; i<sizeof(statements)/sizeof(statements[0]); i++){
+    if( sqlite3_prepare_v2(db, statements[i].zSql, -1, statements[i].p_stmt, 0)!=SQLITE_OK ){
+      db_error(db, "cannot prepare the search");
+      search_finalize(s);
+      return EXIT_ERROR;
+    }
   }
   return EXIT_OK;
 }
 
-/* Copy column 0 of stmt (a BLOB) into *pBlob (malloc'd), *pn bytes. */
-static int search_copy_blob(sqlite3_stmt *stmt, unsigned char **pBlob, int *pn){
-  int n = sqlite3_column_bytes(stmt, 0);
-  *pBlob = malloc(n>0 ? n : 1);
-  if( *pBlob==0 ) return SQLITE_NOMEM;
-  if( n>0 ) memcpy(*pBlob, sqlite3_column_blob(stmt, 0), n);
-  *pn = n;
-  return SQLITE_OK;
+/* Copy column 0 of stmt (a BLOB) into *p_blob (malloc'd), *pn bytes. */
+static int search_copy_blob(sqlite3_stmt *stmt, unsigned char **p_blob, int *pn){
+  size_t n = 0;
+  *p_blob = db_column_blob_copy(stmt, 0, &n);
+  *pn = (int)n;
+  return *p_blob ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* An error code and *pzErr = db's message (the convention of search_one). */
+static int search_db_error(sqlite3 *db, char **pzErr){
+  int rc = sqlite3_errcode(db);
+  if( rc==SQLITE_OK || rc==SQLITE_ROW || rc==SQLITE_DONE ) rc = SQLITE_ERROR;
+  *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  return rc;
 }
 
 /* --stats: where one query's time went, on stderr. */
@@ -79,189 +103,232 @@ static void search_print_times(const char *zQuery, const SearchTimes *t){
           zQuery, 1e3*t->sift, t->stored ? " (stored blob)" : "",
           1e3*(t->read + t->vlad + t->nearest + t->verify),
           1e3*t->read, 1e3*t->vlad, 1e3*t->nearest, 1e3*t->verify,
-          1e3*t->siftCpu, 1e3*(t->totalCpu - t->siftCpu));
+          1e3*t->sift_cpu, 1e3*(t->total_cpu - t->sift_cpu));
 }
 
-/* Search one query.  Fills *paHit (malloc'd, *pnHit) or returns a message
-** (malloc'd) saying why not.  s->times says where the time went. */
-char *search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
-                 const char *zQuery, SearchHit **paHit, int *pnHit){
+/* The sift blob of the query file zQuery (malloc'd, *pn bytes): the stored
+** one when the file is already in the database (same bytes: what img_sift
+** would return, so the work is skipped), else img_sift of its bytes. */
+static int search_query_sift(sqlite3 *db, SearchStatements *s, const char *zQuery,
+                             unsigned char **p_sift, int *pn, char **pzErr){
   SearchTimes *t = &s->times;
-  double start = shell_now(), cpuStart = shell_thread_cpu(), cpu;
-  size_t nData = 0;
-  char *zError = 0;
-  unsigned char *data = files_read(zQuery, &nData, &zError);
-  unsigned char *sift = 0;
-  int nSift = 0, nWant, nHit = 0, rc;
-  SearchHit *aHit = 0;
+  double start = shell_now(), cpu;
+  size_t n_data = 0;
+  char *zReadError = 0;
+  unsigned char *data = files_read(zQuery, &n_data, &zReadError);
   char zHash[17];
-  *paHit = 0;
-  *pnHit = 0;
-  memset(t, 0, sizeof(*t));
-  if( data==0 ) return zError;
-  if( nData > FILES_MAX_BYTES ){
-    free(data);
-    return strdup("file is over 1 GB");
+  int rc = SQLITE_OK;
+  *p_sift = 0;
+  if( data==0 ){
+    *pzErr = sqlite3_mprintf("%s", zReadError ? zReadError : "cannot read file");
+    free(zReadError);
+    return SQLITE_CANTOPEN;
   }
-
-  /* A file already in the database (same bytes): its stored sift blob is
-  ** what img_sift would return, so skip the work. */
-  files_hash(data, nData, zHash);
+  if( n_data > FILES_MAX_BYTES ){
+    free(data);
+    *pzErr = sqlite3_mprintf("file is over 1 GB");
+    return SQLITE_TOOBIG;
+  }
+  files_hash(data, n_data, zHash);
   sqlite3_bind_text(s->stored, 1, zHash, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(s->stored, 2, (sqlite3_int64)nData);
+  sqlite3_bind_int64(s->stored, 2, (sqlite3_int64)n_data);
   if( sqlite3_step(s->stored)==SQLITE_ROW ){
     t->stored = 1;
-    if( search_copy_blob(s->stored, &sift, &nSift) ) zError = strdup("out of memory");
+    rc = search_copy_blob(s->stored, p_sift, pn);
   }
   sqlite3_reset(s->stored);
   t->read = shell_now() - start;
-  if( sift==0 && zError==0 ){
+  if( *p_sift==0 && rc==SQLITE_OK ){
     start = shell_now();
     cpu = shell_thread_cpu();
-    sqlite3_bind_blob(s->sift, 1, data, (int)nData, SQLITE_STATIC);
+    sqlite3_bind_blob(s->sift, 1, data, (int)n_data, SQLITE_STATIC);
     if( sqlite3_step(s->sift)==SQLITE_ROW ){
-      if( search_copy_blob(s->sift, &sift, &nSift) ) zError = strdup("out of memory");
+      rc = search_copy_blob(s->sift, p_sift, pn);
     }else{
-      zError = strdup(sqlite3_errmsg(db));
+      rc = search_db_error(db, pzErr);
     }
     sqlite3_reset(s->sift);
     t->sift = shell_now() - start;
-    t->siftCpu = shell_thread_cpu() - cpu;
+    t->sift_cpu = shell_thread_cpu() - cpu;
   }
   free(data);
-  if( zError ) return zError;
-
-  start = shell_now();
-  sqlite3_bind_blob(s->vlad, 1, sift, nSift, SQLITE_STATIC);
-  rc = sqlite3_step(s->vlad);
-  t->vlad = shell_now() - start;
-  if( rc!=SQLITE_ROW ){
-    zError = strdup(sqlite3_errmsg(db));
-  }else if( sqlite3_column_type(s->vlad, 0)!=SQLITE_BLOB ){
-    zError = strdup("no SIFT features in the query image");
-  }else{
-    nWant = o->verify ? (o->shortlist > o->k ? o->shortlist : o->k) : o->k;
-    aHit = calloc(nWant, sizeof(SearchHit));
-    if( aHit==0 ){
-      zError = strdup("out of memory");
-    }else{
-      start = shell_now();
-      sqlite3_bind_value(s->nearest, 1, sqlite3_column_value(s->vlad, 0));
-      sqlite3_bind_int(s->nearest, 2, nWant);
-      while( nHit<nWant && (rc = sqlite3_step(s->nearest))==SQLITE_ROW ){
-        const char *zPath = (const char*)sqlite3_column_text(s->nearest, 2);
-        aHit[nHit].id = sqlite3_column_int64(s->nearest, 0);
-        aHit[nHit].score = 1.0 - sqlite3_column_double(s->nearest, 1);
-        aHit[nHit].zPath = strdup(zPath ? zPath : "?");
-        nHit++;
-      }
-      if( rc!=SQLITE_ROW && rc!=SQLITE_DONE ) zError = strdup(sqlite3_errmsg(db));
-      sqlite3_reset(s->nearest);
-      t->nearest = shell_now() - start;
-    }
-  }
-  sqlite3_reset(s->vlad);
-
-  if( zError==0 && o->verify ){
-    int i;
-    start = shell_now();
-    for(i=0; i<nHit && zError==0; i++){
-      sqlite3_bind_blob(s->match, 1, sift, nSift, SQLITE_STATIC);
-      sqlite3_bind_int64(s->match, 2, aHit[i].id);
-      rc = sqlite3_step(s->match);
-      if( rc==SQLITE_ROW ) aHit[i].inliers = sqlite3_column_int(s->match, 0);
-      else if( rc!=SQLITE_DONE ) zError = strdup(sqlite3_errmsg(db));
-      sqlite3_reset(s->match);
-    }
-    qsort(aHit, nHit, sizeof(SearchHit), search_hit_compare);
-    t->verify = shell_now() - start;
-  }
-  free(sift);
-  if( zError ){
-    int i;
-    for(i=0; i<nHit; i++) free(aHit[i].zPath);
-    free(aHit);
-    return zError;
-  }
-  t->totalCpu = shell_thread_cpu() - cpuStart;
-  if( o->stats ) search_print_times(zQuery, t);
-  *paHit = aHit;
-  *pnHit = nHit < o->k ? nHit : o->k;
-  for(; nHit > *pnHit; nHit--) free(aHit[nHit-1].zPath);
-  return 0;
+  return rc;
 }
 
-int search_run(sqlite3 *db, const SearchOptions *o, int nQuery, char **azQuery){
+/* The n_want nearest neighbours of vector (an img_vlad value) into hits
+** (n_want long); their count in *p_n_hit. */
+static int search_nearest(sqlite3 *db, SearchStatements *s, sqlite3_value *vector,
+                          SearchHit *hits, int n_want, int *p_n_hit, char **pzErr){
+  int n_hit = 0, rc = SQLITE_OK, step = SQLITE_DONE;
+  double start = shell_now();
+  sqlite3_bind_value(s->nearest, 1, vector);
+  sqlite3_bind_int(s->nearest, 2, n_want);
+  while( n_hit<n_want && (step = sqlite3_step(s->nearest))==SQLITE_ROW ){
+    const char *zPath = (const char*)sqlite3_column_text(s->nearest, 2);
+    hits[n_hit].id = sqlite3_column_int64(s->nearest, 0);
+    hits[n_hit].score = 1.0 - sqlite3_column_double(s->nearest, 1);
+    hits[n_hit].zPath = strdup(zPath ? zPath : "?");
+    n_hit++;
+  }
+  if( n_hit<n_want && step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
+  sqlite3_reset(s->nearest);
+  s->times.nearest = shell_now() - start;
+  *p_n_hit = n_hit;
+  return rc;
+}
+
+/* --verify: re-rank hits by img_match inliers against the query's sift. */
+static int search_verify(sqlite3 *db, SearchStatements *s, const unsigned char *sift,
+                         int n_sift, SearchHit *hits, int n_hit, char **pzErr){
+  int i, rc = SQLITE_OK, step;
+  double start = shell_now();
+  for(i=0; i<n_hit && rc==SQLITE_OK; i++){
+    sqlite3_bind_blob(s->match, 1, sift, n_sift, SQLITE_STATIC);
+    sqlite3_bind_int64(s->match, 2, hits[i].id);
+    step = sqlite3_step(s->match);
+    if( step==SQLITE_ROW ) hits[i].inliers = sqlite3_column_int(s->match, 0);
+    else if( step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
+    sqlite3_reset(s->match);
+  }
+  qsort(hits, n_hit, sizeof(SearchHit), search_hit_compare);
+  s->times.verify = shell_now() - start;
+  return rc;
+}
+
+int search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
+               const char *zQuery, SearchHit **p_hits, int *p_n_hit, char **pzErr){
+  SearchTimes *t = &s->times;
+  double cpu_start = shell_thread_cpu(), start;
+  unsigned char *sift = 0;
+  int n_sift = 0, n_hit = 0, rc;
+  int n_want = o->verify ? (o->shortlist > o->k ? o->shortlist : o->k) : o->k;
+  SearchHit *hits = 0;
+  *p_hits = 0;
+  *p_n_hit = 0;
+  *pzErr = 0;
+  memset(t, 0, sizeof(*t));
+  rc = search_query_sift(db, s, zQuery, &sift, &n_sift, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+
+  start = shell_now();
+  sqlite3_bind_blob(s->vlad, 1, sift, n_sift, SQLITE_STATIC);
+  rc = sqlite3_step(s->vlad)==SQLITE_ROW ? SQLITE_OK : search_db_error(db, pzErr);
+  t->vlad = shell_now() - start;
+  if( rc==SQLITE_OK && sqlite3_column_type(s->vlad, 0)!=SQLITE_BLOB ){
+    *pzErr = sqlite3_mprintf("no SIFT features in the query image");
+    rc = SQLITE_ERROR;
+  }
+  if( rc==SQLITE_OK ){
+    hits = calloc(n_want, sizeof(SearchHit));
+    rc = hits ? search_nearest(db, s, sqlite3_column_value(s->vlad, 0), hits, n_want,
+                               &n_hit, pzErr)
+              : SQLITE_NOMEM;
+  }
+  sqlite3_reset(s->vlad);
+  if( rc==SQLITE_OK && o->verify ){
+    rc = search_verify(db, s, sift, n_sift, hits, n_hit, pzErr);
+  }
+  free(sift);
+  if( rc!=SQLITE_OK ){
+    search_hits_free(hits, n_hit);
+    return rc;
+  }
+  t->total_cpu = shell_thread_cpu() - cpu_start;
+  if( o->stats ) search_print_times(zQuery, t);
+  *p_hits = hits;
+  *p_n_hit = n_hit < o->k ? n_hit : o->k;
+  for(; n_hit > *p_n_hit; n_hit--) free(hits[n_hit-1].zPath);
+  return SQLITE_OK;
+}
+
+/* One query's hits as CSV rows (query,rank,path,score[,inliers]). */
+static void search_print_csv(const SearchOptions *o, const char *zQuery,
+                             const SearchHit *hits, int n_hit){
+  int j;
+  for(j=0; j<n_hit; j++){
+    output_csv_field(stdout, zQuery);
+    printf(",%d,", j+1);
+    output_csv_field(stdout, hits[j].zPath);
+    printf(",%.4f", hits[j].score);
+    if( o->verify ) printf(",%d", hits[j].inliers);
+    fputc('\n', stdout);
+  }
+}
+
+/* One query as a JSON object, the i-th of the array: its results, or the
+** error (zError non-NULL). */
+static void search_print_json(const SearchOptions *o, int i, const char *zQuery,
+                              const SearchHit *hits, int n_hit, const char *zError){
+  int j;
+  fputs(i ? ",\n{\"query\":" : "{\"query\":", stdout);
+  output_json_string(stdout, zQuery);
+  if( zError ){
+    fputs(",\"error\":", stdout);
+    output_json_string(stdout, zError);
+  }else{
+    fputs(",\"results\":[", stdout);
+    for(j=0; j<n_hit; j++){
+      printf("%s{\"rank\":%d,\"path\":", j ? ",\n  " : "\n  ", j+1);
+      output_json_string(stdout, hits[j].zPath);
+      printf(",\"score\":%.4f", hits[j].score);
+      if( o->verify ) printf(",\"inliers\":%d", hits[j].inliers);
+      fputc('}', stdout);
+    }
+    fputc(']', stdout);
+  }
+  fputc('}', stdout);
+}
+
+/* One query as a block: a heading, then a table of rank, path, score
+** [, inliers]; the i-th block is preceded by a blank line. */
+static void search_print_table(const SearchOptions *o, int i, const char *zQuery,
+                               const SearchHit *hits, int n_hit, int color){
+  static const char *const column_names[] = {"rank", "path", "score", "inliers"};
+  OutputTable *t = output_table_new(o->verify ? 4 : 3, column_names);
+  int j;
+  if( t==0 ) return;
+  for(j=0; j<n_hit; j++){
+    output_table_add(t, o->verify ? "isfi" : "isf", (sqlite3_int64)(j+1),
+                     hits[j].zPath, hits[j].score, (sqlite3_int64)hits[j].inliers);
+  }
+  if( i ) fputc('\n', stdout);
+  printf(color ? "\033[1mquery: %s\033[0m\n" : "query: %s\n", zQuery);
+  output_table_print(t, stdout, o->mode);
+  output_table_free(t);
+}
+
+int search_run(sqlite3 *db, const SearchOptions *o, int n_query, char **queries){
   SearchStatements s;
-  int i, nFailed = 0, color = output_use_color(stdout);
-  static const char *const azName[] = {"query", "rank", "path", "score", "inliers"};
+  int i, n_failed = 0, color = output_use_color(stdout);
   if( search_prepare(db, &s)!=EXIT_OK ) return EXIT_ERROR;
   if( o->mode==OUTPUT_CSV ){
     fputs(o->verify ? "query,rank,path,score,inliers\n" : "query,rank,path,score\n", stdout);
   }else if( o->mode==OUTPUT_JSON ){
     fputc('[', stdout);
   }
-  for(i=0; i<nQuery; i++){
-    SearchHit *aHit = 0;
-    int nHit = 0, j;
-    char *zError = search_one(db, &s, o, azQuery[i], &aHit, &nHit);
+  for(i=0; i<n_query; i++){
+    SearchHit *hits = 0;
+    int n_hit = 0;
+    char *zErr = 0;
+    int rc = search_one(db, &s, o, queries[i], &hits, &n_hit, &zErr);
+    const char *zError = rc==SQLITE_OK ? 0 : search_error_text(rc, zErr);
     if( zError ){
-      nFailed++;
-      fprintf(stderr, "imgsearch: %s: %s\n", azQuery[i], zError);
+      n_failed++;
+      fprintf(stderr, "imgsearch: %s: %s\n", queries[i], zError);
     }
-    switch( o->mode ){
-      case OUTPUT_CSV:
-        for(j=0; j<nHit; j++){
-          output_csv_field(stdout, azQuery[i]);
-          printf(",%d,", j+1);
-          output_csv_field(stdout, aHit[j].zPath);
-          printf(",%.4f", aHit[j].score);
-          if( o->verify ) printf(",%d", aHit[j].inliers);
-          fputc('\n', stdout);
-        }
-        break;
-      case OUTPUT_JSON:
-        fputs(i ? ",\n{\"query\":" : "{\"query\":", stdout);
-        output_json_string(stdout, azQuery[i]);
-        if( zError ){
-          fputs(",\"error\":", stdout);
-          output_json_string(stdout, zError);
-        }else{
-          fputs(",\"results\":[", stdout);
-          for(j=0; j<nHit; j++){
-            printf("%s{\"rank\":%d,\"path\":", j ? ",\n  " : "\n  ", j+1);
-            output_json_string(stdout, aHit[j].zPath);
-            printf(",\"score\":%.4f", aHit[j].score);
-            if( o->verify ) printf(",\"inliers\":%d", aHit[j].inliers);
-            fputc('}', stdout);
-          }
-          fputc(']', stdout);
-        }
-        fputc('}', stdout);
-        break;
-      default: {
-        OutputTable *t;
-        if( zError ) break;
-        t = output_table_new(o->verify ? 4 : 3, azName+1);
-        if( t==0 ) break;
-        for(j=0; j<nHit; j++){
-          output_table_add(t, o->verify ? "isfi" : "isf", (sqlite3_int64)(j+1),
-                           aHit[j].zPath, aHit[j].score, (sqlite3_int64)aHit[j].inliers);
-        }
-        if( i ) fputc('\n', stdout);
-        printf(color ? "\033[1mquery: %s\033[0m\n" : "query: %s\n", azQuery[i]);
-        output_table_print(t, stdout, o->mode);
-        output_table_free(t);
-        break;
-      }
+    if( o->mode==OUTPUT_CSV ){
+      search_print_csv(o, queries[i], hits, n_hit);
+    }else if( o->mode==OUTPUT_JSON ){
+      search_print_json(o, i, queries[i], hits, n_hit, zError);
+    }else if( zError==0 ){
+      search_print_table(o, i, queries[i], hits, n_hit, color);
     }
-    for(j=0; j<nHit; j++) free(aHit[j].zPath);
-    free(aHit);
-    free(zError);
+    search_hits_free(hits, n_hit);
+    sqlite3_free(zErr);
   }
   if( o->mode==OUTPUT_JSON ) fputs("]\n", stdout);
   search_finalize(&s);
-  return nFailed ? EXIT_FAILURES : EXIT_OK;
+  return n_failed ? EXIT_FAILURES : EXIT_OK;
 }
 
 static const char search_usage[] =
@@ -281,26 +348,29 @@ static const char search_usage[] =
   "\n"
   "exit status: 0 ok, 1 some query failed, 2 usage error, 3 no index\n";
 
-void search_command_free(SearchCommand *c){
-  free(c->azQuery);
+static void search_command_free(SearchCommand *c){
+  free(c->queries);
   memset(c, 0, sizeof(*c));
 }
 
-int search_parse_options(const char *zCommand, int argc, char **argv,
-                         SearchCommand *c){
-  int isReport = strcmp(zCommand, "report")==0, i;
+/* The command line of `search` or `report` (zCommand) into c.  EXIT_OK
+** (check c->help), EXIT_USAGE with the problem printed (the caller prints
+** its usage), or EXIT_ERROR.  Free with search_command_free in every case. */
+static int search_parse_options(const char *zCommand, int argc, char **argv,
+                                SearchCommand *c){
+  int is_report = strcmp(zCommand, "report")==0, i;
   memset(c, 0, sizeof(*c));
   c->o.k = 10;
   c->o.shortlist = 20;
   c->o.mode = OUTPUT_TABLE;
-  c->azQuery = calloc(argc>0 ? argc : 1, sizeof(char*));
-  if( c->azQuery==0 ){
+  c->queries = calloc(argc>0 ? argc : 1, sizeof(char*));
+  if( c->queries==0 ){
     fprintf(stderr, "imgsearch: out of memory\n");
     return EXIT_ERROR;
   }
   for(i=0; i<argc; i++){
     const char *z = argv[i];
-    if( strcmp(z, "-h")==0 || strcmp(z, "--help")==0 ){
+    if( shell_is_help(z) ){
       c->help = 1;
       return EXIT_OK;
     }else if( strcmp(z, "-k")==0 ){
@@ -311,7 +381,7 @@ int search_parse_options(const char *zCommand, int argc, char **argv,
       c->o.verify = 1;
     }else if( strcmp(z, "--stats")==0 ){
       c->o.stats = 1;
-    }else if( !isReport && (strcmp(z, "--format")==0 || strncmp(z, "--format=", 9)==0) ){
+    }else if( !is_report && (strcmp(z, "--format")==0 || strncmp(z, "--format=", 9)==0) ){
       const char *zMode = z[8]=='=' ? z+9 : (i+1<argc ? argv[++i] : "");
       int mode = output_mode_parse(zMode);
       if( mode<0 || mode==OUTPUT_LINE ){
@@ -320,42 +390,51 @@ int search_parse_options(const char *zCommand, int argc, char **argv,
         return EXIT_USAGE;
       }
       c->o.mode = (OutputMode)mode;
-    }else if( isReport && (strcmp(z, "-o")==0 || strcmp(z, "--output")==0) ){
+    }else if( is_report && (strcmp(z, "-o")==0 || strcmp(z, "--output")==0) ){
       if( i+1>=argc ) return EXIT_USAGE;
       c->zOutput = argv[++i];
-    }else if( z[0]=='-' && z[1] ){
-      fprintf(stderr, "imgsearch %s: unknown option %s\n", zCommand, z);
+    }else if( shell_unknown_option(zCommand, z) ){
       return EXIT_USAGE;
     }else if( c->zDb==0 ){
       c->zDb = z;
     }else{
-      c->azQuery[c->nQuery++] = argv[i];
+      c->queries[c->n_query++] = argv[i];
     }
   }
-  if( c->zDb==0 || c->nQuery==0 ){
+  if( c->zDb==0 || c->n_query==0 ){
     fprintf(stderr, "imgsearch %s: needs a database and at least one IMAGE\n", zCommand);
     return EXIT_USAGE;
   }
-  if( isReport && c->zOutput==0 ){
+  if( is_report && c->zOutput==0 ){
     fprintf(stderr, "imgsearch report: needs -o FILE.html, the page to write\n");
     return EXIT_USAGE;
   }
   return EXIT_OK;
 }
 
-int cmd_search(int argc, char **argv){
+int search_command_main(const char *zCommand, const char *zUsage, int argc,
+                        char **argv,
+                        int (*run)(sqlite3 *db, const SearchCommand *c)){
   SearchCommand c;
-  int exitCode = search_parse_options("search", argc, argv, &c);
+  int exit_code = search_parse_options(zCommand, argc, argv, &c);
   sqlite3 *db;
-  if( exitCode==EXIT_OK && c.help ){
-    fputs(search_usage, stdout);
-  }else if( exitCode==EXIT_USAGE ){
-    fputs(search_usage, stderr);
-  }else if( exitCode==EXIT_OK ){
-    db = shell_open_existing("search", c.zDb);
-    exitCode = db ? search_run(db, &c.o, c.nQuery, c.azQuery) : EXIT_ERROR;
+  if( exit_code==EXIT_OK && c.help ){
+    fputs(zUsage, stdout);
+  }else if( exit_code==EXIT_USAGE ){
+    fputs(zUsage, stderr);
+  }else if( exit_code==EXIT_OK ){
+    db = db_open_existing(zCommand, c.zDb);
+    exit_code = db ? run(db, &c) : EXIT_ERROR;
     sqlite3_close(db);
   }
   search_command_free(&c);
-  return exitCode;
+  return exit_code;
+}
+
+static int search_command_run(sqlite3 *db, const SearchCommand *c){
+  return search_run(db, &c->o, c->n_query, c->queries);
+}
+
+int cmd_search(int argc, char **argv){
+  return search_command_main("search", search_usage, argc, argv, search_command_run);
 }

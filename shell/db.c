@@ -1,25 +1,41 @@
 /*
 ** db.c — opening an image database: the extension on every connection,
-** the schema from sql/schema.sql (compiled in as build/shell/schema.h).
+** the schema from sql/schema.sql (compiled in as build/shell/schema.h),
+** and the few SQL helpers every command repeats (see db.h).
 **
 ** The extension is linked into this program (-DSQLITE_CORE) and registered
 ** with sqlite3_auto_extension, so worker connections (":memory:") and the
 ** database connection all have the annoy module and the img_* functions.
+**
+** sql/schema.sql is one text in two parts: the tables, run on every open,
+** and from the line DB_VECTORS_MARKER on the image_vectors template, run by
+** db_create_vectors when the model is trained.
+**
+** May call: SQLite, the extension's entry point, stdio.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "shell.h"
+#include "db.h"
 
 int sqlite3_imgsearch_init(sqlite3 *db, char **pzErr,
                            const sqlite3_api_routines *api);
 
-static const char shell_schema_sql[] =
+static const char db_schema_sql[] =
 #include "schema.h"
 ;
 
-int shell_register_extension(void){
+#define DB_VECTORS_MARKER "\n-- ==== image_vectors\n"
+
+/* Where the image_vectors template starts in db_schema_sql. */
+static const char *db_vectors_template(void){
+  const char *z = strstr(db_schema_sql, DB_VECTORS_MARKER);
+  return z ? z : db_schema_sql + strlen(db_schema_sql);
+}
+
+int db_register_extension(void){
   int rc = sqlite3_auto_extension((void(*)(void))sqlite3_imgsearch_init);
   if( rc!=SQLITE_OK ){
     fprintf(stderr, "imgsearch: cannot register the extension: %s\n",
@@ -28,22 +44,35 @@ int shell_register_extension(void){
   return rc;
 }
 
-void shell_db_error(sqlite3 *db, const char *zWhat){
+void db_error(sqlite3 *db, const char *zWhat){
   fprintf(stderr, "imgsearch: %s: %s\n", zWhat, db ? sqlite3_errmsg(db) : "out of memory");
 }
 
-int shell_ensure_schema(sqlite3 *db){
+int db_ensure_schema(sqlite3 *db){
   char *zErr = 0;
-  int rc = sqlite3_exec(db, shell_schema_sql, 0, 0, &zErr);
+  char *zTables = sqlite3_mprintf("%.*s", (int)(db_vectors_template() - db_schema_sql),
+                                  db_schema_sql);
+  int rc = zTables ? sqlite3_exec(db, zTables, 0, 0, &zErr) : SQLITE_NOMEM;
   if( rc!=SQLITE_OK ){
     fprintf(stderr, "imgsearch: cannot create the schema: %s\n",
             zErr ? zErr : sqlite3_errstr(rc));
   }
   sqlite3_free(zErr);
+  sqlite3_free(zTables);
   return rc;
 }
 
-sqlite3 *shell_open(const char *zPath){
+int db_create_vectors(sqlite3 *db, int dims, char **pzErr){
+  char *zSql = sqlite3_mprintf(db_vectors_template(), dims);
+  int rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+  if( rc!=SQLITE_OK && rc!=SQLITE_NOMEM && pzErr ){
+    *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  }
+  sqlite3_free(zSql);
+  return rc;
+}
+
+sqlite3 *db_open(const char *zPath){
   sqlite3 *db = 0;
   int rc = sqlite3_open_v2(zPath, &db,
                            SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE, 0);
@@ -56,37 +85,64 @@ sqlite3 *shell_open(const char *zPath){
   sqlite3_busy_timeout(db, 10000);
   /* WAL: readers (a REPL, a search) are not blocked by an index run. */
   sqlite3_exec(db, "PRAGMA journal_mode=WAL", 0, 0, 0);
-  if( shell_ensure_schema(db)!=SQLITE_OK ){
+  if( db_ensure_schema(db)!=SQLITE_OK ){
     sqlite3_close(db);
     return 0;
   }
   return db;
 }
 
-sqlite3 *shell_open_existing(const char *zCommand, const char *zPath){
+sqlite3 *db_open_existing(const char *zCommand, const char *zPath){
   if( access(zPath, F_OK)!=0 ){
     fprintf(stderr, "imgsearch %s: no such database: %s\n", zCommand, zPath);
     return 0;
   }
-  return shell_open(zPath);
+  return db_open(zPath);
 }
 
-int shell_has_index(sqlite3 *db){
-  sqlite3_stmt *stmt = 0;
-  int has = 0;
-  if( sqlite3_prepare_v2(db,
-        "SELECT (SELECT count(*) FROM codebook)"
-        "   AND (SELECT count(*) FROM sqlite_schema WHERE name='image_vectors')",
-        -1, &stmt, 0)==SQLITE_OK && sqlite3_step(stmt)==SQLITE_ROW ){
-    has = sqlite3_column_int(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  return has;
+int db_has_index(sqlite3 *db){
+  return (int)db_query_int(db,
+      "SELECT (SELECT count(*) FROM codebook)"
+      "   AND (SELECT count(*) FROM sqlite_schema WHERE name='image_vectors')");
 }
 
-int shell_require_index(sqlite3 *db){
-  if( shell_has_index(db) ) return 1;
+int db_require_index(sqlite3 *db){
+  if( db_has_index(db) ) return 1;
   fprintf(stderr, "imgsearch: the database has no image index yet: "
                   "run `imgsearch index DB FOLDER` first\n");
   return 0;
+}
+
+/* ---- SQL helpers ---------------------------------------------------------- */
+
+int db_exec(sqlite3 *db, const char *zSql){
+  int rc = sqlite3_exec(db, zSql, 0, 0, 0);
+  if( rc!=SQLITE_OK ) db_error(db, zSql);
+  return rc;
+}
+
+int db_step(sqlite3_stmt *stmt){
+  int rc;
+  while( (rc = sqlite3_step(stmt))==SQLITE_ROW ){}
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+sqlite3_int64 db_query_int(sqlite3 *db, const char *zSql){
+  sqlite3_stmt *stmt = 0;
+  sqlite3_int64 v = 0;
+  if( sqlite3_prepare_v2(db, zSql, -1, &stmt, 0)==SQLITE_OK
+   && sqlite3_step(stmt)==SQLITE_ROW ) v = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  return v;
+}
+
+unsigned char *db_column_blob_copy(sqlite3_stmt *stmt, int i, size_t *pn){
+  const void *data = sqlite3_column_blob(stmt, i);
+  int n = sqlite3_column_bytes(stmt, i);
+  unsigned char *p = malloc(n>0 ? (size_t)n : 1);
+  if( p && n>0 ) memcpy(p, data, (size_t)n);
+  *pn = p ? (size_t)n : 0;
+  return p;
 }

@@ -6,8 +6,11 @@
 ** a supported extension: jpg jpeg png bmp gif tga pnm ppm pgm.  Paths are
 ** stored absolute and resolved (realpath), so the same file indexed from
 ** two working directories is one record.
+**
+** May call: libc (nftw, realpath, stat, stdio).
 */
 #include <errno.h>
+#include <stdio.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -15,7 +18,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "shell.h"
+#include "files.h"
 
 static const char *const files_extensions[] = {
   "jpg", "jpeg", "png", "bmp", "gif", "tga", "pnm", "ppm", "pgm", 0
@@ -34,12 +37,12 @@ int files_is_image_name(const char *zName){
 static int files_add(FileList *list, const char *zPath, const struct stat *st,
                      const char *zError){
   FileEntry *e;
-  if( list->n==list->nAlloc ){
-    size_t nNew = list->nAlloc ? list->nAlloc*2 : 64;
-    FileEntry *a = realloc(list->a, nNew*sizeof(FileEntry));
+  if( list->n==list->n_alloc ){
+    size_t n_new = list->n_alloc ? list->n_alloc*2 : 64;
+    FileEntry *a = realloc(list->a, n_new*sizeof(FileEntry));
     if( a==0 ) return -1;
     list->a = a;
-    list->nAlloc = nNew;
+    list->n_alloc = n_new;
   }
   e = &list->a[list->n];
   memset(e, 0, sizeof(*e));
@@ -144,20 +147,20 @@ void files_free(FileList *list){
 unsigned char *files_read(const char *zPath, size_t *pn, char **pzError){
   FILE *f = fopen(zPath, "rb");
   unsigned char *data = 0;
-  size_t n = 0, nAlloc = 0;
+  size_t n = 0, n_alloc = 0;
   *pn = 0;
   *pzError = 0;
   if( f==0 ) goto failed;
   for(;;){
     size_t got;
-    if( n==nAlloc ){
-      size_t nNew = nAlloc ? nAlloc*2 : 1<<16;
-      unsigned char *p = realloc(data, nNew);
+    if( n==n_alloc ){
+      size_t n_new = n_alloc ? n_alloc*2 : 1<<16;
+      unsigned char *p = realloc(data, n_new);
       if( p==0 ){ errno = ENOMEM; goto failed; }
       data = p;
-      nAlloc = nNew;
+      n_alloc = n_new;
     }
-    got = fread(data+n, 1, nAlloc-n, f);
+    got = fread(data+n, 1, n_alloc-n, f);
     n += got;
     if( got==0 ){
       if( ferror(f) ) goto failed;

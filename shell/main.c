@@ -1,54 +1,49 @@
 /*
-** main.c — build/imgsearch: command dispatch, exit codes, SIGINT.
+** main.c — build/imgsearch: command dispatch and --help.  Nothing else:
+** the commands and the helpers they share live in their own files.
 **
 **   imgsearch index DB PATH...     add or update images (cmd_index.c)
 **   imgsearch search DB IMAGE...   most similar images (cmd_search.c)
 **   imgsearch dups DB              near-duplicate groups (cmd_dups.c)
 **   imgsearch report DB IMAGE...   search results as HTML (cmd_report.c)
 **   imgsearch [DB [SQL]]           SQL shell with the extension (repl.c)
+**
+** The files of the program, a header per concern (each file includes only
+** the headers of what it calls; nothing calls back into main.c):
+**
+**   common.c/h     exit codes, SIGINT flag, option numbers, clocks
+**   db.c/h         opening a database with the extension, the schema
+**                  (sql/schema.sql), small SQL helpers
+**   files.c/h      walking folders, reading files, the content hash
+**   progress.c/h   the progress bar (TTY) or plain progress lines
+**   output.c/h     result tables as table, csv, json or line
+**   thumbnail.c/h  grey JPEG thumbnails (the one stb_image_write user)
+**   report_html.c/h  the self-contained HTML contact sheet
+**   commands.h     the cmd_* entry points below
+**   cmd_index.c    `index`: options and the run (index.h); its parts
+**                  (index_parts.h): index_plan.c (what to (re)index, prune),
+**                  index_pipeline.c (queue, workers, writer),
+**                  index_train.c (codebook/PCA policy, vectors),
+**                  index_stats.c (--stats: times, rusage)
+**   cmd_search.c   `search` (search.h), also used by report and the REPL
+**   cmd_report.c   `report`: search results as an HTML page
+**   cmd_dups.c     `dups` (dups.h) and its -o HTML report
+**   repl.c         the interactive SQL shell and its dot-commands
+**
+** The extension (ext/) is compiled into this program with -DSQLITE_CORE
+** and registered with sqlite3_auto_extension, so every connection the shell
+** opens has the annoy table and the img_* functions.  The shell computes
+** nothing itself that the extension provides: SIFT, VLAD, codebooks,
+** matching and nearest-neighbour search are all SQL calls.
+**
+** May call: commands.h, common.h, db.h (registering the extension).
 */
-#include <signal.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "shell.h"
-
-volatile sig_atomic_t shell_interrupted = 0;
-
-static void shell_on_interrupt(int sig){
-  (void)sig;
-  shell_interrupted = 1;
-  signal(SIGINT, SIG_DFL);   /* a second Ctrl-C ends the program at once */
-}
-
-void shell_install_interrupt(void){
-  shell_interrupted = 0;
-  signal(SIGINT, shell_on_interrupt);
-}
-
-int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi){
-  char *zEnd = 0;
-  long v = strtol(zValue, &zEnd, 10);
-  if( zEnd==zValue || *zEnd || v<lo || v>hi ){
-    fprintf(stderr, "imgsearch: %s must be a whole number from %d to %d, not '%s'\n",
-            zOption, lo, hi, zValue);
-    return -1;
-  }
-  return (int)v;
-}
-
-double shell_now(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec*1e-9;
-}
-
-double shell_thread_cpu(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec*1e-9;
-}
+#include "commands.h"
+#include "common.h"
+#include "db.h"
 
 static const char main_usage[] =
   "usage: imgsearch COMMAND [ARGS]     (imgsearch COMMAND --help for more)\n"
@@ -66,9 +61,8 @@ static const char main_usage[] =
 
 int main(int argc, char **argv){
   const char *zCommand = argc>1 ? argv[1] : 0;
-  if( shell_register_extension()!=SQLITE_OK ) return EXIT_ERROR;
-  if( zCommand && (strcmp(zCommand, "-h")==0 || strcmp(zCommand, "--help")==0
-                   || strcmp(zCommand, "help")==0) ){
+  if( db_register_extension()!=SQLITE_OK ) return EXIT_ERROR;
+  if( zCommand && (shell_is_help(zCommand) || strcmp(zCommand, "help")==0) ){
     fputs(main_usage, stdout);
     return EXIT_OK;
   }

@@ -6,6 +6,8 @@
 ** Cells keep their SQLite type.  BLOBs are shown as X'hex' when short and
 ** as "<BLOB n bytes>" otherwise (a sift blob is 148 kB).  No SQLite calls
 ** except reading a statement's columns.
+**
+** May call: SQLite (column values only), stdio.
 */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -13,7 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "shell.h"
+#include "output.h"
 
 #define OUTPUT_BLOB_HEX_MAX 16   /* longer BLOBs are summarised */
 
@@ -23,10 +25,10 @@ typedef struct OutputCell {
 } OutputCell;
 
 struct OutputTable {
-  int nColumn;
-  char **azName;
-  OutputCell *aCell;           /* nRow x nColumn */
-  int nRow, nRowAlloc;
+  int n_column;
+  char **column_names;
+  OutputCell *cells;           /* n_row x n_column */
+  int n_row, n_row_alloc;
 };
 
 int output_mode_parse(const char *z){
@@ -45,16 +47,16 @@ int output_use_color(FILE *f){
   return isatty(fileno(f));
 }
 
-OutputTable *output_table_new(int nColumn, const char *const *azName){
+OutputTable *output_table_new(int n_column, const char *const *column_names){
   OutputTable *t = calloc(1, sizeof(OutputTable));
   int i;
   if( t==0 ) return 0;
-  t->nColumn = nColumn;
-  t->azName = calloc(nColumn>0 ? nColumn : 1, sizeof(char*));
-  if( t->azName==0 ){ free(t); return 0; }
-  for(i=0; i<nColumn; i++){
-    t->azName[i] = strdup(azName[i] ? azName[i] : "");
-    if( t->azName[i]==0 ){ output_table_free(t); return 0; }
+  t->n_column = n_column;
+  t->column_names = calloc(n_column>0 ? n_column : 1, sizeof(char*));
+  if( t->column_names==0 ){ free(t); return 0; }
+  for(i=0; i<n_column; i++){
+    t->column_names[i] = strdup(column_names[i] ? column_names[i] : "");
+    if( t->column_names[i]==0 ){ output_table_free(t); return 0; }
   }
   return t;
 }
@@ -62,28 +64,28 @@ OutputTable *output_table_new(int nColumn, const char *const *azName){
 void output_table_free(OutputTable *t){
   int i;
   if( t==0 ) return;
-  for(i=0; i<t->nColumn; i++) free(t->azName[i]);
-  for(i=0; i<t->nRow*t->nColumn; i++) free(t->aCell[i].z);
-  free(t->azName);
-  free(t->aCell);
+  for(i=0; i<t->n_column; i++) free(t->column_names[i]);
+  for(i=0; i<t->n_row*t->n_column; i++) free(t->cells[i].z);
+  free(t->column_names);
+  free(t->cells);
   free(t);
 }
 
-int output_table_rows(const OutputTable *t){ return t ? t->nRow : 0; }
+int output_table_rows(const OutputTable *t){ return t ? t->n_row : 0; }
 
 /* A new row of empty cells; NULL on out of memory. */
 static OutputCell *output_table_row(OutputTable *t){
   OutputCell *row;
-  if( t->nRow==t->nRowAlloc ){
-    int nNew = t->nRowAlloc ? t->nRowAlloc*2 : 16;
-    OutputCell *a = realloc(t->aCell, (size_t)nNew*t->nColumn*sizeof(OutputCell) + 1);
+  if( t->n_row==t->n_row_alloc ){
+    int n_new = t->n_row_alloc ? t->n_row_alloc*2 : 16;
+    OutputCell *a = realloc(t->cells, (size_t)n_new*t->n_column*sizeof(OutputCell) + 1);
     if( a==0 ) return 0;
-    t->aCell = a;
-    t->nRowAlloc = nNew;
+    t->cells = a;
+    t->n_row_alloc = n_new;
   }
-  row = &t->aCell[t->nRow*t->nColumn];
-  memset(row, 0, t->nColumn*sizeof(OutputCell));
-  t->nRow++;
+  row = &t->cells[t->n_row*t->n_column];
+  memset(row, 0, t->n_column*sizeof(OutputCell));
+  t->n_row++;
   return row;
 }
 
@@ -91,7 +93,7 @@ int output_table_add_stmt_row(OutputTable *t, sqlite3_stmt *stmt){
   OutputCell *row = output_table_row(t);
   int i;
   if( row==0 ) return SQLITE_NOMEM;
-  for(i=0; i<t->nColumn; i++){
+  for(i=0; i<t->n_column; i++){
     int type = sqlite3_column_type(stmt, i);
     row[i].type = type;
     if( type==SQLITE_NULL ) continue;
@@ -125,7 +127,7 @@ int output_table_add(OutputTable *t, const char *zTypes, ...){
   char zNumber[64];
   if( row==0 ) return SQLITE_NOMEM;
   va_start(ap, zTypes);
-  for(i=0; i<t->nColumn && zTypes[i]; i++){
+  for(i=0; i<t->n_column && zTypes[i]; i++){
     const char *z = 0;
     switch( zTypes[i] ){
       case 's':
@@ -195,43 +197,43 @@ static void output_pad(FILE *f, int n){
 }
 
 static void output_print_table(OutputTable *t, FILE *f){
-  int *aWidth = calloc(t->nColumn ? t->nColumn : 1, sizeof(int));
+  int *widths = calloc(t->n_column ? t->n_column : 1, sizeof(int));
   int i, j;
-  if( aWidth==0 ) return;
-  for(j=0; j<t->nColumn; j++) aWidth[j] = output_width(t->azName[j]);
-  for(i=0; i<t->nRow; i++){
-    for(j=0; j<t->nColumn; j++){
-      OutputCell *c = &t->aCell[i*t->nColumn+j];
+  if( widths==0 ) return;
+  for(j=0; j<t->n_column; j++) widths[j] = output_width(t->column_names[j]);
+  for(i=0; i<t->n_row; i++){
+    for(j=0; j<t->n_column; j++){
+      OutputCell *c = &t->cells[i*t->n_column+j];
       int w = output_width(c->z ? c->z : "NULL");
-      if( w>aWidth[j] ) aWidth[j] = w;
+      if( w>widths[j] ) widths[j] = w;
     }
   }
-  for(j=0; j<t->nColumn; j++){
+  for(j=0; j<t->n_column; j++){
     fputs(j ? "  " : "", f);
-    fputs(t->azName[j], f);
-    if( j<t->nColumn-1 ) output_pad(f, aWidth[j] - output_width(t->azName[j]));
+    fputs(t->column_names[j], f);
+    if( j<t->n_column-1 ) output_pad(f, widths[j] - output_width(t->column_names[j]));
   }
   fputc('\n', f);
-  for(j=0; j<t->nColumn; j++){
+  for(j=0; j<t->n_column; j++){
     int k;
     fputs(j ? "  " : "", f);
-    for(k=0; k<aWidth[j]; k++) fputc('-', f);
+    for(k=0; k<widths[j]; k++) fputc('-', f);
   }
   fputc('\n', f);
-  for(i=0; i<t->nRow; i++){
-    for(j=0; j<t->nColumn; j++){
-      OutputCell *c = &t->aCell[i*t->nColumn+j];
+  for(i=0; i<t->n_row; i++){
+    for(j=0; j<t->n_column; j++){
+      OutputCell *c = &t->cells[i*t->n_column+j];
       const char *z = c->z ? c->z : "NULL";
-      int pad = aWidth[j] - output_width(z);
+      int pad = widths[j] - output_width(z);
       int numeric = c->type==SQLITE_INTEGER || c->type==SQLITE_FLOAT;
       fputs(j ? "  " : "", f);
       if( numeric ) output_pad(f, pad);
       fputs(z, f);
-      if( !numeric && j<t->nColumn-1 ) output_pad(f, pad);
+      if( !numeric && j<t->n_column-1 ) output_pad(f, pad);
     }
     fputc('\n', f);
   }
-  free(aWidth);
+  free(widths);
 }
 
 void output_table_print(OutputTable *t, FILE *f, OutputMode mode){
@@ -242,14 +244,14 @@ void output_table_print(OutputTable *t, FILE *f, OutputMode mode){
       output_print_table(t, f);
       break;
     case OUTPUT_CSV:
-      for(j=0; j<t->nColumn; j++){
+      for(j=0; j<t->n_column; j++){
         if( j ) fputc(',', f);
-        output_csv_field(f, t->azName[j]);
+        output_csv_field(f, t->column_names[j]);
       }
       fputc('\n', f);
-      for(i=0; i<t->nRow; i++){
-        for(j=0; j<t->nColumn; j++){
-          OutputCell *c = &t->aCell[i*t->nColumn+j];
+      for(i=0; i<t->n_row; i++){
+        for(j=0; j<t->n_column; j++){
+          OutputCell *c = &t->cells[i*t->n_column+j];
           if( j ) fputc(',', f);
           if( c->z ) output_csv_field(f, c->z);
         }
@@ -258,12 +260,12 @@ void output_table_print(OutputTable *t, FILE *f, OutputMode mode){
       break;
     case OUTPUT_JSON:
       fputc('[', f);
-      for(i=0; i<t->nRow; i++){
+      for(i=0; i<t->n_row; i++){
         fputs(i ? ",\n{" : "{", f);
-        for(j=0; j<t->nColumn; j++){
-          OutputCell *c = &t->aCell[i*t->nColumn+j];
+        for(j=0; j<t->n_column; j++){
+          OutputCell *c = &t->cells[i*t->n_column+j];
           if( j ) fputc(',', f);
-          output_json_string(f, t->azName[j]);
+          output_json_string(f, t->column_names[j]);
           fputc(':', f);
           if( c->z==0 ) fputs("null", f);
           else if( c->type==SQLITE_INTEGER || c->type==SQLITE_FLOAT ) fputs(c->z, f);
@@ -275,15 +277,15 @@ void output_table_print(OutputTable *t, FILE *f, OutputMode mode){
       break;
     case OUTPUT_LINE: {
       int w = 0;
-      for(j=0; j<t->nColumn; j++){
-        if( output_width(t->azName[j])>w ) w = output_width(t->azName[j]);
+      for(j=0; j<t->n_column; j++){
+        if( output_width(t->column_names[j])>w ) w = output_width(t->column_names[j]);
       }
-      for(i=0; i<t->nRow; i++){
+      for(i=0; i<t->n_row; i++){
         if( i ) fputc('\n', f);
-        for(j=0; j<t->nColumn; j++){
-          OutputCell *c = &t->aCell[i*t->nColumn+j];
-          output_pad(f, w - output_width(t->azName[j]));
-          fprintf(f, "%s = %s\n", t->azName[j], c->z ? c->z : "NULL");
+        for(j=0; j<t->n_column; j++){
+          OutputCell *c = &t->cells[i*t->n_column+j];
+          output_pad(f, w - output_width(t->column_names[j]));
+          fprintf(f, "%s = %s\n", t->column_names[j], c->z ? c->z : "NULL");
         }
       }
       break;
@@ -292,23 +294,23 @@ void output_table_print(OutputTable *t, FILE *f, OutputMode mode){
 }
 
 int output_statement(sqlite3_stmt *stmt, FILE *f, OutputMode mode){
-  int nColumn = sqlite3_column_count(stmt), i, rc;
-  const char **azName;
+  int n_column = sqlite3_column_count(stmt), i, rc;
+  const char **column_names;
   OutputTable *t;
-  if( nColumn==0 ){
+  if( n_column==0 ){
     while( (rc = sqlite3_step(stmt))==SQLITE_ROW ){}
     return rc;
   }
-  azName = calloc(nColumn, sizeof(char*));
-  if( azName==0 ) return SQLITE_NOMEM;
-  for(i=0; i<nColumn; i++) azName[i] = sqlite3_column_name(stmt, i);
-  t = output_table_new(nColumn, azName);
-  free(azName);
+  column_names = calloc(n_column, sizeof(char*));
+  if( column_names==0 ) return SQLITE_NOMEM;
+  for(i=0; i<n_column; i++) column_names[i] = sqlite3_column_name(stmt, i);
+  t = output_table_new(n_column, column_names);
+  free(column_names);
   if( t==0 ) return SQLITE_NOMEM;
   while( (rc = sqlite3_step(stmt))==SQLITE_ROW ){
     if( output_table_add_stmt_row(t, stmt)!=SQLITE_OK ){ rc = SQLITE_NOMEM; break; }
   }
-  if( rc==SQLITE_DONE && (t->nRow>0 || mode==OUTPUT_JSON || mode==OUTPUT_CSV) ){
+  if( rc==SQLITE_DONE && (t->n_row>0 || mode==OUTPUT_JSON || mode==OUTPUT_CSV) ){
     output_table_print(t, f, mode);
   }
   output_table_free(t);

@@ -5,13 +5,18 @@
 ** the count, rate and ETA; messages are printed above it.  Otherwise: a
 ** plain line at every 10% and at the end, so logs stay readable.  Quiet:
 ** only messages.  Called from one thread at a time.
+**
+** May call: common.h (the clock), output.h (whether to colour), stdio.
 */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "shell.h"
+#include "common.h"
+#include "output.h"
+#include "progress.h"
 
 struct Progress {
   char zLabel[32];

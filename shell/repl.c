@@ -10,7 +10,12 @@
 ** A statement runs when sqlite3_complete says it is complete; a line that
 ** starts with '.' outside a statement is a dot-command (.help lists them).
 ** Non-interactive runs exit 1 if any statement or command failed.
+**
+** May call: common.h, db.h, output.h, and the commands' work: index.h,
+** search.h, dups.h; readline.
 */
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,7 +24,12 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "shell.h"
+#include "common.h"
+#include "db.h"
+#include "dups.h"
+#include "index.h"
+#include "output.h"
+#include "search.h"
 
 /* The connection Ctrl-C interrupts, in an interactive session.  A signal
 ** handler has no argument to carry it, hence this one static. */
@@ -36,7 +46,7 @@ typedef struct Repl {
   char *zDbPath;
   OutputMode mode;
   int timer;
-  int nError;
+  int n_error;
   int interactive;
   int quit;
 } Repl;
@@ -72,7 +82,7 @@ static int repl_run_sql(Repl *r, const char *zSql){
            (double)(clock() - cpu0)/CLOCKS_PER_SEC);
   }
   fflush(stdout);
-  if( rc!=SQLITE_OK ) r->nError++;
+  if( rc!=SQLITE_OK ) r->n_error++;
   return rc;
 }
 
@@ -88,18 +98,18 @@ static const char repl_help[] =
   ".timer on|off           time each statement\n"
   "Anything else is SQL, run when it ends with ';'.\n";
 
-/* Split a dot-command line into at most nMax words (in place). */
-static int repl_split(char *z, char **azArg, int nMax){
+/* Split a dot-command line into at most n_max words (in place). */
+static int repl_split(char *z, char **args, int n_max){
   int n = 0;
-  while( *z && n<nMax ){
+  while( *z && n<n_max ){
     while( *z==' ' || *z=='\t' ) z++;
     if( *z==0 ) break;
     if( *z=='"' || *z=='\'' ){
       char q = *z++;
-      azArg[n++] = z;
+      args[n++] = z;
       while( *z && *z!=q ) z++;
     }else{
-      azArg[n++] = z;
+      args[n++] = z;
       while( *z && *z!=' ' && *z!='\t' ) z++;
     }
     if( *z ) *z++ = 0;
@@ -110,31 +120,31 @@ static int repl_split(char *z, char **azArg, int nMax){
 static void repl_error(Repl *r, const char *zFormat, const char *zArg){
   fprintf(stderr, zFormat, zArg);
   fputc('\n', stderr);
-  r->nError++;
+  r->n_error++;
 }
 
 static void repl_dot_command(Repl *r, char *zLine){
-  char *azArg[64];
-  int nArg = repl_split(zLine+1, azArg, 64);
-  const char *zCmd = nArg ? azArg[0] : "";
+  char *args[64];
+  int n_arg = repl_split(zLine+1, args, 64);
+  const char *zCmd = n_arg ? args[0] : "";
   if( strcmp(zCmd, "help")==0 ){
     fputs(repl_help, stdout);
   }else if( strcmp(zCmd, "quit")==0 || strcmp(zCmd, "exit")==0 ){
     r->quit = 1;
   }else if( strcmp(zCmd, "mode")==0 ){
-    int mode = nArg>1 ? output_mode_parse(azArg[1]) : -1;
+    int mode = n_arg>1 ? output_mode_parse(args[1]) : -1;
     if( mode<0 ) repl_error(r, "Error: .mode needs table, csv, json or line%s", "");
     else r->mode = (OutputMode)mode;
   }else if( strcmp(zCmd, "timer")==0 ){
-    if( nArg>1 && strcmp(azArg[1], "on")==0 ) r->timer = 1;
-    else if( nArg>1 && strcmp(azArg[1], "off")==0 ) r->timer = 0;
+    if( n_arg>1 && strcmp(args[1], "on")==0 ) r->timer = 1;
+    else if( n_arg>1 && strcmp(args[1], "off")==0 ) r->timer = 0;
     else repl_error(r, "Error: .timer needs on or off%s", "");
   }else if( strcmp(zCmd, "schema")==0 || strcmp(zCmd, "tables")==0 ){
     int schema = zCmd[0]=='s';
     char *zSql = sqlite3_mprintf(
         "SELECT %s FROM sqlite_schema WHERE sql IS NOT NULL AND name LIKE %Q"
         " AND name NOT LIKE 'sqlite_%%' %s ORDER BY %s",
-        schema ? "sql || ';'" : "name", nArg>1 ? azArg[1] : "%",
+        schema ? "sql || ';'" : "name", n_arg>1 ? args[1] : "%",
         schema ? "" : "AND type='table'", schema ? "rowid" : "name");
     sqlite3_stmt *stmt = 0;
     if( zSql && sqlite3_prepare_v2(r->db, zSql, -1, &stmt, 0)==SQLITE_OK ){
@@ -149,12 +159,12 @@ static void repl_dot_command(Repl *r, char *zLine){
   }else if( strcmp(zCmd, "index")==0 ){
     IndexOptions o;
     int rc;
-    if( nArg<2 ){ repl_error(r, "Error: .index needs a PATH%s", ""); return; }
+    if( n_arg<2 ){ repl_error(r, "Error: .index needs a PATH%s", ""); return; }
     index_options_default(&o);
     shell_install_interrupt();
-    rc = index_run(r->db, &o, nArg-1, azArg+1);
+    rc = index_run(r->db, &o, n_arg-1, args+1);
     repl_install_interrupt(r);
-    if( rc!=EXIT_OK ) r->nError++;
+    if( rc!=EXIT_OK ) r->n_error++;
   }else if( strcmp(zCmd, "search")==0 ){
     SearchOptions o;
     memset(&o, 0, sizeof(o));
@@ -162,20 +172,18 @@ static void repl_dot_command(Repl *r, char *zLine){
     o.verify = 1;
     o.shortlist = 20;
     o.mode = r->mode==OUTPUT_LINE ? OUTPUT_TABLE : r->mode;
-    if( nArg<2 ){ repl_error(r, "Error: .search needs an IMAGE%s", ""); return; }
-    if( nArg>2 && (o.k = shell_parse_int(".search K", azArg[2], 1, 10000))<0 ){
-      r->nError++;
+    if( n_arg<2 ){ repl_error(r, "Error: .search needs an IMAGE%s", ""); return; }
+    if( n_arg>2 && (o.k = shell_parse_int(".search K", args[2], 1, 10000))<0 ){
+      r->n_error++;
       return;
     }
-    if( search_run(r->db, &o, 1, azArg+1)!=EXIT_OK ) r->nError++;
+    if( search_run(r->db, &o, 1, args+1)!=EXIT_OK ) r->n_error++;
   }else if( strcmp(zCmd, "dups")==0 ){
     DupsOptions o;
-    o.min_score = nArg>1 ? atof(azArg[1]) : -1;
-    o.k = 10;
-    o.min_inliers = 0;
-    o.zHtml = 0;
+    dups_options_default(&o);
+    if( n_arg>1 ) o.min_score = atof(args[1]);
     o.mode = r->mode==OUTPUT_LINE ? OUTPUT_TABLE : r->mode;
-    if( dups_run(r->db, &o)!=EXIT_OK ) r->nError++;
+    if( dups_run(r->db, &o)!=EXIT_OK ) r->n_error++;
   }else{
     repl_error(r, "Error: unknown command .%s (try .help)", zCmd);
   }
@@ -201,17 +209,17 @@ static char *repl_read_line(Repl *r, int continuation){
     if( z && z[0] ) add_history(z);
     return z;
   }else{
-    size_t nAlloc = 256, n = 0;
-    char *z = malloc(nAlloc);
+    size_t n_alloc = 256, n = 0;
+    char *z = malloc(n_alloc);
     if( z==0 ) return 0;
-    while( fgets(z+n, (int)(nAlloc-n), stdin) ){
+    while( fgets(z+n, (int)(n_alloc-n), stdin) ){
       n += strlen(z+n);
       if( n>0 && z[n-1]=='\n' ){ z[--n] = 0; return z; }
-      if( n+1>=nAlloc ){
-        char *p = realloc(z, nAlloc*2);
+      if( n+1>=n_alloc ){
+        char *p = realloc(z, n_alloc*2);
         if( p==0 ){ free(z); return 0; }
         z = p;
-        nAlloc *= 2;
+        n_alloc *= 2;
       }
     }
     if( n>0 ) return z;
@@ -222,12 +230,12 @@ static char *repl_read_line(Repl *r, int continuation){
 
 static void repl_loop(Repl *r){
   char *zSql = 0;
-  size_t nSql = 0;
+  size_t n_sql = 0;
   while( !r->quit ){
-    char *zLine = repl_read_line(r, nSql>0);
-    size_t nLine;
+    char *zLine = repl_read_line(r, n_sql>0);
+    size_t n_line;
     if( zLine==0 ) break;
-    if( nSql==0 ){
+    if( n_sql==0 ){
       const char *z = zLine;
       while( *z==' ' || *z=='\t' ) z++;
       if( *z=='.' ){
@@ -237,24 +245,24 @@ static void repl_loop(Repl *r){
       }
       if( *z==0 ){ free(zLine); continue; }
     }
-    nLine = strlen(zLine);
+    n_line = strlen(zLine);
     {
-      char *p = realloc(zSql, nSql + nLine + 2);
+      char *p = realloc(zSql, n_sql + n_line + 2);
       if( p==0 ){ free(zLine); break; }
       zSql = p;
     }
-    memcpy(zSql+nSql, zLine, nLine);
-    nSql += nLine;
-    zSql[nSql++] = '\n';
-    zSql[nSql] = 0;
+    memcpy(zSql+n_sql, zLine, n_line);
+    n_sql += n_line;
+    zSql[n_sql++] = '\n';
+    zSql[n_sql] = 0;
     free(zLine);
     if( sqlite3_complete(zSql) ){
       repl_run_sql(r, zSql);
-      nSql = 0;
+      n_sql = 0;
     }
   }
-  if( nSql>0 ){
-    zSql[nSql] = 0;
+  if( n_sql>0 ){
+    zSql[n_sql] = 0;
     repl_run_sql(r, zSql);   /* the last statement may lack its ';' */
   }
   free(zSql);
@@ -283,7 +291,7 @@ int cmd_repl(int argc, char **argv){
   r.mode = OUTPUT_TABLE;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
-    if( strcmp(z, "-h")==0 || strcmp(z, "--help")==0 ){
+    if( shell_is_help(z) ){
       fputs(repl_usage, stdout);
       return EXIT_OK;
     }else if( strcmp(z, "--mode")==0 ){
@@ -293,8 +301,7 @@ int cmd_repl(int argc, char **argv){
         return EXIT_USAGE;
       }
       r.mode = (OutputMode)mode;
-    }else if( z[0]=='-' && z[1] ){
-      fprintf(stderr, "imgsearch: unknown option %s\n", z);
+    }else if( shell_unknown_option(0, z) ){
       fputs(repl_usage, stderr);
       return EXIT_USAGE;
     }else if( zDb==0 ){
@@ -306,7 +313,7 @@ int cmd_repl(int argc, char **argv){
       return EXIT_USAGE;
     }
   }
-  r.db = shell_open(zDb ? zDb : ":memory:");
+  r.db = db_open(zDb ? zDb : ":memory:");
   if( r.db==0 ) return EXIT_ERROR;
   if( zSql ){
     repl_run_sql(&r, zSql);
@@ -331,5 +338,5 @@ int cmd_repl(int argc, char **argv){
     }
   }
   sqlite3_close(r.db);
-  return (r.nError && !r.interactive) ? EXIT_FAILURES : EXIT_OK;
+  return (r.n_error && !r.interactive) ? EXIT_FAILURES : EXIT_OK;
 }

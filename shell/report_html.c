@@ -17,13 +17,15 @@
 ** html_escape.  A file that cannot be thumbnailed gets a card with the
 ** reason instead of an image.
 **
-** May call: thumbnail.c, stdio.
+** May call: thumbnail.h, common.h (the exit codes), stdio.
 */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell.h"
+#include "common.h"
+#include "report_html.h"
+#include "thumbnail.h"
 
 #define HTML_THUMBNAIL_SIDE 160   /* longest side of a thumbnail, pixels */
 

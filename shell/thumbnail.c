@@ -6,12 +6,15 @@
 ** (with its pixel limit and exact area-filter downscale) gives the pixels.
 ** So thumbnails are grey: image.h decodes to 8-bit grey only.
 **
-** May call: ext/image.h, stb_image_write (to memory, no stdio), malloc.
+** May call: files.h (reading the file), ext/image/image.h, stb_image_write
+** (to memory, no stdio), malloc.
 */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "shell.h"
+#include "files.h"
+#include "thumbnail.h"
 #include "image/image.h"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -31,51 +34,51 @@
 /* The encoder's output, grown as stb_image_write hands it over. */
 typedef struct ThumbnailBuffer {
   unsigned char *a;
-  size_t n, nAlloc;
+  size_t n, n_alloc;
   int oom;
 } ThumbnailBuffer;
 
-static void thumbnail_append(void *pContext, void *data, int n){
-  ThumbnailBuffer *b = pContext;
+static void thumbnail_append(void *context, void *data, int n){
+  ThumbnailBuffer *b = context;
   if( b->oom || n<=0 ) return;
-  if( b->n + (size_t)n > b->nAlloc ){
-    size_t nNew = (b->nAlloc ? b->nAlloc*2 : 8192) + (size_t)n;
-    unsigned char *p = realloc(b->a, nNew);
+  if( b->n + (size_t)n > b->n_alloc ){
+    size_t n_new = (b->n_alloc ? b->n_alloc*2 : 8192) + (size_t)n;
+    unsigned char *p = realloc(b->a, n_new);
     if( p==0 ){ b->oom = 1; return; }
     b->a = p;
-    b->nAlloc = nNew;
+    b->n_alloc = n_new;
   }
   memcpy(b->a + b->n, data, (size_t)n);
   b->n += (size_t)n;
 }
 
 static char *thumbnail_base64(const unsigned char *a, size_t n){
-  static const char azDigit[] =
+  static const char digits[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   char *z = malloc((n+2)/3*4 + 1), *p = z;
   size_t i;
   if( z==0 ) return 0;
   for(i=0; i+2<n; i+=3){
     unsigned v = (unsigned)a[i]<<16 | (unsigned)a[i+1]<<8 | a[i+2];
-    *p++ = azDigit[v>>18 & 63];
-    *p++ = azDigit[v>>12 & 63];
-    *p++ = azDigit[v>>6 & 63];
-    *p++ = azDigit[v & 63];
+    *p++ = digits[v>>18 & 63];
+    *p++ = digits[v>>12 & 63];
+    *p++ = digits[v>>6 & 63];
+    *p++ = digits[v & 63];
   }
   if( i<n ){
     unsigned v = (unsigned)a[i]<<16 | (i+1<n ? (unsigned)a[i+1]<<8 : 0);
-    *p++ = azDigit[v>>18 & 63];
-    *p++ = azDigit[v>>12 & 63];
-    *p++ = i+1<n ? azDigit[v>>6 & 63] : '=';
+    *p++ = digits[v>>18 & 63];
+    *p++ = digits[v>>12 & 63];
+    *p++ = i+1<n ? digits[v>>6 & 63] : '=';
     *p++ = '=';
   }
   *p = 0;
   return z;
 }
 
-char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *pWidth,
-                            int *pHeight, char **pzError){
-  size_t nData = 0;
+char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width,
+                            int *p_height, char **pzError){
+  size_t n_data = 0;
   unsigned char *data;
   ImageLimits lim;
   GreyImage img;
@@ -83,11 +86,11 @@ char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *pWidth,
   char *zImageError = 0, *zResult = 0;
   int rc;
   *pzError = 0;
-  data = files_read(zPath, &nData, pzError);
+  data = files_read(zPath, &n_data, pzError);
   if( data==0 ) return 0;
   image_limits_default(&lim);
   lim.max_side = maxSide;
-  rc = image_decode_grey(data, nData, &lim, &img, &zImageError);
+  rc = image_decode_grey(data, n_data, &lim, &img, &zImageError);
   free(data);
   if( rc!=0 ){
     *pzError = strdup(zImageError ? zImageError : "cannot decode the image");
@@ -101,8 +104,8 @@ char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *pWidth,
   }else{
     zResult = thumbnail_base64(out.a, out.n);
     if( zResult==0 ) *pzError = strdup("out of memory");
-    *pWidth = img.width;
-    *pHeight = img.height;
+    *p_width = img.width;
+    *p_height = img.height;
   }
   free(out.a);
   image_grey_free(&img);

@@ -1,14 +1,10 @@
 -- schema.sql — the tables build/imgsearch keeps in an image database.
 --
--- The shell runs this file (compiled in from sql/schema.sql) on every open;
--- every statement is idempotent.  One more table, the annoy index of
--- global vectors, is created when the codebook is trained, because its
--- dimension comes from the codebook:
---
---   CREATE VIRTUAL TABLE image_vectors USING annoy(
---     vlad float32[DIM],        -- DIM = projection.dims, or without a
---                               -- projection 128 x codebook.clusters
---     metric=angular);          -- img_vlad vectors have unit norm: cosine
+-- The shell (shell/db.c) compiles this file in.  Everything above the line
+-- "-- ==== image_vectors" runs on every open; every statement there is
+-- idempotent.  The part from that line on is the annoy index of global
+-- vectors, created when the codebook is trained, because its dimension
+-- comes from the trained model (see there).
 --
 -- image_vectors.rowid = images.id.  score = 1 - distance = cosine
 -- similarity of the two VLAD vectors.
@@ -69,3 +65,17 @@ CREATE TABLE IF NOT EXISTS projection(
   dims       INTEGER NOT NULL,      -- output dims of the PCA
   images     INTEGER NOT NULL       -- how many vectors it was trained on
 );
+
+-- The annoy index of the global vectors, image_vectors(rowid, vlad), with
+-- metric=angular: img_vlad vectors have unit norm, so distance gives the
+-- cosine.  Its DIM is the length of img_vlad's vectors under the stored
+-- codebook and projection: the projection's output dims, or without a
+-- projection 128 x codebook.clusters.  `imgsearch index` runs the part
+-- below when it trains the codebook, in the same transaction, as an
+-- sqlite3_mprintf format whose one conversion is DIM (so no other percent
+-- sign may appear below the marker line), and every vector is computed
+-- again.
+-- ==== image_vectors
+DROP TABLE IF EXISTS image_vectors;
+CREATE VIRTUAL TABLE image_vectors USING annoy(vlad float32[%d], metric=angular);
+UPDATE images SET vector=0 WHERE vector<>0;

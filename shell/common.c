@@ -1,0 +1,60 @@
+/*
+** common.c — the helpers every command uses: the SIGINT flag, option
+** values, the clocks (see common.h).
+**
+** May call: libc only.  Nothing here knows SQLite or any command.
+*/
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+
+volatile sig_atomic_t shell_interrupted = 0;
+
+static void shell_on_interrupt(int sig){
+  (void)sig;
+  shell_interrupted = 1;
+  signal(SIGINT, SIG_DFL);   /* a second Ctrl-C ends the program at once */
+}
+
+void shell_install_interrupt(void){
+  shell_interrupted = 0;
+  signal(SIGINT, shell_on_interrupt);
+}
+
+int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi){
+  char *zEnd = 0;
+  long v = strtol(zValue, &zEnd, 10);
+  if( zEnd==zValue || *zEnd || v<lo || v>hi ){
+    fprintf(stderr, "imgsearch: %s must be a whole number from %d to %d, not '%s'\n",
+            zOption, lo, hi, zValue);
+    return -1;
+  }
+  return (int)v;
+}
+
+int shell_is_help(const char *arg){
+  return strcmp(arg, "-h")==0 || strcmp(arg, "--help")==0;
+}
+
+int shell_unknown_option(const char *zCommand, const char *arg){
+  if( arg[0]!='-' || arg[1]==0 ) return 0;
+  fprintf(stderr, "imgsearch%s%s: unknown option %s\n",
+          zCommand ? " " : "", zCommand ? zCommand : "", arg);
+  return 1;
+}
+
+double shell_now(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec*1e-9;
+}
+
+double shell_thread_cpu(void){
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec*1e-9;
+}

@@ -1,0 +1,38 @@
+/*
+** common.h — what every command of build/imgsearch uses: the exit codes,
+** the SIGINT flag, reading numbers and flags from the command line, and
+** the clocks.  Defined in common.c; it calls only libc.
+*/
+#ifndef IMGSEARCH_COMMON_H
+#define IMGSEARCH_COMMON_H
+#include <signal.h>
+
+/* Exit codes of every command. */
+#define EXIT_OK       0   /* done, nothing failed */
+#define EXIT_FAILURES 1   /* done, but some files or queries failed */
+#define EXIT_USAGE    2   /* bad command line */
+#define EXIT_ERROR    3   /* could not run at all (database, memory) */
+#define EXIT_INTERRUPTED 130
+
+/* Set by SIGINT; long loops check it and stop cleanly. */
+extern volatile sig_atomic_t shell_interrupted;
+void shell_install_interrupt(void);
+
+/* Parse a positive integer option value; prints and returns -1 if bad. */
+int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi);
+
+/* 1 if arg is -h or --help. */
+int shell_is_help(const char *arg);
+
+/* 1 if arg looks like an option (starts with '-' and is not "-").  For an
+** option no command knows, prints "imgsearch COMMAND: unknown option ARG"
+** (zCommand NULL: "imgsearch: unknown option ARG") and returns 1. */
+int shell_unknown_option(const char *zCommand, const char *arg);
+
+/* Seconds on the monotonic clock (for rates, timers and --stats), and
+** the CPU seconds the calling thread has used (--stats: on a busy machine
+** wall times stretch, CPU times do not). */
+double shell_now(void);
+double shell_thread_cpu(void);
+
+#endif /* IMGSEARCH_COMMON_H */

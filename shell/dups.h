@@ -1,0 +1,26 @@
+/*
+** dups.h — the work of `imgsearch dups` (cmd_dups.c), also used by the
+** REPL's .dups.
+*/
+#ifndef IMGSEARCH_DUPS_H
+#define IMGSEARCH_DUPS_H
+#include <sqlite3.h>
+
+#include "output.h"
+
+typedef struct DupsOptions {
+  double min_score;     /* < 0: the default for the database's vectors */
+  int k;                /* neighbours examined per image */
+  int min_inliers;      /* > 0: pairs must pass img_match with this many */
+  OutputMode mode;
+  const char *zHtml;    /* non-NULL: write an HTML report here instead */
+} DupsOptions;
+
+/* The defaults of `dups`: min_score -1 (by the vectors), k 10, no
+** verification, a table. */
+void dups_options_default(DupsOptions *o);
+
+/* Find and print the groups.  Returns an EXIT_* code. */
+int dups_run(sqlite3 *db, const DupsOptions *o);
+
+#endif /* IMGSEARCH_DUPS_H */

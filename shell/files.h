@@ -1,0 +1,45 @@
+/*
+** files.h — finding image files and reading them (files.c, no SQLite).
+*/
+#ifndef IMGSEARCH_FILES_H
+#define IMGSEARCH_FILES_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct FileEntry {
+  char *zPath;          /* absolute, resolved (malloc'd) */
+  int64_t size;
+  int64_t mtime_ns;
+  char *zError;         /* non-NULL: stat/walk failed for this path */
+} FileEntry;
+
+typedef struct FileList {
+  FileEntry *a;
+  size_t n, n_alloc;
+} FileList;
+
+/* 1 if the name ends in a supported image extension (case-insensitive). */
+int files_is_image_name(const char *zName);
+
+/* Add zPath (a file or a folder walked recursively) to list.  Files named
+** explicitly are added whatever their extension.  Problems (missing paths,
+** unreadable folders) become entries with zError set.  Returns 0, or -1 on
+** out of memory. */
+int files_collect(FileList *list, const char *zPath);
+
+/* Sort by path and drop repeated paths. */
+void files_sort_unique(FileList *list);
+void files_free(FileList *list);
+
+/* Files larger than this are refused (SQLite BLOBs are at most 2 GB; an
+** image this big is over img_sift's pixel limit anyway). */
+#define FILES_MAX_BYTES ((size_t)1 << 30)
+
+/* Read a whole file (malloc'd, *pn bytes).  NULL with *pzError (malloc'd
+** strerror text) on failure. */
+unsigned char *files_read(const char *zPath, size_t *pn, char **pzError);
+
+/* 64-bit FNV-1a of the bytes as 16 lowercase hex digits + NUL. */
+void files_hash(const unsigned char *data, size_t n, char zOut[17]);
+
+#endif /* IMGSEARCH_FILES_H */

@@ -1,0 +1,79 @@
+/*
+** search.h — the work of `imgsearch search` (cmd_search.c), also used by
+** `report` (cmd_report.c) and the REPL's .search.
+*/
+#ifndef IMGSEARCH_SEARCH_H
+#define IMGSEARCH_SEARCH_H
+#include <sqlite3.h>
+
+#include "output.h"
+
+/* The work of `search` for one query (also used by .search). */
+typedef struct SearchOptions {
+  int k;
+  int verify;           /* re-rank a shortlist with img_match */
+  int shortlist;        /* candidates for --verify */
+  int stats;            /* print each query's times (SearchTimes) */
+  OutputMode mode;
+} SearchOptions;
+
+/* The command lines of `search` and `report`, which share their options
+** (search also takes --format, report -o FILE). */
+typedef struct SearchCommand {
+  SearchOptions o;
+  int help;             /* -h or --help was given */
+  const char *zDb;
+  char **queries;       /* malloc'd array of argv pointers */
+  int n_query;
+  const char *zOutput;  /* report's -o FILE */
+} SearchCommand;
+
+/* The body of `imgsearch search` and `imgsearch report`: parse the command
+** line (zCommand is "search" or "report"), print zUsage for --help or a
+** usage error, open the database and call run.  Returns the EXIT_* code. */
+int search_command_main(const char *zCommand, const char *zUsage, int argc,
+                        char **argv,
+                        int (*run)(sqlite3 *db, const SearchCommand *c));
+
+/* Search every query path; prints per mode.  EXIT_* code. */
+int search_run(sqlite3 *db, const SearchOptions *o, int n_query, char **queries);
+
+/* One query at a time, for callers that lay results out themselves
+** (cmd_report.c).  search_prepare: EXIT_OK, or EXIT_ERROR with the reason
+** printed (no index yet, or a statement failed) and s finalized;
+** search_finalize is safe on a zeroed or half-prepared struct. */
+typedef struct SearchHit {
+  sqlite3_int64 id;
+  char *zPath;          /* malloc'd */
+  double score;         /* cosine similarity, 1 = same */
+  int inliers;          /* with verify */
+} SearchHit;
+typedef struct SearchTimes {   /* seconds */
+  double read;              /* reading and hashing the query file */
+  double sift;              /* img_sift (0 when the stored blob was used) */
+  int stored;               /* the file is in the database: its sift blob used */
+  double vlad, nearest, verify;
+  double sift_cpu, total_cpu; /* this thread's CPU time: img_sift, the query */
+} SearchTimes;
+typedef struct SearchStatements {
+  SearchTimes times;        /* of the last search_one */
+  sqlite3_stmt *sift;       /* ?1 image bytes -> sift blob */
+  sqlite3_stmt *vlad;       /* ?1 sift -> vector */
+  sqlite3_stmt *nearest;    /* ?1 vector, ?2 k -> id, distance, path */
+  sqlite3_stmt *match;      /* ?1 sift, ?2 image id -> inliers */
+  sqlite3_stmt *stored;     /* ?1 hash, ?2 size -> sift already in DB */
+} SearchStatements;
+int search_prepare(sqlite3 *db, SearchStatements *s);
+void search_finalize(SearchStatements *s);
+
+/* Search for the image file zQuery.  SQLITE_OK with *p_hits filled
+** (malloc'd, *p_n_hit hits, each zPath malloc'd; search_hits_free), or an
+** error code with the reason in *pzErr (sqlite3_mprintf'd, the caller
+** frees it; NULL when out of memory: search_error_text gives the text). */
+int search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
+               const char *zQuery, SearchHit **p_hits, int *p_n_hit, char **pzErr);
+void search_hits_free(SearchHit *hits, int n_hit);
+/* What to tell the user about a failed search_one: zErr, or rc's text. */
+const char *search_error_text(int rc, const char *zErr);
+
+#endif /* IMGSEARCH_SEARCH_H */
