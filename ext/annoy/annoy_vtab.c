@@ -19,15 +19,22 @@
 **     'r' rowid = ? filter             'i' rowid IN (...) filter (all values)
 **   KNN results come ordered by distance; ORDER BY distance is consumed.
 **
-** May call: annoy_store.h, vector.h. Owns no data of its own beyond the
-** per-cursor result list.
+** Errors: store calls return a code and a message (ext/error.h), which
+** becomes the table's zErrMsg (store_failed) or an SQL function's error.
+**
+** May call: annoy_store.h (all shadow-table access), rowid_set.h,
+** vector.h, distance.h (names of metrics), error.h. Owns no data of its own
+** beyond the per-cursor result list.
 */
 #include <math.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include "sqlite_ext.h"
 #include "annoy_store.h"
 #include "annoy_vtab.h"
+#include "error.h"
+#include "rowid_set.h"
 #include "vector.h"
 
 #define COL_VECTOR    0
@@ -59,7 +66,7 @@ typedef struct AnnoyCursor {
   int plan;
   int eof;
   /* PLAN_SCAN */
-  sqlite3_stmt *scan;
+  StoreScan *scan;
   /* PLAN_ROWID and PLAN_SCAN: the current row */
   sqlite3_int64 rowid;
   uint32_t slot;
@@ -90,19 +97,29 @@ static int vtab_error(AnnoyTable *t, int rc, const char *fmt, ...){
   return t->base.zErrMsg ? rc : SQLITE_NOMEM;
 }
 
-static int store_failed(AnnoyTable *t, int rc){
-  if( rc==SQLITE_NOMEM ) return rc;
-  return vtab_error(t, rc, "%s", store_errmsg(t->store));
+/* A store call failed with rc and zErr (taken over): the table's error. A
+** failure whose message could not be made is out of memory. */
+static int store_failed(AnnoyTable *t, int rc, char *zErr){
+  if( rc==SQLITE_NOMEM || zErr==0 ){
+    sqlite3_free(zErr);
+    return SQLITE_NOMEM;
+  }
+  sqlite3_free(t->base.zErrMsg);
+  t->base.zErrMsg = zErr;
+  return rc;
 }
 
-/* An error from xCreate/xConnect: *err gets the message; SQLITE_NOMEM when
-** there is no memory for it, so that the failure is not misreported. */
-static int vtab_init_error(char **err, const char *fmt, ...){
-  va_list ap;
-  va_start(ap, fmt);
-  *err = sqlite3_vmprintf(fmt, ap);
-  va_end(ap);
-  return *err ? SQLITE_ERROR : SQLITE_NOMEM;
+/* The same for an SQL function (xColumn, annoy_check). */
+static void store_failed_in_function(sqlite3_context *ctx, int rc, char *zErr){
+  if( rc==SQLITE_NOMEM || zErr==0 ) sqlite3_result_error_nomem(ctx);
+  else sql_func_errorf(ctx, rc, "%s", zErr);
+  sqlite3_free(zErr);
+}
+
+/* rc from error_set() in xCreate/xConnect: SQLITE_NOMEM when there was no
+** memory for the message, so that the failure is not misreported. */
+static int init_error(int rc, char **pzErr){
+  return rc && *pzErr==0 ? SQLITE_NOMEM : rc;
 }
 
 /* ---- registry: annoy_check() finds a connection's tables by name ---------------- */
@@ -148,7 +165,7 @@ static int parse_int(const char *s, size_t n, sqlite3_int64 lo, sqlite3_int64 hi
 }
 
 /* "v float32[128]": column name, element type, dimension. */
-static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **err){
+static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **pzErr){
   const char *p = arg, *type, *lb, *rb;
   size_t n = strlen(arg), name_len;
   sqlite3_int64 dim;
@@ -160,32 +177,32 @@ static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **er
   lb = memchr(type, '[', n);
   rb = n>0 && type[n-1]==']' ? type+n-1 : 0;
   if( name_len==0 || lb==0 || rb==0 || rb<lb ){
-    return vtab_init_error(err, "annoy: expected a vector column like 'v float32[128]', got '%s'", arg);
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: expected a vector column like 'v float32[128]', got '%s'", arg), pzErr);
   }
   cfg->forest.type = vec_type_from_name(type, (size_t)(lb-type));
   if( cfg->forest.type==0 ){
-    return vtab_init_error(err, "annoy: unknown element type '%.*s' (use float32, uint8 or bit)",
-                           (int)(lb-type), type);
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: unknown element type '%.*s' (use float32, uint8 or bit)",
+                           (int)(lb-type), type), pzErr);
   }
   if( parse_int(lb+1, (size_t)(rb-lb-1), 1, 65536, &dim)
    || (cfg->forest.type==VEC_BIT && dim%8!=0) ){
-    return vtab_init_error(err, "annoy: bad dimension '%.*s' in '%s' (1..65536%s)", (int)(rb-lb-1), lb+1,
-                           arg, cfg->forest.type==VEC_BIT ? ", a multiple of 8 for bit" : "");
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: bad dimension '%.*s' in '%s' (1..65536%s)", (int)(rb-lb-1), lb+1,
+                           arg, cfg->forest.type==VEC_BIT ? ", a multiple of 8 for bit" : ""), pzErr);
   }
   cfg->forest.dim = (int)dim;
   *col = sqlite3_mprintf("%.*s", (int)name_len, p);
   return *col ? SQLITE_OK : SQLITE_NOMEM;
 }
 
-static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
+static int parse_option(const char *arg, AnnoyConfig *cfg, char **pzErr){
   const char *eq = strchr(arg, '='), *key = arg, *val;
   size_t klen, vlen;
   sqlite3_int64 v;
   if( eq==0 && strchr(arg, '[') ){
-    return vtab_init_error(err, "annoy: only one vector column is supported ('%s')", arg);
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: only one vector column is supported ('%s')", arg), pzErr);
   }
   if( eq==0 ){
-    return vtab_init_error(err, "annoy: expected option=value, got '%s'", arg);
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: expected option=value, got '%s'", arg), pzErr);
   }
   klen = (size_t)(eq-arg);
   val = eq+1;
@@ -197,8 +214,8 @@ static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
   if( KEY_IS("metric") ){
     cfg->forest.metric = metric_from_name(val, vlen);
     if( cfg->forest.metric==0 ){
-      return vtab_init_error(err, "annoy: unknown metric '%.*s' (use euclidean, angular, "
-                             "dot, manhattan or hamming)", (int)vlen, val);
+      return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: unknown metric '%.*s' (use euclidean, angular, "
+                             "dot, manhattan or hamming)", (int)vlen, val), pzErr);
     }
     return SQLITE_OK;
   }
@@ -215,20 +232,20 @@ static int parse_option(const char *arg, AnnoyConfig *cfg, char **err){
     if( parse_int(val, vlen, -1, INT64_MAX, &v) || v==0 ) goto bad_number;
     cfg->search_k = v;
   }else{
-    return vtab_init_error(err, "annoy: unknown option '%.*s' (metric, trees, leaf_size, "
-                           "seed, search_k)", (int)klen, key);
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: unknown option '%.*s' (metric, trees, leaf_size, "
+                           "seed, search_k)", (int)klen, key), pzErr);
   }
   return SQLITE_OK;
 #undef KEY_IS
 bad_number:
-  return vtab_init_error(err, "annoy: bad value '%.*s' for %.*s (trees 1..1000, leaf_size "
-                         "2..100000, seed >= 0, search_k -1 or >= 1)", (int)vlen, val, (int)klen, key);
+  return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: bad value '%.*s' for %.*s (trees 1..1000, leaf_size "
+                         "2..100000, seed >= 0, search_k -1 or >= 1)", (int)vlen, val, (int)klen, key), pzErr);
 }
 
 /* ---- create / connect / disconnect / destroy ------------------------------------- */
 
 static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                      sqlite3_vtab **out, char **err, int create){
+                      sqlite3_vtab **out, char **pzErr, int create){
   AnnoyConfig cfg;
   AnnoyTable *t = 0;
   char *col = 0, *ddl;
@@ -240,32 +257,32 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
   cfg.forest.seed = 1;
   *out = 0;
   if( argc<4 ){
-    return vtab_init_error(err, "annoy: declare a vector column, e.g. USING annoy(v float32[128])");
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: declare a vector column, e.g. USING annoy(v float32[128])"), pzErr);
   }
   for(i=3; i<argc; i++){
     if( col==0 && strchr(argv[i], '=')==0 ){
-      rc = parse_column(argv[i], &col, &cfg, err);
+      rc = parse_column(argv[i], &col, &cfg, pzErr);
     }else{
-      rc = parse_option(argv[i], &cfg, err);
+      rc = parse_option(argv[i], &cfg, pzErr);
     }
     if( rc ) goto fail;
   }
   if( col==0 ){
-    rc = vtab_init_error(err, "annoy: declare a vector column, e.g. USING annoy(v float32[128])");
+    rc = init_error(error_set(pzErr, SQLITE_ERROR, "annoy: declare a vector column, e.g. USING annoy(v float32[128])"), pzErr);
     goto fail;
   }
   if( cfg.forest.metric==0 ){
     cfg.forest.metric = cfg.forest.type==VEC_BIT ? METRIC_HAMMING : METRIC_EUCLIDEAN;
   }
   if( !metric_allowed(cfg.forest.type, cfg.forest.metric) ){
-    rc = vtab_init_error(err, "annoy: metric %s does not apply to %s vectors%s",
+    rc = init_error(error_set(pzErr, SQLITE_ERROR, "annoy: metric %s does not apply to %s vectors%s",
       metric_name(cfg.forest.metric), vec_type_name(cfg.forest.type),
-      cfg.forest.type==VEC_BIT ? " (bit vectors use hamming)" : " (hamming is for bit vectors)");
+      cfg.forest.type==VEC_BIT ? " (bit vectors use hamming)" : " (hamming is for bit vectors)"), pzErr);
     goto fail;
   }
   if( sqlite3_stricmp(col, "distance")==0 || sqlite3_stricmp(col, "k")==0
    || sqlite3_stricmp(col, "search_k")==0 || sqlite3_stricmp(col, argv[2])==0 ){
-    rc = vtab_init_error(err, "annoy: the vector column cannot be named '%s'", col);
+    rc = init_error(error_set(pzErr, SQLITE_ERROR, "annoy: the vector column cannot be named '%s'", col), pzErr);
     goto fail;
   }
   ddl = sqlite3_mprintf("CREATE TABLE x(\"%w\" BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, "
@@ -284,7 +301,7 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
   t->schema = sqlite3_mprintf("%s", argv[1]);
   t->name = sqlite3_mprintf("%s", argv[2]);
   if( t->schema==0 || t->name==0 ){ rc = SQLITE_NOMEM; goto fail; }
-  rc = store_open(db, argv[1], argv[2], &cfg, create, &t->store, err);
+  rc = store_open(db, argv[1], argv[2], &cfg, create, &t->store, pzErr);
   if( rc ) goto fail;
   t->next = t->conn->tables;
   t->conn->tables = t;
@@ -298,12 +315,12 @@ fail:
 }
 
 static int annoy_create(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                        sqlite3_vtab **out, char **err){
-  return annoy_init(db, aux, argc, argv, out, err, 1);
+                        sqlite3_vtab **out, char **pzErr){
+  return annoy_init(db, aux, argc, argv, out, pzErr, 1);
 }
 static int annoy_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-                         sqlite3_vtab **out, char **err){
-  return annoy_init(db, aux, argc, argv, out, err, 0);
+                         sqlite3_vtab **out, char **pzErr){
+  return annoy_init(db, aux, argc, argv, out, pzErr, 0);
 }
 
 static int annoy_disconnect(sqlite3_vtab *vtab){
@@ -318,16 +335,16 @@ static int annoy_disconnect(sqlite3_vtab *vtab){
 
 static int annoy_destroy(sqlite3_vtab *vtab){
   AnnoyTable *t = (AnnoyTable*)vtab;
-  int rc = store_drop(t->store);
-  if( rc ) return store_failed(t, rc);
-  return annoy_disconnect(vtab);
+  char *zErr = 0;
+  int rc = store_drop(t->store, &zErr);
+  return rc ? store_failed(t, rc, zErr) : annoy_disconnect(vtab);
 }
 
 static int annoy_rename(sqlite3_vtab *vtab, const char *new_name){
   AnnoyTable *t = (AnnoyTable*)vtab;
-  char *name;
-  int rc = store_rename(t->store, new_name);
-  if( rc ) return store_failed(t, rc);
+  char *name, *zErr = 0;
+  int rc = store_rename(t->store, new_name, &zErr);
+  if( rc ) return store_failed(t, rc, zErr);
   if( (name = sqlite3_mprintf("%s", new_name))==0 ) return SQLITE_NOMEM;
   sqlite3_free(t->name);
   t->name = name;
@@ -335,87 +352,93 @@ static int annoy_rename(sqlite3_vtab *vtab, const char *new_name){
 }
 
 static int annoy_shadow_name(const char *suffix){
-  static const char *const names[] = { "info", "rowids", "vectors", "free", "nodes" };
-  unsigned i;
-  for(i=0; i<sizeof(names)/sizeof(names[0]); i++){
-    if( sqlite3_stricmp(suffix, names[i])==0 ) return 1;
-  }
-  return 0;
+  return store_is_shadow_name(suffix);
 }
 
 /* ---- planning ------------------------------------------------------------------ */
 
-static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
-  char plan[8];
-  int n_plan = 0, i, match = -1, k = -1, limit = -1, offset = -1, search_k = -1;
-  int rowid_eq = -1, rowid_in = -1, match_unusable = 0, order_ok;
-  (void)vtab;
+/* The constraints a plan can use: index in aConstraint[], -1 if none. */
+typedef struct PlanInputs {
+  int match, k, limit, offset, search_k, rowid_eq, rowid_in;
+  int match_unusable;        /* MATCH is there but not usable in this order */
+} PlanInputs;
+
+static void plan_inputs(sqlite3_index_info *info, PlanInputs *in){
+  int i;
+  in->match = in->k = in->limit = in->offset = in->search_k = in->rowid_eq = in->rowid_in = -1;
+  in->match_unusable = 0;
   for(i=0; i<info->nConstraint; i++){
     const struct sqlite3_index_constraint *c = &info->aConstraint[i];
     if( c->op==SQLITE_INDEX_CONSTRAINT_MATCH && c->iColumn==COL_VECTOR ){
-      if( c->usable ) match = i; else match_unusable = 1;
+      if( c->usable ) in->match = i; else in->match_unusable = 1;
       continue;
     }
     if( !c->usable ) continue;
-    if( c->op==SQLITE_INDEX_CONSTRAINT_LIMIT ) limit = i;
-    else if( c->op==SQLITE_INDEX_CONSTRAINT_OFFSET ) offset = i;
-    else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn==COL_K ) k = i;
-    else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn==COL_SEARCH_K ) search_k = i;
+    if( c->op==SQLITE_INDEX_CONSTRAINT_LIMIT ) in->limit = i;
+    else if( c->op==SQLITE_INDEX_CONSTRAINT_OFFSET ) in->offset = i;
+    else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn==COL_K ) in->k = i;
+    else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn==COL_SEARCH_K ) in->search_k = i;
     else if( c->op==SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn<0 ){
-      if( sqlite3_vtab_in(info, i, -1) ) rowid_in = i; else rowid_eq = i;
+      if( sqlite3_vtab_in(info, i, -1) ) in->rowid_in = i; else in->rowid_eq = i;
     }
   }
-  if( match<0 && match_unusable ) return SQLITE_CONSTRAINT;   /* try another join order */
-  if( match<0 ){
-    if( rowid_eq>=0 ){
-      info->idxNum = PLAN_ROWID;
-      info->aConstraintUsage[rowid_eq].argvIndex = 1;
-      info->aConstraintUsage[rowid_eq].omit = 1;
-      info->estimatedCost = 10;
-      info->estimatedRows = 1;
-      info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
-    }else{
-      info->idxNum = PLAN_SCAN;
-      info->estimatedCost = 1e6;
-      if( info->nOrderBy==1 && info->aOrderBy[0].iColumn<0 && !info->aOrderBy[0].desc ){
-        info->orderByConsumed = 1;
-      }
+}
+
+/* Without MATCH: one row by rowid, or every row in rowid order. */
+static void plan_rowid_or_scan(sqlite3_index_info *info, const PlanInputs *in){
+  if( in->rowid_eq>=0 ){
+    info->idxNum = PLAN_ROWID;
+    info->aConstraintUsage[in->rowid_eq].argvIndex = 1;
+    info->aConstraintUsage[in->rowid_eq].omit = 1;
+    info->estimatedCost = 10;
+    info->estimatedRows = 1;
+    info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+  }else{
+    info->idxNum = PLAN_SCAN;
+    info->estimatedCost = 1e6;
+    if( info->nOrderBy==1 && info->aOrderBy[0].iColumn<0 && !info->aOrderBy[0].desc ){
+      info->orderByConsumed = 1;
     }
+  }
+}
+
+/* Pass constraint i to xFilter as the next argv[] entry, with its letter
+** in the plan string; omit: SQLite need not check it again. */
+static void plan_add(sqlite3_index_info *info, char *plan, int *n_plan, char letter,
+                     int i, int omit){
+  plan[(*n_plan)++] = letter;
+  info->aConstraintUsage[i].argvIndex = *n_plan;
+  if( omit ) info->aConstraintUsage[i].omit = 1;
+}
+
+static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
+  PlanInputs in;
+  char plan[8];
+  int n_plan = 0, order_ok;
+  (void)vtab;
+  plan_inputs(info, &in);
+  if( in.match<0 && in.match_unusable ) return SQLITE_CONSTRAINT;   /* try another join order */
+  if( in.match<0 ){
+    plan_rowid_or_scan(info, &in);
     return SQLITE_OK;
   }
   /* LIMIT stands for k only when rows are wanted nearest first. */
   order_ok = info->nOrderBy==0
           || (info->nOrderBy==1 && info->aOrderBy[0].iColumn==COL_DISTANCE && !info->aOrderBy[0].desc);
   info->idxNum = PLAN_KNN;
-  plan[n_plan++] = 'q';
-  info->aConstraintUsage[match].argvIndex = n_plan;
-  info->aConstraintUsage[match].omit = 1;
-  if( k>=0 ){
-    plan[n_plan++] = 'k';
-    info->aConstraintUsage[k].argvIndex = n_plan;
-    info->aConstraintUsage[k].omit = 1;
-  }else if( limit>=0 && order_ok ){
-    plan[n_plan++] = 'k';
-    info->aConstraintUsage[limit].argvIndex = n_plan;
-    if( offset>=0 ){
-      plan[n_plan++] = 'o';
-      info->aConstraintUsage[offset].argvIndex = n_plan;
-    }
+  plan_add(info, plan, &n_plan, 'q', in.match, 1);
+  if( in.k>=0 ){
+    plan_add(info, plan, &n_plan, 'k', in.k, 1);
+  }else if( in.limit>=0 && order_ok ){
+    plan_add(info, plan, &n_plan, 'k', in.limit, 0);
+    if( in.offset>=0 ) plan_add(info, plan, &n_plan, 'o', in.offset, 0);
   }
-  if( search_k>=0 ){
-    plan[n_plan++] = 's';
-    info->aConstraintUsage[search_k].argvIndex = n_plan;
-    info->aConstraintUsage[search_k].omit = 1;
-  }
-  if( rowid_in>=0 ){
-    plan[n_plan++] = 'i';
-    info->aConstraintUsage[rowid_in].argvIndex = n_plan;
-    info->aConstraintUsage[rowid_in].omit = 1;
-    sqlite3_vtab_in(info, rowid_in, 1);
-  }else if( rowid_eq>=0 ){
-    plan[n_plan++] = 'r';
-    info->aConstraintUsage[rowid_eq].argvIndex = n_plan;
-    info->aConstraintUsage[rowid_eq].omit = 1;
+  if( in.search_k>=0 ) plan_add(info, plan, &n_plan, 's', in.search_k, 1);
+  if( in.rowid_in>=0 ){
+    plan_add(info, plan, &n_plan, 'i', in.rowid_in, 1);
+    sqlite3_vtab_in(info, in.rowid_in, 1);
+  }else if( in.rowid_eq>=0 ){
+    plan_add(info, plan, &n_plan, 'r', in.rowid_eq, 1);
   }
   plan[n_plan] = 0;
   info->idxStr = sqlite3_mprintf("%s", plan);
@@ -439,7 +462,7 @@ static int annoy_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out){
 }
 
 static void cursor_reset(AnnoyCursor *c){
-  sqlite3_finalize(c->scan);
+  store_scan_close(c->scan);
   c->scan = 0;
   sqlite3_free(c->hits);
   c->hits = 0;
@@ -459,21 +482,9 @@ static int annoy_close(sqlite3_vtab_cursor *cur){
 }
 
 static int scan_step(AnnoyCursor *c){
-  AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
-  int rc = sqlite3_step(c->scan);
-  if( rc==SQLITE_ROW ){
-    sqlite3_int64 slot = sqlite3_column_int64(c->scan, 1);
-    c->rowid = sqlite3_column_int64(c->scan, 0);
-    if( slot<0 || slot>0xFFFFFFFFll ){
-      return vtab_error(t, SQLITE_CORRUPT_VTAB, "annoy table %s is corrupt: rowid %lld has slot %lld",
-                        t->name, c->rowid, slot);
-    }
-    c->slot = (uint32_t)slot;
-    return SQLITE_OK;
-  }
-  c->eof = 1;
-  if( rc==SQLITE_DONE ) return SQLITE_OK;
-  return vtab_error(t, rc, "%s", sqlite3_errmsg(t->db));
+  char *zErr = 0;
+  int rc = store_scan_next(c->scan, &c->eof, &c->rowid, &c->slot, &zErr);
+  return rc ? store_failed((AnnoyTable*)c->base.pVtab, rc, zErr) : SQLITE_OK;
 }
 
 /* Read an integer argument of a KNN query, with its range in the message. */
@@ -491,35 +502,37 @@ static int int_arg(AnnoyTable *t, sqlite3_value *v, const char *what,
 ** naming the column on failure. */
 static int vector_arg(AnnoyTable *t, sqlite3_value *v, void *buf, const char *role){
   const AnnoyConfig *cfg = store_config(t->store);
-  char err[VECTOR_ERR_SIZE];
-  int type = sqlite3_value_type(v);
+  char *zErr = 0;
+  int type = sqlite3_value_type(v), rc;
   if( type==SQLITE_NULL ){
     return vtab_error(t, SQLITE_CONSTRAINT, "annoy: %s is NULL", role);
   }
   if( type!=SQLITE_BLOB && type!=SQLITE_TEXT ){
     return vtab_error(t, SQLITE_MISMATCH, "annoy: %s must be a JSON array or a BLOB, not a number", role);
   }
-  if( vector_parse(cfg->forest.type, cfg->forest.dim,
-                   type==SQLITE_BLOB ? sqlite3_value_blob(v) : (const void*)sqlite3_value_text(v),
-                   sqlite3_value_bytes(v), type==SQLITE_BLOB, buf, err) ){
-    return vtab_error(t, SQLITE_MISMATCH, "annoy: %s: %s", role, err);
-  }
-  return SQLITE_OK;
+  rc = vector_parse(cfg->forest.type, cfg->forest.dim,
+                    type==SQLITE_BLOB ? sqlite3_value_blob(v) : (const void*)sqlite3_value_text(v),
+                    sqlite3_value_bytes(v), type==SQLITE_BLOB, buf, &zErr);
+  if( rc && zErr ) rc = vtab_error(t, SQLITE_MISMATCH, "annoy: %s: %s", role, zErr);
+  else if( rc ) rc = SQLITE_NOMEM;
+  sqlite3_free(zErr);
+  return rc;
 }
 
 /* Run the KNN search for the cursor's query with k results. */
 static int knn_run(AnnoyCursor *c, int k){
   AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
   int rc;
+  char *zErr = 0;
   sqlite3_free(c->hits);
   c->hits = 0;
   c->n_hits = c->i_hit = 0;
   c->batch_short = 1;
   if( c->has_filter && c->filter.n==0 ) return SQLITE_OK;
   rc = store_knn(t->store, c->query, k, c->search_k, c->has_filter ? &c->filter : 0,
-                 &c->hits, &c->n_hits);
+                 &c->hits, &c->n_hits, &zErr);
   c->batch_short = c->n_hits < k;
-  return rc ? store_failed(t, rc) : SQLITE_OK;
+  return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
 }
 
 /* An open-ended query (no k; SQLite applies LIMIT itself, which 3.40 does
@@ -596,6 +609,7 @@ static int annoy_filter(sqlite3_vtab_cursor *cur, int plan, const char *plan_str
                         int argc, sqlite3_value **argv){
   AnnoyCursor *c = (AnnoyCursor*)cur;
   AnnoyTable *t = (AnnoyTable*)cur->pVtab;
+  char *zErr = 0;
   int rc, found;
   cursor_reset(c);
   c->plan = plan;
@@ -603,22 +617,13 @@ static int annoy_filter(sqlite3_vtab_cursor *cur, int plan, const char *plan_str
   if( plan==PLAN_ROWID ){
     if( sqlite3_value_numeric_type(argv[0])!=SQLITE_INTEGER ) return SQLITE_OK;
     c->rowid = sqlite3_value_int64(argv[0]);
-    rc = store_lookup(t->store, c->rowid, &c->slot, &found);
-    if( rc ) return store_failed(t, rc);
+    rc = store_lookup(t->store, c->rowid, &c->slot, &found, &zErr);
+    if( rc ) return store_failed(t, rc, zErr);
     c->eof = !found;
     return SQLITE_OK;
   }
-  if( (rc = store_refresh(t->store)) ) return store_failed(t, rc);
-  {
-    char *sql = sqlite3_mprintf("SELECT rowid, slot FROM \"%w\".\"%w_rowids\" ORDER BY rowid",
-                                t->schema, t->name);
-    if( sql==0 ) return SQLITE_NOMEM;
-    rc = sqlite3_prepare_v2(t->db, sql, -1, &c->scan, 0);
-    sqlite3_free(sql);
-    if( rc ) return vtab_error(t, rc, "%s", sqlite3_errmsg(t->db));
-    c->eof = 0;
-    return scan_step(c);
-  }
+  if( (rc = store_scan_open(t->store, &c->scan, &zErr)) ) return store_failed(t, rc, zErr);
+  return scan_step(c);
 }
 
 static int annoy_next(sqlite3_vtab_cursor *cur){
@@ -646,10 +651,10 @@ static int annoy_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
   uint32_t slot = c->plan==PLAN_KNN ? c->hits[c->i_hit].slot : c->slot;
   if( col==COL_VECTOR ){
     const void *v;
-    int rc = store_vector(t->store, slot, &v);
+    char *zErr = 0;
+    int rc = store_vector(t->store, slot, &v, &zErr);
     if( rc ){
-      sqlite3_result_error(ctx, store_errmsg(t->store), -1);
-      sqlite3_result_error_code(ctx, rc);
+      store_failed_in_function(ctx, rc, zErr);
       return rc;
     }
     sqlite3_result_blob(ctx, v, (int)vec_bytes(cfg->forest.type, cfg->forest.dim), SQLITE_TRANSIENT);
@@ -669,10 +674,11 @@ static int annoy_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid){
 
 static int run_command(AnnoyTable *t, sqlite3_value *cmd){
   const char *text = (const char*)sqlite3_value_text(cmd);
+  char *zErr = 0;
   int rc;
   if( text && sqlite3_stricmp(text, "rebuild")==0 ){
-    rc = store_rebuild(t->store);
-    return rc ? store_failed(t, rc) : SQLITE_OK;
+    rc = store_rebuild(t->store, &zErr);
+    return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
   }
   return vtab_error(t, SQLITE_ERROR, "annoy: unknown command '%s' (known: 'rebuild')",
                     text ? text : "NULL");
@@ -690,12 +696,13 @@ static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqli
   const AnnoyConfig *cfg = store_config(t->store);
   sqlite3_int64 rowid, old_rowid, last_rowid = sqlite3_last_insert_rowid(t->db);
   void *vec = 0;
+  char *zErr = 0;
   int rc, exists = 0, replace = 0, i;
 
   if( argc==1 ){
-    rc = store_delete(t->store, sqlite3_value_int64(argv[0]));
+    rc = store_delete(t->store, sqlite3_value_int64(argv[0]), &zErr);
     sqlite3_set_last_insert_rowid(t->db, last_rowid);
-    return rc ? store_failed(t, rc) : SQLITE_OK;
+    return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
   }
   if( sqlite3_value_type(argv[0])==SQLITE_NULL && sqlite3_value_type(argv[2+COL_COMMAND])!=SQLITE_NULL ){
     return run_command(t, argv[2+COL_COMMAND]);
@@ -716,28 +723,30 @@ static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqli
 
   if( sqlite3_value_type(argv[0])==SQLITE_NULL ){            /* INSERT */
     if( sqlite3_value_type(argv[1])==SQLITE_NULL ){
-      if( (rc = store_next_rowid(t->store, &rowid)) ){ rc = store_failed(t, rc); goto done; }
+      if( (rc = store_next_rowid(t->store, &rowid, &zErr)) ) goto store_error;
     }else{
       rowid = sqlite3_value_int64(argv[1]);
-      if( (rc = store_exists(t->store, rowid, &exists)) ){ rc = store_failed(t, rc); goto done; }
+      if( (rc = store_exists(t->store, rowid, &exists, &zErr)) ) goto store_error;
       if( exists && (rc = rowid_conflict(t, rowid, &replace)) ) goto done;
     }
-    rc = replace ? store_update(t->store, rowid, rowid, vec) : store_insert(t->store, rowid, vec);
-    if( rc ){ rc = store_failed(t, rc); goto done; }
+    rc = replace ? store_update(t->store, rowid, rowid, vec, &zErr)
+                 : store_insert(t->store, rowid, vec, &zErr);
+    if( rc ) goto store_error;
     *out_rowid = rowid;
   }else{                                                        /* UPDATE */
     old_rowid = sqlite3_value_int64(argv[0]);
     rowid = sqlite3_value_int64(argv[1]);
     if( rowid!=old_rowid ){
-      if( (rc = store_exists(t->store, rowid, &exists)) ){ rc = store_failed(t, rc); goto done; }
+      if( (rc = store_exists(t->store, rowid, &exists, &zErr)) ) goto store_error;
       if( exists ){
         if( (rc = rowid_conflict(t, rowid, &replace)) ) goto done;
-        if( (rc = store_delete(t->store, rowid)) ){ rc = store_failed(t, rc); goto done; }
+        if( (rc = store_delete(t->store, rowid, &zErr)) ) goto store_error;
       }
     }
-    rc = store_update(t->store, old_rowid, rowid, vec);
-    if( rc ) rc = store_failed(t, rc);
+    rc = store_update(t->store, old_rowid, rowid, vec, &zErr);
   }
+store_error:
+  if( rc ) rc = store_failed(t, rc, zErr);
 done:
   /* Our own statements on the shadow tables moved last_insert_rowid. */
   sqlite3_set_last_insert_rowid(t->db, rc==SQLITE_OK && sqlite3_value_type(argv[0])==SQLITE_NULL
@@ -750,8 +759,9 @@ done:
 
 static int annoy_sync(sqlite3_vtab *vtab){
   AnnoyTable *t = (AnnoyTable*)vtab;
-  int rc = store_flush(t->store);
-  return rc ? store_failed(t, rc) : SQLITE_OK;
+  char *zErr = 0;
+  int rc = store_flush(t->store, &zErr);
+  return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
 }
 
 static int annoy_begin(sqlite3_vtab *vtab){ (void)vtab; return SQLITE_OK; }
@@ -789,7 +799,7 @@ static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
   const char *schema = argc>1 ? (const char*)sqlite3_value_text(argv[1]) : "main";
   AnnoyTable *t;
   sqlite3_stmt *hold = 0;
-  char *report = 0, *sql;
+  char *report = 0, *sql, *zErr = 0;
   int rc;
   if( name==0 || schema==0 ){
     sqlite3_result_error(ctx, "annoy_check: give the table name, e.g. annoy_check('items')", -1);
@@ -819,10 +829,9 @@ static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
     sqlite3_free(msg);
     goto done;
   }
-  rc = store_check(t->store, &report);
+  rc = store_check(t->store, &report, &zErr);
   if( rc ){
-    sqlite3_result_error(ctx, store_errmsg(t->store), -1);
-    sqlite3_result_error_code(ctx, rc);
+    store_failed_in_function(ctx, rc, zErr);
     goto done;
   }
   sqlite3_result_text(ctx, report, -1, sqlite3_free);

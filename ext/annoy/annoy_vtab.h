@@ -1,5 +1,8 @@
 /*
 ** annoy_vtab.h — registration of the annoy module and annoy_check().
+**
+** The module itself (SQL in, store calls out) is annoy_vtab.c; the entry
+** point (ext/imgsearch.c) calls annoy_register on each connection.
 */
 #ifndef IMGSEARCH_ANNOY_VTAB_H
 #define IMGSEARCH_ANNOY_VTAB_H

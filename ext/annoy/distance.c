@@ -6,37 +6,22 @@
 ** The float kernels keep 8 running sums so the compiler may vectorise them
 ** without -ffast-math; results can differ from a serial sum in the last bits,
 ** which only matters for ordering exact ties.
+**
+** May call: the C library only (no SQLite calls).
 */
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include "distance.h"
 
-size_t vec_bytes(VecType type, int dim){
-  switch( type ){
-    case VEC_FLOAT32: return (size_t)dim * 4;
-    case VEC_UINT8:   return (size_t)dim;
-    case VEC_BIT:     return (size_t)dim / 8;
-  }
-  return 0;
-}
-
-static const char *const type_names[] = { 0, "float32", "uint8", "bit" };
 static const char *const metric_names[] = {
   0, "euclidean", "angular", "dot", "manhattan", "hamming"
 };
 
-const char *vec_type_name(VecType type){ return type_names[type]; }
 const char *metric_name(Metric metric){ return metric_names[metric]; }
 
 static int name_is(const char *name, size_t n, const char *want){
   return strlen(want)==n && strncasecmp(name, want, n)==0;
-}
-
-VecType vec_type_from_name(const char *name, size_t n){
-  if( name_is(name, n, "float32") || name_is(name, n, "float") ) return VEC_FLOAT32;
-  if( name_is(name, n, "uint8") ) return VEC_UINT8;
-  if( name_is(name, n, "bit") ) return VEC_BIT;
-  return 0;
 }
 
 Metric metric_from_name(const char *name, size_t n){

@@ -1,14 +1,16 @@
 /*
 ** forest.c — the random-projection forest: split, insert, remove, build,
-** search. See forest.h for the shape of the trees and the invariants.
+** search, and the integrity walk. See forest.h for the shape of the trees
+** and the invariants.
 **
 ** May call: ForestIO callbacks (for nodes and vectors not in memory),
-** distance.c kernels, SQLite's allocator. Nothing else of SQLite.
+** distance.c kernels, error.h, SQLite's allocator and result codes. No SQL:
+** storage is the caller's.
 */
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 #include "sqlite_ext.h"
+#include "error.h"
 #include "forest.h"
 #include "rng.h"
 
@@ -20,7 +22,6 @@
 
 /* ---- small helpers --------------------------------------------------------- */
 
-
 int id_stack_push(IdStack *s, uint32_t id){
   if( s->n==s->alloc ){
     uint32_t alloc = s->alloc ? s->alloc*2 : 64;
@@ -31,17 +32,6 @@ int id_stack_push(IdStack *s, uint32_t id){
   }
   s->id[s->n++] = id;
   return SQLITE_OK;
-}
-
-static int forest_error(Forest *f, int rc, const char *msg, uint32_t a, uint32_t b){
-  snprintf(f->errmsg, sizeof(f->errmsg), msg, a, b);
-  return rc;
-}
-
-/* A ForestIO callback failed: it has explained why, so add nothing. */
-static int io_failed(Forest *f, int rc){
-  f->errmsg[0] = 0;
-  return rc;
 }
 
 static int is_bit_forest(const Forest *f){ return f->cfg.type==VEC_BIT; }
@@ -69,29 +59,22 @@ void forest_node_free(ForestNode *n){
 static int mark_dirty(Forest *f, uint32_t id){
   ForestNode *n = f->node[id];
   if( n->is_dirty ) return SQLITE_OK;
-  if( f->n_dirty==f->dirty_alloc ){
-    uint32_t alloc = f->dirty_alloc ? f->dirty_alloc*2 : 64;
-    uint32_t *d = sqlite3_realloc64(f->dirty, (sqlite3_uint64)alloc*sizeof(uint32_t));
-    if( d==0 ) return SQLITE_NOMEM;
-    f->dirty = d;
-    f->dirty_alloc = alloc;
-  }
-  f->dirty[f->n_dirty++] = id;
+  if( id_stack_push(&f->dirty, id) ) return SQLITE_NOMEM;
   n->is_dirty = 1;
   return SQLITE_OK;
 }
 
 void forest_dirty_clear(Forest *f){
   uint32_t i;
-  for(i=0; i<f->n_dirty; i++){
-    if( f->node[f->dirty[i]] ) f->node[f->dirty[i]]->is_dirty = 0;
+  for(i=0; i<f->dirty.n; i++){
+    if( f->node[f->dirty.id[i]] ) f->node[f->dirty.id[i]]->is_dirty = 0;
   }
-  f->n_dirty = 0;
+  f->dirty.n = 0;
 }
 
 /* Append a new node; it is dirty from birth. */
-static int node_append(Forest *f, ForestNode *n, uint32_t *id){
-  if( f->n_nodes==0xFFFFFFFFu ) return forest_error(f, SQLITE_FULL, "too many tree nodes", 0, 0);
+static int node_append(Forest *f, ForestNode *n, uint32_t *id, char **pzErr){
+  if( f->n_nodes==0xFFFFFFFFu ) return error_set(pzErr, SQLITE_FULL, "too many tree nodes");
   if( f->n_nodes==f->node_alloc ){
     uint32_t alloc = f->node_alloc ? f->node_alloc*2 : 64;
     ForestNode **a = sqlite3_realloc64(f->node, (sqlite3_uint64)alloc*sizeof(*a));
@@ -111,25 +94,25 @@ static int node_append(Forest *f, ForestNode *n, uint32_t *id){
   return SQLITE_OK;
 }
 
-int forest_node(Forest *f, uint32_t id, ForestNode **out){
+int forest_node(Forest *f, uint32_t id, ForestNode **out, char **pzErr){
   ForestNode *n;
   int rc;
   if( id<f->n_nodes && f->node[id] ){ *out = f->node[id]; return SQLITE_OK; }
   if( id>=f->n_nodes ){
-    return forest_error(f, SQLITE_CORRUPT, "tree node %u does not exist (%u nodes)", id, f->n_nodes);
+    return error_set(pzErr, SQLITE_CORRUPT, "tree node %u does not exist (%u nodes)", id, f->n_nodes);
   }
   if( f->node[id]==0 ){
-    rc = f->io.load_node(f->io.ctx, id, &n);
-    if( rc ) return io_failed(f, rc);
+    rc = f->io.load_node(f->io.ctx, id, &n, pzErr);
+    if( rc ) return rc;
     if( n->is_split && (n->child[0]<=id || n->child[1]<=id
                         || n->child[0]>=f->n_nodes || n->child[1]>=f->n_nodes) ){
       forest_node_free(n);
-      return forest_error(f, SQLITE_CORRUPT, "tree node %u has a bad child (%u nodes)", id, f->n_nodes);
+      return error_set(pzErr, SQLITE_CORRUPT, "tree node %u has a bad child (%u nodes)", id, f->n_nodes);
     }
     if( n->is_split && is_bit_forest(f) && n->bit>=(uint32_t)f->cfg.dim ){
       uint32_t bit = n->bit;
       forest_node_free(n);
-      return forest_error(f, SQLITE_CORRUPT, "tree node %u tests bit %u, out of range", id, bit);
+      return error_set(pzErr, SQLITE_CORRUPT, "tree node %u tests bit %u, out of range", id, bit);
     }
     f->node[id] = n;
   }
@@ -138,10 +121,10 @@ int forest_node(Forest *f, uint32_t id, ForestNode **out){
 }
 
 /* Child `side` of split n, through n's pointer cache. */
-static int child_of(Forest *f, ForestNode *n, int side, ForestNode **out){
+static int child_of(Forest *f, ForestNode *n, int side, ForestNode **out, char **pzErr){
   int rc;
   if( n->child_node[side] ){ *out = n->child_node[side]; return SQLITE_OK; }
-  if( (rc = forest_node(f, n->child[side], out)) ) return rc;
+  if( (rc = forest_node(f, n->child[side], out, pzErr)) ) return rc;
   n->child_node[side] = *out;
   return SQLITE_OK;
 }
@@ -154,7 +137,7 @@ static void free_nodes(Forest *f){
   sqlite3_free(f->node);
   f->node = 0;
   f->n_nodes = f->node_alloc = 0;
-  f->n_dirty = 0;
+  f->dirty.n = 0;
 }
 
 /* Empty leaves for roots 0..n_trees-1. */
@@ -164,12 +147,13 @@ static int make_roots(Forest *f){
     uint32_t id;
     ForestNode *n = forest_node_new(&f->cfg, 0, 0);
     if( n==0 ) return SQLITE_NOMEM;
-    if( node_append(f, n, &id) ){ forest_node_free(n); return SQLITE_NOMEM; }
+    if( node_append(f, n, &id, 0) ){ forest_node_free(n); return SQLITE_NOMEM; }
   }
   return SQLITE_OK;
 }
 
-int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t n_nodes){
+int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t n_nodes,
+                char **pzErr){
   memset(f, 0, sizeof(*f));
   f->cfg = *cfg;
   f->io = *io;
@@ -178,8 +162,8 @@ int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t
   if( f->scratch==0 ) return SQLITE_NOMEM;
   if( n_nodes==0 ) return make_roots(f);
   if( n_nodes<(uint32_t)cfg->n_trees ){
-    return forest_error(f, SQLITE_CORRUPT, "%u tree nodes stored, fewer than %u trees",
-                        n_nodes, (uint32_t)cfg->n_trees);
+    return error_set(pzErr, SQLITE_CORRUPT, "%u tree nodes stored, fewer than %u trees",
+                     n_nodes, (uint32_t)cfg->n_trees);
   }
   f->node = sqlite3_malloc64((sqlite3_uint64)n_nodes*sizeof(*f->node));
   if( f->node==0 ) return SQLITE_NOMEM;
@@ -190,7 +174,7 @@ int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t
 
 void forest_close(Forest *f){
   free_nodes(f);
-  sqlite3_free(f->dirty);
+  sqlite3_free(f->dirty.id);
   sqlite3_free(f->scratch);
   sqlite3_free(f->leaf_scratch);
   sqlite3_free(f->walk_scratch);
@@ -234,14 +218,15 @@ static int side_of(const Forest *f, const ForestNode *n, const void *vec){
   return margin_of(f, n, vec) > 0;
 }
 
-int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id){
+int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id,
+                   char **pzErr){
   uint32_t id = root;
   ForestNode *n;
-  int rc = forest_node(f, id, &n);
+  int rc = forest_node(f, id, &n, pzErr);
   while( rc==SQLITE_OK && n->is_split ){
     int side = side_of(f, n, vec);
     id = n->child[side];
-    rc = child_of(f, n, side, &n);
+    rc = child_of(f, n, side, &n, pzErr);
   }
   *leaf_id = id;
   return rc;
@@ -249,10 +234,10 @@ int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id)
 
 /* ---- splitting a leaf -------------------------------------------------------- */
 
-static int load_float(Forest *f, uint32_t slot, float *out){
+static int load_float(Forest *f, uint32_t slot, float *out, char **pzErr){
   const void *v;
-  int i, rc = f->io.load_vector(f->io.ctx, slot, &v);
-  if( rc ) return io_failed(f, rc);
+  int i, rc = f->io.load_vector(f->io.ctx, slot, &v, pzErr);
+  if( rc ) return rc;
   for(i=0; i<f->cfg.dim; i++) out[i] = vec_element(f->cfg.type, v, i);
   if( f->cfg.metric==METRIC_ANGULAR ){
     float norm = 0;
@@ -269,18 +254,18 @@ static int load_float(Forest *f, uint32_t slot, float *out){
 ** random items and move toward sampled items; the split is their
 ** perpendicular bisector (through the origin for angular). */
 static int two_means_plane(Forest *f, uint64_t *rng, const uint32_t *slots,
-                           uint32_t n, ForestNode *split){
+                           uint32_t n, ForestNode *split, char **pzErr){
   int dim = f->cfg.dim, d, rc;
   float *p = f->scratch, *q = p + dim, *x = q + dim;
   uint32_t i = rng_below(rng, n), j = rng_below(rng, n-1), steps, s;
   DistanceKernel sq_dist = distance_kernel(VEC_FLOAT32, METRIC_EUCLIDEAN);
   float ic = 1, jc = 1, norm = 0, offset = 0;
   if( j>=i ) j++;
-  if( (rc = load_float(f, slots[i], p)) || (rc = load_float(f, slots[j], q)) ) return rc;
+  if( (rc = load_float(f, slots[i], p, pzErr)) || (rc = load_float(f, slots[j], q, pzErr)) ) return rc;
   steps = n < TWO_MEANS_STEPS ? n : TWO_MEANS_STEPS;
   for(s=0; s<steps; s++){
     float di, dj;
-    if( (rc = load_float(f, slots[rng_below(rng, n)], x)) ) return rc;
+    if( (rc = load_float(f, slots[rng_below(rng, n)], x, pzErr)) ) return rc;
     di = ic*sq_dist(p, x, dim);
     dj = jc*sq_dist(q, x, dim);
     if( di<dj ){
@@ -317,15 +302,15 @@ static int two_means_plane(Forest *f, uint64_t *rng, const uint32_t *slots,
 
 /* For bit vectors: the most balanced of a few random bits, over a sample. */
 static int choose_bit(Forest *f, uint64_t *rng, const uint32_t *slots,
-                      uint32_t n, ForestNode *split){
+                      uint32_t n, ForestNode *split, char **pzErr){
   uint32_t sample = n < SAMPLE_MAX ? n : SAMPLE_MAX, best_gap = 0xFFFFFFFFu, c, s;
   for(c=0; c<BIT_CANDIDATES; c++){
     uint32_t bit = rng_below(rng, (uint32_t)f->cfg.dim), ones = 0, gap;
     for(s=0; s<sample; s++){
       const void *v;
       uint32_t slot = slots[sample==n ? s : rng_below(rng, n)];
-      int rc = f->io.load_vector(f->io.ctx, slot, &v);
-      if( rc ) return io_failed(f, rc);
+      int rc = f->io.load_vector(f->io.ctx, slot, &v, pzErr);
+      if( rc ) return rc;
       ones += (uint32_t)vec_element(VEC_BIT, v, (int)bit);
     }
     gap = ones*2 > sample ? ones*2 - sample : sample - ones*2;
@@ -336,12 +321,12 @@ static int choose_bit(Forest *f, uint64_t *rng, const uint32_t *slots,
 
 /* The side of each item in sides[], and how many are on side 1. */
 static int compute_sides(Forest *f, const ForestNode *split, const uint32_t *slots,
-                         uint32_t n, uint8_t *sides, uint32_t *n1){
+                         uint32_t n, uint8_t *sides, uint32_t *n1, char **pzErr){
   uint32_t i, c = 0;
   for(i=0; i<n; i++){
     const void *v;
-    int rc = f->io.load_vector(f->io.ctx, slots[i], &v);
-    if( rc ) return io_failed(f, rc);
+    int rc = f->io.load_vector(f->io.ctx, slots[i], &v, pzErr);
+    if( rc ) return rc;
     sides[i] = (uint8_t)side_of(f, split, v);
     c += sides[i];
   }
@@ -366,7 +351,7 @@ static int reserve_sides(Forest *f, uint32_t n){
 ** separated, all on one side in every attempt), the side of each item in
 ** *sides and the count on side 1 in *n1. */
 static int choose_split(Forest *f, uint32_t id, ForestNode **split_out,
-                        const uint8_t **sides, uint32_t *n1_out){
+                        const uint8_t **sides, uint32_t *n1_out, char **pzErr){
   ForestNode *leaf = f->node[id], *best = 0, *cand = 0;
   uint32_t best_small = 0, attempt;
   int rc, best_buf = 0;
@@ -378,9 +363,9 @@ static int choose_split(Forest *f, uint32_t id, ForestNode **split_out,
     uint8_t *cand_sides = f->side_buf[1-best_buf];
     rng_next(&rng);
     if( cand==0 && (cand = forest_node_new(&f->cfg, 1, 0))==0 ){ rc = SQLITE_NOMEM; break; }
-    rc = is_bit_forest(f) ? choose_bit(f, &rng, leaf->slots, leaf->count, cand)
-                          : two_means_plane(f, &rng, leaf->slots, leaf->count, cand);
-    if( rc==SQLITE_OK ) rc = compute_sides(f, cand, leaf->slots, leaf->count, cand_sides, &n1);
+    rc = is_bit_forest(f) ? choose_bit(f, &rng, leaf->slots, leaf->count, cand, pzErr)
+                          : two_means_plane(f, &rng, leaf->slots, leaf->count, cand, pzErr);
+    if( rc==SQLITE_OK ) rc = compute_sides(f, cand, leaf->slots, leaf->count, cand_sides, &n1, pzErr);
     if( rc ) break;
     small = n1 < leaf->count-n1 ? n1 : leaf->count-n1;
     if( small>best_small ){
@@ -401,7 +386,7 @@ static int choose_split(Forest *f, uint32_t id, ForestNode **split_out,
 /* Replace leaf `id` by `split` and two new leaves holding its items,
 ** placed by sides[] (n1 of them on side 1). */
 static int apply_split(Forest *f, uint32_t id, ForestNode *split,
-                       const uint8_t *sides, uint32_t n1){
+                       const uint8_t *sides, uint32_t n1, char **pzErr){
   ForestNode *leaf = f->node[id], *child[2] = {0, 0};
   uint32_t i;
   int rc, side;
@@ -413,7 +398,7 @@ static int apply_split(Forest *f, uint32_t id, ForestNode *split,
     child[side]->slots[child[side]->count++] = leaf->slots[i];
   }
   for(side=0; side<2; side++){
-    if( (rc = node_append(f, child[side], &split->child[side])) ) goto fail;
+    if( (rc = node_append(f, child[side], &split->child[side], pzErr)) ) goto fail;
     child[side] = 0;
   }
   /* The leaf becomes the split in place, so pointers to it stay good. */
@@ -439,17 +424,17 @@ fail:
 }
 
 /* Split leaf `id`, and then any resulting leaf still over leaf_size. */
-static int split_recursive(Forest *f, uint32_t id){
+static int split_recursive(Forest *f, uint32_t id, char **pzErr){
   IdStack todo = { 0, 0, 0 };
   int rc = SQLITE_OK;
   for(;;){
     ForestNode *split;
     const uint8_t *sides;
     uint32_t n1 = 0;
-    if( (rc = choose_split(f, id, &split, &sides, &n1)) ) break;
+    if( (rc = choose_split(f, id, &split, &sides, &n1, pzErr)) ) break;
     if( split ){
       uint32_t side;
-      if( (rc = apply_split(f, id, split, sides, n1)) ) break;
+      if( (rc = apply_split(f, id, split, sides, n1, pzErr)) ) break;
       split = f->node[id];
       for(side=2; side-- > 0 && rc==SQLITE_OK; ){
         if( f->node[split->child[side]]->count > (uint32_t)f->cfg.leaf_size ){
@@ -499,11 +484,12 @@ static void prefetch_node(const Forest *f, const ForestNode *n){
 ** by side, one level of each in turn, with the next node of each
 ** prefetched: a forest much larger than the CPU caches is then limited by
 ** memory bandwidth rather than by one cache miss after another. */
-static int descend_all(Forest *f, const void *vec, uint32_t *leaf, ForestNode **node){
+static int descend_all(Forest *f, const void *vec, uint32_t *leaf, ForestNode **node,
+                       char **pzErr){
   int t, rc, active = 1;
   for(t=0; t<f->cfg.n_trees; t++){
     leaf[t] = (uint32_t)t;
-    if( (rc = forest_node(f, (uint32_t)t, &node[t])) ) return rc;
+    if( (rc = forest_node(f, (uint32_t)t, &node[t], pzErr)) ) return rc;
   }
   while( active ){
     active = 0;
@@ -513,7 +499,7 @@ static int descend_all(Forest *f, const void *vec, uint32_t *leaf, ForestNode **
       if( !n->is_split ) continue;
       side = side_of(f, n, vec);
       leaf[t] = n->child[side];
-      if( (rc = child_of(f, n, side, &node[t])) ) return rc;
+      if( (rc = child_of(f, n, side, &node[t], pzErr)) ) return rc;
       prefetch_node(f, node[t]);
       active = 1;
     }
@@ -522,23 +508,23 @@ static int descend_all(Forest *f, const void *vec, uint32_t *leaf, ForestNode **
 }
 
 /* descend_all() into scratch arrays of n_trees entries. */
-static int leaves_of(Forest *f, const void *vec, uint32_t **leaf){
+static int leaves_of(Forest *f, const void *vec, uint32_t **leaf, char **pzErr){
   if( f->leaf_scratch==0 ){
     f->leaf_scratch = sqlite3_malloc64((sqlite3_uint64)f->cfg.n_trees*sizeof(uint32_t));
     f->walk_scratch = sqlite3_malloc64((sqlite3_uint64)f->cfg.n_trees*sizeof(ForestNode*));
     if( f->leaf_scratch==0 || f->walk_scratch==0 ) return SQLITE_NOMEM;
   }
   *leaf = f->leaf_scratch;
-  return descend_all(f, vec, *leaf, f->walk_scratch);
+  return descend_all(f, vec, *leaf, f->walk_scratch, pzErr);
 }
 
-int forest_insert(Forest *f, uint32_t slot, const void *vec){
+int forest_insert(Forest *f, uint32_t slot, const void *vec, char **pzErr){
   uint32_t *leaf;
   int t, rc;
-  if( (rc = leaves_of(f, vec, &leaf)) ) return rc;
+  if( (rc = leaves_of(f, vec, &leaf, pzErr)) ) return rc;
   for(t=0; t<f->cfg.n_trees; t++){
     if( (rc = leaf_append(f, leaf[t], slot)) ) return rc;
-    if( wants_split(f, f->node[leaf[t]]->count) && (rc = split_recursive(f, leaf[t])) ) return rc;
+    if( wants_split(f, f->node[leaf[t]]->count) && (rc = split_recursive(f, leaf[t], pzErr)) ) return rc;
   }
   return SQLITE_OK;
 }
@@ -558,13 +544,13 @@ static int leaf_remove(Forest *f, uint32_t id, uint32_t slot, int *found){
 
 /* Last resort when descent misses a slot (which only a damaged tree can
 ** cause): look through every leaf of the tree. */
-static int remove_by_scan(Forest *f, uint32_t root, uint32_t slot, int *found){
+static int remove_by_scan(Forest *f, uint32_t root, uint32_t slot, int *found, char **pzErr){
   IdStack todo = { 0, 0, 0 };
   uint32_t id = root;
   int rc = SQLITE_OK;
   for(;;){
     ForestNode *n;
-    if( (rc = forest_node(f, id, &n)) ) break;
+    if( (rc = forest_node(f, id, &n, pzErr)) ) break;
     if( n->is_split ){
       if( (rc = id_stack_push(&todo, n->child[1])) ) break;
       id = n->child[0];
@@ -577,22 +563,22 @@ static int remove_by_scan(Forest *f, uint32_t root, uint32_t slot, int *found){
   return rc;
 }
 
-int forest_remove(Forest *f, uint32_t slot, const void *vec){
+int forest_remove(Forest *f, uint32_t slot, const void *vec, char **pzErr){
   uint32_t *leaf;
   int t, rc;
-  if( (rc = leaves_of(f, vec, &leaf)) ) return rc;
+  if( (rc = leaves_of(f, vec, &leaf, pzErr)) ) return rc;
   for(t=0; t<f->cfg.n_trees; t++){
     int found = 0;
     if( (rc = leaf_remove(f, leaf[t], slot, &found)) ) return rc;
-    if( !found && (rc = remove_by_scan(f, (uint32_t)t, slot, &found)) ) return rc;
+    if( !found && (rc = remove_by_scan(f, (uint32_t)t, slot, &found, pzErr)) ) return rc;
     if( !found ){
-      return forest_error(f, SQLITE_CORRUPT, "slot %u is missing from tree %u", slot, (uint32_t)t);
+      return error_set(pzErr, SQLITE_CORRUPT, "slot %u is missing from tree %u", slot, (uint32_t)t);
     }
   }
   return SQLITE_OK;
 }
 
-int forest_build(Forest *f, const uint32_t *slots, uint32_t n){
+int forest_build(Forest *f, const uint32_t *slots, uint32_t n, char **pzErr){
   int t, rc;
   free_nodes(f);
   if( (rc = make_roots(f)) ) return rc;
@@ -603,7 +589,7 @@ int forest_build(Forest *f, const uint32_t *slots, uint32_t n){
     if( root->slots==0 ) return SQLITE_NOMEM;
     memcpy(root->slots, slots, (size_t)n*sizeof(uint32_t));
     root->count = root->alloc = n;
-    if( n > (uint32_t)f->cfg.leaf_size && (rc = split_recursive(f, (uint32_t)t)) ) return rc;
+    if( n > (uint32_t)f->cfg.leaf_size && (rc = split_recursive(f, (uint32_t)t, pzErr)) ) return rc;
   }
   return SQLITE_OK;
 }
@@ -686,10 +672,63 @@ static int seen_add(ForestSearcher *s, uint32_t slot, uint32_t *n_seen, int *is_
   return SQLITE_OK;
 }
 
+/* Queue both children of split n, reached with `priority`: each child's
+** priority is the smallest margin on the way to it. */
+static int queue_children(Forest *f, ForestSearcher *s, const void *query,
+                          ForestNode *n, float priority){
+  float m0, m1;
+  int side, rc;
+  if( is_bit_forest(f) ){
+    /* The wrong side of a bit costs one. */
+    int bit = (int)vec_element(VEC_BIT, query, (int)n->bit);
+    m1 = bit ? priority : priority-1;
+    m0 = bit ? priority-1 : priority;
+  }else{
+    float m = margin_of(f, n, query)*n->scale;
+    m1 = priority < m ? priority : m;
+    m0 = priority < -m ? priority : -m;
+  }
+  /* Remember children that are in memory: the next query goes straight to
+  ** them, without the node table. */
+  for(side=0; side<2; side++){
+    if( n->child_node[side]==0 ) n->child_node[side] = f->node[n->child[side]];
+  }
+  if( (rc = queue_push(s, m1, n->child[1], n->child_node[1])) ) return rc;
+  return queue_push(s, m0, n->child[0], n->child_node[0]);
+}
+
+/* Score leaf n's slots not seen before that accept() takes. They are
+** gathered in small batches, their vectors prefetched, then scored: the
+** loads overlap instead of each distance waiting for its own cache miss. */
+static int score_leaf(Forest *f, ForestSearcher *s, const void *query, const ForestNode *n,
+                      int (*accept)(void *ctx, uint32_t slot), void *accept_ctx,
+                      uint32_t *n_seen, int64_t *n_scored, char **pzErr){
+  int i, rc;
+  for(i=0; i<(int)n->count; ){
+    const void *vec[32];
+    uint32_t slot[32];
+    int m = 0, j;
+    for(; i<(int)n->count && m<32; i++){
+      int is_new;
+      if( (rc = seen_add(s, n->slots[i], n_seen, &is_new)) ) return rc;
+      if( !is_new ) continue;
+      if( (rc = f->io.load_vector(f->io.ctx, n->slots[i], &vec[m], pzErr)) ) return rc;
+      if( accept && !accept(accept_ctx, n->slots[i]) ) continue;
+      __builtin_prefetch(vec[m]);
+      __builtin_prefetch((const char*)vec[m] + 64);
+      slot[m++] = n->slots[i];
+    }
+    for(j=0; j<m; j++) topk_push(&s->top, f->kernel(query, vec[j], f->cfg.dim), slot[j]);
+    *n_scored += m;
+  }
+  return SQLITE_OK;
+}
+
 int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
                   int64_t search_k,
-                  int (*accept)(void *ctx, uint32_t slot), void *accept_ctx){
-  int dim = f->cfg.dim, rc, t, i;
+                  int (*accept)(void *ctx, uint32_t slot), void *accept_ctx,
+                  char **pzErr){
+  int rc, t;
   int64_t n_scored = 0;
   uint32_t n_seen = 0;
 
@@ -702,55 +741,18 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
   s->n_queue = 0;
   /* Bit forests count wrong turns down from dim (INFINITY-1 would not). */
   for(t=0; t<f->cfg.n_trees; t++){
-    if( (rc = queue_push(s, is_bit_forest(f) ? (float)dim : INFINITY, (uint32_t)t, 0)) ) return rc;
+    float start = is_bit_forest(f) ? (float)f->cfg.dim : INFINITY;
+    if( (rc = queue_push(s, start, (uint32_t)t, 0)) ) return rc;
   }
   while( s->n_queue>0 && n_scored<search_k ){
     float priority;
     uint32_t id;
     ForestNode *n;
     queue_pop(s, &priority, &id, &n);
-    if( n==0 && (rc = forest_node(f, id, &n)) ) return rc;
-    if( n->is_split ){
-      int side;
-      float m0, m1;
-      if( is_bit_forest(f) ){
-        int bit = (int)vec_element(VEC_BIT, query, (int)n->bit);
-        m1 = bit ? priority : priority-1;
-        m0 = bit ? priority-1 : priority;
-      }else{
-        float m = margin_of(f, n, query)*n->scale;
-        m1 = priority < m ? priority : m;
-        m0 = priority < -m ? priority : -m;
-      }
-      /* Remember children that are in memory: the next query goes
-      ** straight to them, without the node table. */
-      for(side=0; side<2; side++){
-        if( n->child_node[side]==0 ) n->child_node[side] = f->node[n->child[side]];
-      }
-      if( (rc = queue_push(s, m1, n->child[1], n->child_node[1]))
-       || (rc = queue_push(s, m0, n->child[0], n->child_node[0])) ) return rc;
-      continue;
-    }
-    /* Gather the leaf's new candidates in small batches, prefetching
-    ** their vectors, then score them: the loads overlap instead of each
-    ** distance waiting for its own cache miss. */
-    for(i=0; i<(int)n->count; ){
-      const void *vec[32];
-      uint32_t slot[32];
-      int m = 0, j;
-      for(; i<(int)n->count && m<32; i++){
-        int is_new;
-        if( (rc = seen_add(s, n->slots[i], &n_seen, &is_new)) ) return rc;
-        if( !is_new ) continue;
-        if( (rc = f->io.load_vector(f->io.ctx, n->slots[i], &vec[m])) ) return io_failed(f, rc);
-        if( accept && !accept(accept_ctx, n->slots[i]) ) continue;
-        __builtin_prefetch(vec[m]);
-        __builtin_prefetch((const char*)vec[m] + 64);
-        slot[m++] = n->slots[i];
-      }
-      for(j=0; j<m; j++) topk_push(&s->top, f->kernel(query, vec[j], dim), slot[j]);
-      n_scored += m;
-    }
+    if( n==0 && (rc = forest_node(f, id, &n, pzErr)) ) return rc;
+    rc = n->is_split ? queue_children(f, s, query, n, priority)
+                     : score_leaf(f, s, query, n, accept, accept_ctx, &n_seen, &n_scored, pzErr);
+    if( rc ) return rc;
   }
   topk_sort(&s->top);
   return SQLITE_OK;
@@ -761,4 +763,105 @@ void forest_searcher_free(ForestSearcher *s){
   sqlite3_free(s->seen);
   sqlite3_free(s->top.hits);
   memset(s, 0, sizeof(*s));
+}
+
+/* ---- integrity ------------------------------------------------------------------ */
+
+typedef struct CheckWalk {
+  Forest *f;
+  int tree;
+  const uint8_t *live;
+  uint32_t n_slots;
+  uint8_t *seen;             /* n_slots flags: found in a leaf of this tree */
+  void (*report)(void *ctx, const ForestFinding *finding);
+  void *report_ctx;
+} CheckWalk;
+
+static void check_report(CheckWalk *w, ForestFault fault, uint32_t leaf, uint32_t slot,
+                         uint32_t expected, const char *zMessage){
+  ForestFinding x;
+  x.fault = fault;
+  x.tree = w->tree;
+  x.leaf = leaf;
+  x.slot = slot;
+  x.expected = expected;
+  x.zMessage = zMessage;
+  w->report(w->report_ctx, &x);
+}
+
+/* Each slot of leaf `id`: live, once in the tree, where its vector leads. */
+static int check_leaf(CheckWalk *w, uint32_t id, const ForestNode *n, char **pzErr){
+  uint32_t i;
+  int rc;
+  for(i=0; i<n->count; i++){
+    uint32_t slot = n->slots[i], leaf;
+    const void *v;
+    if( slot>=w->n_slots || !w->live[slot] ){
+      check_report(w, FOREST_FAULT_FREE_SLOT, id, slot, 0, 0);
+      continue;
+    }
+    if( w->seen[slot] ){
+      check_report(w, FOREST_FAULT_TWICE, id, slot, 0, 0);
+      continue;
+    }
+    w->seen[slot] = 1;
+    if( (rc = w->f->io.load_vector(w->f->io.ctx, slot, &v, pzErr)) ) return rc;
+    if( (rc = forest_descend(w->f, (uint32_t)w->tree, v, &leaf, pzErr)) ) return rc;
+    if( leaf!=id ) check_report(w, FOREST_FAULT_WRONG_LEAF, id, slot, leaf, 0);
+  }
+  return SQLITE_OK;
+}
+
+/* Walk tree w->tree depth first, marking the slots of its leaves seen. */
+static int check_tree(CheckWalk *w, char **pzErr){
+  IdStack todo = { 0, 0, 0 };
+  uint32_t id = (uint32_t)w->tree;
+  int rc = SQLITE_OK;
+  for(;;){
+    ForestNode *n;
+    char *zErr = 0;
+    if( (rc = forest_node(w->f, id, &n, &zErr)) ){
+      if( (rc & 0xff)!=SQLITE_CORRUPT ){
+        if( pzErr ) *pzErr = zErr; else sqlite3_free(zErr);
+        break;
+      }
+      if( zErr==0 ){ rc = SQLITE_NOMEM; break; }
+      check_report(w, FOREST_FAULT_NODE, id, 0, 0, zErr);
+      sqlite3_free(zErr);
+      rc = SQLITE_OK;
+    }else if( n->is_split ){
+      if( (rc = id_stack_push(&todo, n->child[1])) || (rc = id_stack_push(&todo, n->child[0])) ) break;
+    }else if( (rc = check_leaf(w, id, n, pzErr)) ){
+      break;
+    }
+    if( todo.n==0 ) break;
+    id = todo.id[--todo.n];
+  }
+  sqlite3_free(todo.id);
+  return rc;
+}
+
+int forest_check(Forest *f, const uint8_t *live, uint32_t n_slots,
+                 void (*report)(void *ctx, const ForestFinding *finding), void *report_ctx,
+                 char **pzErr){
+  CheckWalk w;
+  uint32_t i;
+  int rc = SQLITE_OK;
+  memset(&w, 0, sizeof(w));
+  w.f = f;
+  w.live = live;
+  w.n_slots = n_slots;
+  w.report = report;
+  w.report_ctx = report_ctx;
+  w.seen = sqlite3_malloc64(n_slots ? n_slots : 1);
+  if( w.seen==0 ) return SQLITE_NOMEM;
+  for(w.tree=0; w.tree<f->cfg.n_trees; w.tree++){
+    memset(w.seen, 0, n_slots);
+    if( (rc = check_tree(&w, pzErr)) ) break;
+    for(i=0; i<n_slots; i++){
+      if( live[i] && !w.seen[i] ) check_report(&w, FOREST_FAULT_UNREACHABLE, 0, i, 0, 0);
+    }
+  }
+  sqlite3_free(w.seen);
+  return rc;
 }

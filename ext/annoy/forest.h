@@ -30,6 +30,11 @@
 **
 ** Dirty nodes. Every node created or changed is listed as dirty until the
 ** caller has written it out (forest_dirty_*).
+**
+** Errors (ext/error.h): every call that can fail returns an SQLite result
+** code with the message in *pzErr. Damage the forest finds in its trees is
+** SQLITE_CORRUPT with a message naming the node; a ForestIO callback's
+** failure comes back as the callback gave it, code and message unchanged.
 */
 #ifndef IMGSEARCH_FOREST_H
 #define IMGSEARCH_FOREST_H
@@ -68,13 +73,15 @@ typedef struct ForestNode {
   uint32_t *slots;       /* separate allocation, grows */
 } ForestNode;
 
+/* Storage, as the caller provides it. Each callback returns an SQLite
+** result code, with its message in *pzErr, as every call here does. */
 typedef struct ForestIO {
   void *ctx;
   /* Read node id from storage into a new node (forest_node_new). */
-  int (*load_node)(void *ctx, uint32_t id, ForestNode **out);
+  int (*load_node)(void *ctx, uint32_t id, ForestNode **out, char **pzErr);
   /* Point *out at the vector of a live slot. The pointer must stay valid
   ** for the rest of the forest call that asked (a search holds many). */
-  int (*load_vector)(void *ctx, uint32_t slot, const void **out);
+  int (*load_vector)(void *ctx, uint32_t slot, const void **out, char **pzErr);
 } ForestIO;
 
 typedef struct Forest {
@@ -83,29 +90,28 @@ typedef struct Forest {
   DistanceKernel kernel;
   ForestNode **node;     /* node[id]; NULL until loaded */
   uint32_t n_nodes, node_alloc;
-  uint32_t *dirty;       /* ids of dirty nodes */
-  uint32_t n_dirty, dirty_alloc;
+  IdStack dirty;         /* ids of dirty nodes (dirty.id[0..dirty.n)) */
   float *scratch;        /* 4*dim floats for splits */
   uint32_t *leaf_scratch; /* n_trees leaf ids for insert and remove */
   ForestNode **walk_scratch; /* n_trees nodes, the same walk */
   uint8_t *side_buf[2];  /* which side each item of a leaf being split is on */
   uint32_t side_alloc;
-  char errmsg[200];      /* why the last call failed, when it did */
 } Forest;
 
 /* Open a forest of n_nodes stored nodes (0 = new: empty roots, dirty). */
-int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t n_nodes);
+int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t n_nodes,
+                char **pzErr);
 void forest_close(Forest *f);
 
-int forest_insert(Forest *f, uint32_t slot, const void *vec);
-int forest_remove(Forest *f, uint32_t slot, const void *vec);
+int forest_insert(Forest *f, uint32_t slot, const void *vec, char **pzErr);
+int forest_remove(Forest *f, uint32_t slot, const void *vec, char **pzErr);
 /* Replace every tree by one built top-down over these slots. */
-int forest_build(Forest *f, const uint32_t *slots, uint32_t n);
+int forest_build(Forest *f, const uint32_t *slots, uint32_t n, char **pzErr);
 
 /* The leaf of tree `root` that vec descends to. */
-int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf);
+int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf, char **pzErr);
 /* Get node id (loading it if needed). */
-int forest_node(Forest *f, uint32_t id, ForestNode **out);
+int forest_node(Forest *f, uint32_t id, ForestNode **out, char **pzErr);
 ForestNode *forest_node_new(const ForestConfig *cfg, int is_split, uint32_t count);
 void forest_node_free(ForestNode *n);
 
@@ -126,6 +132,34 @@ typedef struct ForestSearcher {
 ** have been scored or the forest is exhausted. accept may be NULL. */
 int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
                   int64_t search_k,
-                  int (*accept)(void *ctx, uint32_t slot), void *accept_ctx);
+                  int (*accept)(void *ctx, uint32_t slot), void *accept_ctx,
+                  char **pzErr);
 void forest_searcher_free(ForestSearcher *s);
+
+/* ---- integrity ----------------------------------------------------------
+** forest_check walks every tree and reports each way it breaks the
+** invariant (every live slot in exactly one leaf of every tree, the one its
+** vector descends to), tree by tree, through report(). A node that cannot
+** be read (SQLITE_CORRUPT from the forest or its ForestIO) is a finding,
+** and the walk goes on without it; any other failure ends the check with
+** its code. */
+typedef enum ForestFault {
+  FOREST_FAULT_NODE = 1,   /* node `leaf` cannot be read: zMessage says why */
+  FOREST_FAULT_FREE_SLOT,  /* leaf `leaf` holds `slot`, which is not live */
+  FOREST_FAULT_TWICE,      /* `slot` is in a second leaf (`leaf`) */
+  FOREST_FAULT_WRONG_LEAF, /* `slot` is in `leaf`, its vector leads to `expected` */
+  FOREST_FAULT_UNREACHABLE /* live `slot` is in no leaf of the tree */
+} ForestFault;
+
+typedef struct ForestFinding {
+  ForestFault fault;
+  int tree;
+  uint32_t leaf, slot, expected;
+  const char *zMessage;    /* FOREST_FAULT_NODE only; valid during the call */
+} ForestFinding;
+
+/* live[slot] is nonzero for the n_slots slots that hold a vector. */
+int forest_check(Forest *f, const uint8_t *live, uint32_t n_slots,
+                 void (*report)(void *ctx, const ForestFinding *finding), void *report_ctx,
+                 char **pzErr);
 #endif

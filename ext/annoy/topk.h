@@ -5,6 +5,7 @@
 ** candidate is compared against it in O(1) and replaces it in O(log k).
 ** Equal scores are ordered by slot, so results are reproducible.
 ** The caller owns the storage (hits, capacity >= k).
+** Header-only; may call: the C library (qsort).
 */
 #ifndef IMGSEARCH_TOPK_H
 #define IMGSEARCH_TOPK_H

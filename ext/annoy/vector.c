@@ -1,20 +1,55 @@
 /*
-** vector.c — parse and format vectors (see vector.h for the accepted forms).
+** vector.c — element types, and parsing and formatting vectors (see
+** vector.h for the accepted forms).
 **
 ** The JSON reader is deliberately strict: an array of JSON numbers and
 ** nothing else, so "nan", "0x10" or "1,2" (no brackets) are errors that name
 ** the offending element rather than silently becoming something.
+**
+** May call: bytes.h (float32 BLOBs), error.h, SQLite's allocator and string
+** builder.
 */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "sqlite_ext.h"
+#include "bytes.h"
+#include "error.h"
 #include "vector.h"
 
-/* One JSON array scanner shared by both parsers. Calls emit(ctx, i, value)
-** for each number; emit returns 0 to go on, 1 to stop with err filled. */
-typedef int (*EmitFn)(void *ctx, int i, double value, char *err);
+/* ---- element types ------------------------------------------------------ */
+
+size_t vec_bytes(VecType type, int dim){
+  switch( type ){
+    case VEC_FLOAT32: return (size_t)dim * 4;
+    case VEC_UINT8:   return (size_t)dim;
+    case VEC_BIT:     return (size_t)dim / 8;
+  }
+  return 0;
+}
+
+static const char *const type_names[] = { 0, "float32", "uint8", "bit" };
+
+const char *vec_type_name(VecType type){ return type_names[type]; }
+
+static int name_is(const char *name, size_t n, const char *want){
+  return strlen(want)==n && strncasecmp(name, want, n)==0;
+}
+
+VecType vec_type_from_name(const char *name, size_t n){
+  if( name_is(name, n, "float32") || name_is(name, n, "float") ) return VEC_FLOAT32;
+  if( name_is(name, n, "uint8") ) return VEC_UINT8;
+  if( name_is(name, n, "bit") ) return VEC_BIT;
+  return 0;
+}
+
+/* ---- the JSON array scanner --------------------------------------------- */
+
+/* One JSON array scanner shared by both parsers. Calls emit(ctx, i, value,
+** pzErr) for each number; emit returns SQLITE_OK to go on, or an error
+** code (with its message) to stop. */
+typedef int (*EmitFn)(void *ctx, int i, double value, char **pzErr);
 
 static int skip_space(const char *s, int i, int n){
   while( i<n && (s[i]==' ' || s[i]=='\t' || s[i]=='\n' || s[i]=='\r') ) i++;
@@ -41,11 +76,10 @@ static int json_number_length(const char *s, int n){
 }
 
 static int scan_json_array(const char *s, int n, void *ctx, EmitFn emit,
-                           int *count, char *err){
-  int i = skip_space(s, 0, n), k = 0;
+                           int *count, char **pzErr){
+  int i = skip_space(s, 0, n), k = 0, rc;
   if( i>=n || s[i]!='[' ){
-    snprintf(err, VECTOR_ERR_SIZE, "a vector must be a JSON array like '[1, 2, 3]' or a BLOB");
-    return 1;
+    return error_set(pzErr, SQLITE_ERROR, "a vector must be a JSON array like '[1, 2, 3]' or a BLOB");
   }
   i = skip_space(s, i+1, n);
   while( i<n && s[i]!=']' ){
@@ -53,17 +87,15 @@ static int scan_json_array(const char *s, int n, void *ctx, EmitFn emit,
     int len = json_number_length(s+i, n-i);
     double value;
     if( len==0 || len>=(int)sizeof(buf) ){
-      snprintf(err, VECTOR_ERR_SIZE, "element %d of the JSON vector is not a number", k);
-      return 1;
+      return error_set(pzErr, SQLITE_ERROR, "element %d of the JSON vector is not a number", k);
     }
     memcpy(buf, s+i, (size_t)len);
     buf[len] = 0;
     value = strtod(buf, 0);
     if( !isfinite(value) || !isfinite((float)value) ){
-      snprintf(err, VECTOR_ERR_SIZE, "element %d of the JSON vector is out of float32 range", k);
-      return 1;
+      return error_set(pzErr, SQLITE_ERROR, "element %d of the JSON vector is out of float32 range", k);
     }
-    if( emit(ctx, k, value, err) ) return 1;
+    if( (rc = emit(ctx, k, value, pzErr)) ) return rc;
     k++;
     i = skip_space(s, i+len, n);
     if( i<n && s[i]==',' ){
@@ -72,19 +104,16 @@ static int scan_json_array(const char *s, int n, void *ctx, EmitFn emit,
       continue;
     }
     if( i<n && s[i]==']' ) break;
-    snprintf(err, VECTOR_ERR_SIZE, "JSON vector: expected ',' or ']' after element %d", k-1);
-    return 1;
+    return error_set(pzErr, SQLITE_ERROR, "JSON vector: expected ',' or ']' after element %d", k-1);
   }
   if( i>=n ){
-    snprintf(err, VECTOR_ERR_SIZE, "JSON vector: missing ']' or a number after element %d", k-1);
-    return 1;
+    return error_set(pzErr, SQLITE_ERROR, "JSON vector: missing ']' or a number after element %d", k-1);
   }
   if( skip_space(s, i+1, n)!=n ){
-    snprintf(err, VECTOR_ERR_SIZE, "JSON vector: unexpected text after ']'");
-    return 1;
+    return error_set(pzErr, SQLITE_ERROR, "JSON vector: unexpected text after ']'");
   }
   *count = k;
-  return 0;
+  return SQLITE_OK;
 }
 
 /* ---- fixed type and dimension ------------------------------------------ */
@@ -92,113 +121,110 @@ typedef struct FixedTarget { VecType type; int dim; void *out; } FixedTarget;
 
 /* Store value as element i of a vector of the target type. */
 static int store_element(VecType type, int dim, void *out, int i, double value,
-                         char *err){
+                         char **pzErr){
   if( i>=dim ){
-    snprintf(err, VECTOR_ERR_SIZE, "too many values: expected %d", dim);
-    return 1;
+    return error_set(pzErr, SQLITE_ERROR, "too many values: expected %d", dim);
   }
   switch( type ){
     case VEC_FLOAT32:
       ((float*)out)[i] = (float)value;
-      return 0;
+      return SQLITE_OK;
     case VEC_UINT8:
       if( value!=floor(value) || value<0 || value>255 ){
-        snprintf(err, VECTOR_ERR_SIZE,
-                 "element %d is %g: uint8 vectors take integers 0..255", i, value);
-        return 1;
+        return error_set(pzErr, SQLITE_ERROR,
+                         "element %d is %g: uint8 vectors take integers 0..255", i, value);
       }
       ((uint8_t*)out)[i] = (uint8_t)value;
-      return 0;
+      return SQLITE_OK;
     case VEC_BIT:
       if( value!=0 && value!=1 ){
-        snprintf(err, VECTOR_ERR_SIZE,
-                 "element %d is %g: bit vectors take 0 or 1", i, value);
-        return 1;
+        return error_set(pzErr, SQLITE_ERROR,
+                         "element %d is %g: bit vectors take 0 or 1", i, value);
       }
       if( value==1 ) ((uint8_t*)out)[i>>3] |= (uint8_t)(1u << (i&7));
-      return 0;
+      return SQLITE_OK;
   }
-  return 1;
+  return error_set(pzErr, SQLITE_ERROR, "unknown vector element type %d", (int)type);
 }
 
-static int emit_fixed(void *ctx, int i, double value, char *err){
+static int emit_fixed(void *ctx, int i, double value, char **pzErr){
   FixedTarget *t = ctx;
-  return store_element(t->type, t->dim, t->out, i, value, err);
+  return store_element(t->type, t->dim, t->out, i, value, pzErr);
+}
+
+/* A BLOB of dim little-endian float32s (p, 4*dim bytes) into out. */
+static int parse_f32_blob(VecType type, int dim, const unsigned char *p, void *out,
+                          char **pzErr){
+  int i, rc;
+  /* The common case in one pass; the loop below finds what was wrong. */
+  if( type==VEC_FLOAT32 && bytes_get_f32s(p, (uint64_t)dim, out) ) return SQLITE_OK;
+  for(i=0; i<dim; i++){
+    float f = bytes_get_f32(p + 4*(size_t)i);
+    if( !isfinite(f) ){
+      return error_set(pzErr, SQLITE_ERROR, "element %d is %s", i, isnan(f) ? "NaN" : "infinite");
+    }
+    if( (rc = store_element(type, dim, out, i, f, pzErr)) ) return rc;
+  }
+  return SQLITE_OK;
 }
 
 int vector_parse(VecType type, int dim, const void *data, int n, int is_blob,
-                 void *out, char err[VECTOR_ERR_SIZE]){
+                 void *out, char **pzErr){
   size_t nbytes = vec_bytes(type, dim);
-  int i;
   memset(out, 0, nbytes);
   if( data==0 ){
-    snprintf(err, VECTOR_ERR_SIZE, "vector is NULL");
-    return 1;
+    return error_set(pzErr, SQLITE_ERROR, "vector is NULL");
   }
   if( !is_blob ){
     FixedTarget t = { type, dim, out };
-    int count = 0;
-    if( scan_json_array(data, n, &t, emit_fixed, &count, err) ) return 1;
+    int count = 0, rc;
+    if( (rc = scan_json_array(data, n, &t, emit_fixed, &count, pzErr)) ) return rc;
     if( count!=dim ){
-      snprintf(err, VECTOR_ERR_SIZE, "wrong dimension: expected %d values, got %d", dim, count);
-      return 1;
+      return error_set(pzErr, SQLITE_ERROR, "wrong dimension: expected %d values, got %d", dim, count);
     }
-    return 0;
+    return SQLITE_OK;
   }
   if( (size_t)n==nbytes && type!=VEC_FLOAT32 ){
     memcpy(out, data, nbytes);
-    return 0;
+    return SQLITE_OK;
   }
-  if( (size_t)n==(size_t)dim*4 ){
-    for(i=0; i<dim; i++){
-      float f;
-      memcpy(&f, (const char*)data + 4*(size_t)i, 4);
-      if( !isfinite(f) ){
-        snprintf(err, VECTOR_ERR_SIZE, "element %d is %s", i, isnan(f) ? "NaN" : "infinite");
-        return 1;
-      }
-      if( store_element(type, dim, out, i, f, err) ) return 1;
-    }
-    return 0;
-  }
+  if( (size_t)n==(size_t)dim*4 ) return parse_f32_blob(type, dim, data, out, pzErr);
   if( type==VEC_FLOAT32 ){
-    snprintf(err, VECTOR_ERR_SIZE,
-             "wrong vector size: a float32[%d] BLOB has %d bytes, got %d", dim, dim*4, n);
-  }else{
-    snprintf(err, VECTOR_ERR_SIZE,
-             "wrong vector size: a %s[%d] BLOB has %d bytes (or %d as float32), got %d",
-             vec_type_name(type), dim, (int)nbytes, dim*4, n);
+    return error_set(pzErr, SQLITE_ERROR,
+                     "wrong vector size: a float32[%d] BLOB has %d bytes, got %d", dim, dim*4, n);
   }
-  return 1;
+  return error_set(pzErr, SQLITE_ERROR,
+                   "wrong vector size: a %s[%d] BLOB has %d bytes (or %d as float32), got %d",
+                   vec_type_name(type), dim, (int)nbytes, dim*4, n);
 }
 
 /* ---- JSON of any length -> float32 ------------------------------------- */
-typedef struct GrowTarget { float *v; int n, alloc; int nomem; } GrowTarget;
+typedef struct GrowTarget { float *v; int n, alloc; } GrowTarget;
 
-static int emit_grow(void *ctx, int i, double value, char *err){
+static int emit_grow(void *ctx, int i, double value, char **pzErr){
   GrowTarget *t = ctx;
-  (void)i;
+  (void)i; (void)pzErr;
   if( t->n==t->alloc ){
     int alloc = t->alloc ? t->alloc*2 : 64;
     float *v = sqlite3_realloc64(t->v, (sqlite3_uint64)alloc*sizeof(float));
-    if( v==0 ){ t->nomem = 1; snprintf(err, VECTOR_ERR_SIZE, "out of memory"); return 1; }
+    if( v==0 ) return SQLITE_NOMEM;
     t->v = v; t->alloc = alloc;
   }
   t->v[t->n++] = (float)value;
-  return 0;
+  return SQLITE_OK;
 }
 
 int vector_parse_json_f32(const char *text, int n, float **out, int *dim,
-                          char err[VECTOR_ERR_SIZE]){
-  GrowTarget t = { 0, 0, 0, 0 };
-  int count = 0;
-  if( scan_json_array(text, n, &t, emit_grow, &count, err) ){
+                          char **pzErr){
+  GrowTarget t = { 0, 0, 0 };
+  int count = 0, rc = scan_json_array(text, n, &t, emit_grow, &count, pzErr);
+  if( rc ){
     sqlite3_free(t.v);
-    return t.nomem ? 2 : 1;
+    return rc;
   }
   *out = t.v;
   *dim = count;
-  return 0;
+  return SQLITE_OK;
 }
 
 char *vector_to_json(VecType type, int dim, const void *v){

@@ -1,6 +1,6 @@
 /*
-** fuzz_vector.c — libFuzzer target for the vector parsers (ext/vector.c)
-** and the vec_* SQL functions (ext/vector_sql.c).
+** fuzz_vector.c — libFuzzer target for the vector parsers (ext/annoy/vector.c)
+** and the vec_* SQL functions (ext/annoy/vector_sql.c).
 **
 ** Input: byte 0 picks the element type, byte 1 the dimension, byte 2 the
 ** metric for vec_distance; the rest is the vector, read both as JSON text
@@ -59,21 +59,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv){
   return 0;
 }
 
-/* A failed parse must say why. */
-static void expect_message(int failed, const char *err){
-  if( failed && err[0]==0 ) abort();
+/* A failed parse must say why (nothing here runs out of memory); the
+** message is freed. */
+static void expect_message(int failed, char *zErr){
+  if( failed && zErr==0 ) abort();
+  if( !failed && zErr!=0 ) abort();
+  sqlite3_free(zErr);
 }
 
 /* vector (type, dim) -> JSON -> vector must give back the same values
 ** (float32 -0 is printed as 0, so floats are compared with ==). */
 static void check_json_round_trip(VecType type, int dim, const void *v, size_t nbytes){
-  char err[VECTOR_ERR_SIZE];
   char *json = vector_to_json(type, dim, v);
   void *again = malloc(nbytes);
   int i;
   if( json==0 || again==0 ) abort();
-  err[0] = 0;
-  if( vector_parse(type, dim, json, (int)strlen(json), 0, again, err) ) abort();
+  if( vector_parse(type, dim, json, (int)strlen(json), 0, again, 0) ) abort();
   if( type==VEC_FLOAT32 ){
     for(i=0; i<dim; i++) if( ((const float*)v)[i]!=((float*)again)[i] ) abort();
   }else if( memcmp(v, again, nbytes)!=0 ){
@@ -87,28 +88,28 @@ static void check_json_round_trip(VecType type, int dim, const void *v, size_t n
 static void fuzz_parsers(VecType type, int dim, const uint8_t *data, int n){
   size_t nbytes = vec_bytes(type, dim);
   uint8_t *out = malloc(nbytes);
-  char err[VECTOR_ERR_SIZE];
+  char *zErr;
   float *grown = 0;
   int grown_dim = 0, rc;
   if( out==0 ) abort();
 
-  err[0] = 0;
-  rc = vector_parse(type, dim, data, n, 0, out, err);
-  expect_message(rc, err);
+  zErr = 0;
+  rc = vector_parse(type, dim, data, n, 0, out, &zErr);
+  expect_message(rc, zErr);
   if( rc==0 ) check_json_round_trip(type, dim, out, nbytes);
 
-  err[0] = 0;
-  rc = vector_parse(type, dim, data, n, 1, out, err);
-  expect_message(rc, err);
+  zErr = 0;
+  rc = vector_parse(type, dim, data, n, 1, out, &zErr);
+  expect_message(rc, zErr);
   if( rc==0 ){
     if( (size_t)n==(size_t)dim*4 && type==VEC_FLOAT32 && memcmp(out, data, nbytes)!=0 ) abort();
     if( (size_t)n==nbytes && type!=VEC_FLOAT32 && memcmp(out, data, nbytes)!=0 ) abort();
     check_json_round_trip(type, dim, out, nbytes);
   }
 
-  err[0] = 0;
-  rc = vector_parse_json_f32((const char*)data, n, &grown, &grown_dim, err);
-  expect_message(rc, err);
+  zErr = 0;
+  rc = vector_parse_json_f32((const char*)data, n, &grown, &grown_dim, &zErr);
+  expect_message(rc, zErr);
   if( rc==0 ){
     if( grown_dim>0 ) check_json_round_trip(VEC_FLOAT32, grown_dim, grown, (size_t)grown_dim*4);
     sqlite3_free(grown);

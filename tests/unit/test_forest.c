@@ -26,14 +26,15 @@ static void check(int ok, const char *what){
 /* ---- vectors in an array ---------------------------------------------------- */
 typedef struct Data { int dim; size_t bytes; uint8_t *v; ForestNode *bad; } Data;
 
-static int load_vector(void *ctx, uint32_t slot, const void **out){
+static int load_vector(void *ctx, uint32_t slot, const void **out, char **pzErr){
   Data *d = ctx;
+  (void)pzErr;
   *out = d->v + slot*d->bytes;
   return SQLITE_OK;
 }
-static int load_node(void *ctx, uint32_t id, ForestNode **out){
+static int load_node(void *ctx, uint32_t id, ForestNode **out, char **pzErr){
   Data *d = ctx;
-  (void)id;
+  (void)id; (void)pzErr;
   *out = d->bad;
   d->bad = 0;
   return *out ? SQLITE_OK : SQLITE_CORRUPT;
@@ -70,7 +71,7 @@ static int tree_ok(Forest *f, int t, int *count, int n){
   memset(count, 0, sizeof(int)*(size_t)n);
   for(;;){
     ForestNode *node;
-    if( forest_node(f, id, &node) ) return 0;
+    if( forest_node(f, id, &node, 0) ) return 0;
     if( node->is_split ){
       if( n_stack+2>4096 ) return 0;
       stack[n_stack++] = node->child[0];
@@ -80,8 +81,8 @@ static int tree_ok(Forest *f, int t, int *count, int n){
         const void *v;
         uint32_t leaf;
         count[node->slots[i]]++;
-        f->io.load_vector(f->io.ctx, node->slots[i], &v);
-        if( forest_descend(f, (uint32_t)t, v, &leaf) || leaf!=id ) return 0;
+        f->io.load_vector(f->io.ctx, node->slots[i], &v, 0);
+        if( forest_descend(f, (uint32_t)t, v, &leaf, 0) || leaf!=id ) return 0;
       }
     }
     if( n_stack==0 ) break;
@@ -111,7 +112,7 @@ static int search_matches_exact(Forest *f, ForestSearcher *s, Data *d, const uin
     if( live[i] ) topk_push(&top, f->kernel(q, d->v + i*d->bytes, d->dim), (uint32_t)i);
   }
   topk_sort(&top);
-  if( forest_search(f, s, q, k, search_k, 0, 0) ) return 0;
+  if( forest_search(f, s, q, k, search_k, 0, 0, 0) ) return 0;
   if( s->top.n!=top.n ) return 0;
   for(i=0; i<top.n; i++){
     if( s->top.hits[i].slot!=top.hits[i].slot ) return 0;
@@ -126,7 +127,7 @@ static double recall(Forest *f, ForestSearcher *s, Data *d, int n, int n_queries
     Topk top = { hits, 0, 10 };
     const void *query = d->v + (size_t)(rnd()%(uint32_t)n)*d->bytes;
     for(i=0; i<n; i++) topk_push(&top, f->kernel(query, d->v + i*d->bytes, d->dim), (uint32_t)i);
-    forest_search(f, s, query, 10, search_k, 0, 0);
+    forest_search(f, s, query, 10, search_k, 0, 0, 0);
     for(i=0; i<s->top.n; i++){
       for(j=0; j<top.n; j++) if( s->top.hits[i].slot==top.hits[j].slot ){ found++; break; }
     }
@@ -169,8 +170,8 @@ int main(void){
 
   memset(&s, 0, sizeof(s));
   memset(live, 0, sizeof(live));
-  forest_open(&f, &cfg, &io, 0);
-  for(ok=1, i=0; i<N; i++){ ok &= forest_insert(&f, (uint32_t)i, d.v + i*d.bytes)==SQLITE_OK; live[i] = 1; }
+  forest_open(&f, &cfg, &io, 0, 0);
+  for(ok=1, i=0; i<N; i++){ ok &= forest_insert(&f, (uint32_t)i, d.v + i*d.bytes, 0)==SQLITE_OK; live[i] = 1; }
   check(ok, "1.1 3000 inserts succeed");
   check(forest_ok(&f, live, N), "1.2 each slot once per tree, in the leaf its vector descends to");
   check(f.n_nodes > (uint32_t)(8*N/16), "1.3 leaves split as they fill");
@@ -185,16 +186,16 @@ int main(void){
     check(search_matches_exact(&f, &s, &d, live, N, q, 5, N), "2.2 a far query also gets the exact answer");
   }
 
-  for(ok=1, i=0; i<N; i+=2){ ok &= forest_remove(&f, (uint32_t)i, d.v + i*d.bytes)==SQLITE_OK; live[i] = 0; }
+  for(ok=1, i=0; i<N; i+=2){ ok &= forest_remove(&f, (uint32_t)i, d.v + i*d.bytes, 0)==SQLITE_OK; live[i] = 0; }
   check(ok, "3.1 removing every second slot succeeds");
   check(forest_ok(&f, live, N), "3.2 removed slots are gone from every tree");
   check(search_matches_exact(&f, &s, &d, live, N, d.v, 10, N), "3.3 exact search skips removed slots");
-  for(ok=1, i=0; i<N; i+=4){ ok &= forest_insert(&f, (uint32_t)i, d.v + i*d.bytes)==SQLITE_OK; live[i] = 1; }
+  for(ok=1, i=0; i<N; i+=4){ ok &= forest_insert(&f, (uint32_t)i, d.v + i*d.bytes, 0)==SQLITE_OK; live[i] = 1; }
   check(ok && forest_ok(&f, live, N), "3.4 re-inserted slots are back once per tree");
   {
     float q[DIM];
     memset(q, 0, sizeof(q));
-    check(forest_remove(&f, 1, q)==SQLITE_OK && (live[1] = 0, forest_ok(&f, live, N)),
+    check(forest_remove(&f, 1, q, 0)==SQLITE_OK && (live[1] = 0, forest_ok(&f, live, N)),
           "3.5 remove finds a slot even when given another vector (scan fallback)");
   }
 
@@ -202,7 +203,7 @@ int main(void){
     uint32_t slots[N];
     int n = 0;
     for(i=0; i<N; i++) if( live[i] ) slots[n++] = (uint32_t)i;
-    check(forest_build(&f, slots, (uint32_t)n)==SQLITE_OK && forest_ok(&f, live, N), "4.1 build keeps the invariant");
+    check(forest_build(&f, slots, (uint32_t)n, 0)==SQLITE_OK && forest_ok(&f, live, N), "4.1 build keeps the invariant");
   }
   for(i=0; i<N; i++) live[i] = 1;
   {
@@ -213,8 +214,8 @@ int main(void){
     double r;
     for(i=0; i<20000; i++) slots[i] = (uint32_t)i;
     cfg = config(VEC_FLOAT32, METRIC_EUCLIDEAN, DIM, 16, 32);
-    forest_open(&h, &cfg, &bio, 0);
-    forest_build(&h, slots, 20000);
+    forest_open(&h, &cfg, &bio, 0, 0);
+    forest_build(&h, slots, 20000, 0);
     r = recall(&h, &s, &big, 20000, 100, 1000);
     printf("# recall@10 at search_k=1000 on 20000 clustered vectors: %.3f\n", r);
     check(r >= 0.9, "4.2 recall@10 >= 0.9 at search_k=1000 (20000 clustered, 16 trees)");
@@ -225,21 +226,21 @@ int main(void){
   forest_close(&f);
 
   cfg = config(VEC_FLOAT32, METRIC_EUCLIDEAN, DIM, 4, 16);
-  forest_open(&f, &cfg, &io, 0);
-  forest_open(&g, &cfg, &io, 0);
+  forest_open(&f, &cfg, &io, 0, 0);
+  forest_open(&g, &cfg, &io, 0, 0);
   for(i=0; i<1000; i++){
-    forest_insert(&f, (uint32_t)i, d.v + i*d.bytes);
-    forest_insert(&g, (uint32_t)i, d.v + i*d.bytes);
+    forest_insert(&f, (uint32_t)i, d.v + i*d.bytes, 0);
+    forest_insert(&g, (uint32_t)i, d.v + i*d.bytes, 0);
   }
   for(i=0; i<1000; i+=3){
-    forest_remove(&f, (uint32_t)i, d.v + i*d.bytes);
-    forest_remove(&g, (uint32_t)i, d.v + i*d.bytes);
+    forest_remove(&f, (uint32_t)i, d.v + i*d.bytes, 0);
+    forest_remove(&g, (uint32_t)i, d.v + i*d.bytes, 0);
   }
   check(same_forest(&f, &g), "5.1 same operations, same seed: identical trees");
   forest_close(&g);
   cfg.seed = 8;
-  forest_open(&g, &cfg, &io, 0);
-  for(i=0; i<1000; i++) forest_insert(&g, (uint32_t)i, d.v + i*d.bytes);
+  forest_open(&g, &cfg, &io, 0, 0);
+  for(i=0; i<1000; i++) forest_insert(&g, (uint32_t)i, d.v + i*d.bytes, 0);
   check(!same_forest(&f, &g), "5.2 another seed: other trees");
   forest_close(&g);
   forest_close(&f);
@@ -251,10 +252,10 @@ int main(void){
     for(i=1; i<500; i++) memcpy(dup.v + i*dup.bytes, dup.v, dup.bytes);
     memset(dlive, 1, sizeof(dlive));
     cfg = config(VEC_FLOAT32, METRIC_EUCLIDEAN, DIM, 4, 8);
-    forest_open(&f, &cfg, &dio, 0);
-    for(ok=1, i=0; i<600; i++) ok &= forest_insert(&f, (uint32_t)i, dup.v + i*dup.bytes)==SQLITE_OK;
+    forest_open(&f, &cfg, &dio, 0, 0);
+    for(ok=1, i=0; i<600; i++) ok &= forest_insert(&f, (uint32_t)i, dup.v + i*dup.bytes, 0)==SQLITE_OK;
     check(ok && forest_ok(&f, dlive, 600), "6.1 500 identical vectors: all stored, invariant holds");
-    forest_search(&f, &s, dup.v, 50, 100000, 0, 0);
+    forest_search(&f, &s, dup.v, 50, 100000, 0, 0, 0);
     check(s.top.n==50 && s.top.hits[49].score==0, "6.2 the duplicates are found at distance 0");
     forest_close(&f);
     free(dup.v);
@@ -269,8 +270,8 @@ int main(void){
     for(i=0; i<NB*(int)b.bytes; i++) b.v[i] = (uint8_t)rnd();
     memset(blive, 1, sizeof(blive));
     cfg = config(VEC_BIT, METRIC_HAMMING, BITS, 8, 16);
-    forest_open(&f, &cfg, &bio, 0);
-    for(ok=1, i=0; i<NB; i++) ok &= forest_insert(&f, (uint32_t)i, b.v + i*b.bytes)==SQLITE_OK;
+    forest_open(&f, &cfg, &bio, 0, 0);
+    for(ok=1, i=0; i<NB; i++) ok &= forest_insert(&f, (uint32_t)i, b.v + i*b.bytes, 0)==SQLITE_OK;
     check(ok && forest_ok(&f, blive, NB), "7.1 bit vectors: invariant holds");
     check(search_matches_exact(&f, &s, &b, blive, NB, b.v + 5*b.bytes, 10, NB) && s.top.hits[0].slot==5,
           "7.2 hamming search with search_k >= n is exact");
@@ -281,15 +282,17 @@ int main(void){
   {
     ForestNode *bad;
     ForestNode *got;
+    char *zErr = 0;
     cfg = config(VEC_FLOAT32, METRIC_EUCLIDEAN, DIM, 2, 16);
-    forest_open(&f, &cfg, &io, 5);
+    forest_open(&f, &cfg, &io, 5, 0);
     bad = forest_node_new(&cfg, 1, 0);
     bad->child[0] = 0; bad->child[1] = 4;          /* child 0 is not after node 1 */
     d.bad = bad;
-    check(forest_node(&f, 1, &got)==SQLITE_CORRUPT && strstr(f.errmsg, "bad child"),
+    check(forest_node(&f, 1, &got, &zErr)==SQLITE_CORRUPT && zErr && strstr(zErr, "bad child"),
           "8.1 a child pointing backwards is corrupt (no loops)");
-    check(forest_node(&f, 9, &got)==SQLITE_CORRUPT, "8.2 a node id beyond the count is corrupt");
-    check(forest_node(&f, 2, &got)==SQLITE_CORRUPT, "8.3 a node the store cannot read is corrupt");
+    sqlite3_free(zErr);
+    check(forest_node(&f, 9, &got, 0)==SQLITE_CORRUPT, "8.2 a node id beyond the count is corrupt");
+    check(forest_node(&f, 2, &got, 0)==SQLITE_CORRUPT, "8.3 a node the store cannot read is corrupt");
     forest_close(&f);
   }
   forest_searcher_free(&s);
