@@ -15,9 +15,9 @@
 ** sift_cv.cpp, the one C++ file, follows the same rule: it catches every
 ** exception and hands its message on through error_set (a C function that
 ** allocates with sqlite3_mprintf, which never throws), so no C++ exception
-** or allocation crosses into C.  This header may therefore be included from
+** or allocation crosses into C.  For that this header can be included from
 ** C++: it keeps SQLite's API pointer (SQLITE_EXTENSION_INIT3) and these
-** functions in C linkage.
+** functions in C linkage, in the loadable build and with -DSQLITE_CORE.
 **
 ** Names: functions and variables are snake_case with the module's prefix;
 ** strings that carry SQLite's meaning keep SQLite's names (zErrMsg, pzErr).
