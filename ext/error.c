@@ -55,6 +55,7 @@ int blob_header_check(const BlobFormat *f, const void *data, size_t n, char **pz
     return error_set(pzErr, SQLITE_ERROR,
         "corrupt %s: reserved header bytes are not zero", f->name);
   }
+  if( pzErr ) *pzErr = 0;
   return SQLITE_OK;
 }
 

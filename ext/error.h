@@ -12,8 +12,12 @@
 ** At the SQL boundary the message is handed on once: an SQL function with
 ** sql_func_errorf (below), a virtual-table method through its vtab's
 ** zErrMsg.  Nothing else — no fixed-size buffers, no private 0/1/2 codes.
-** The one exception is sift_cv.cpp, which must not let a C++ exception or
-** allocation cross into C: it follows the same rule with sqlite3_mprintf.
+** sift_cv.cpp, the one C++ file, follows the same rule: it catches every
+** exception and hands its message on through error_set (a C function that
+** allocates with sqlite3_mprintf, which never throws), so no C++ exception
+** or allocation crosses into C.  For that this header can be included from
+** C++: it keeps SQLite's API pointer (SQLITE_EXTENSION_INIT3) and these
+** functions in C linkage, in the loadable build and with -DSQLITE_CORE.
 **
 ** Names: functions and variables are snake_case with the module's prefix;
 ** strings that carry SQLite's meaning keep SQLite's names (zErrMsg, pzErr).
@@ -21,6 +25,12 @@
 #ifndef IMGSEARCH_ERROR_H
 #define IMGSEARCH_ERROR_H
 #include <stddef.h>
+#ifdef __cplusplus
+/* sqlite3ext.h first, with its own C++ guards; sqlite_ext.h then adds only
+** the declaration of the API pointer, which must have C linkage. */
+#include <sqlite3ext.h>
+extern "C" {
+#endif
 #include "sqlite_ext.h"
 
 /* *pzErr = the printf-style message (if pzErr is not NULL); returns rc, so
@@ -48,12 +58,17 @@ typedef struct BlobFormat {
   const char *redo;        /* "recompute it with img_sift": after a version change */
 } BlobFormat;
 
-/* SQLITE_OK if p[0..n) starts with a header of format f; otherwise
-** SQLITE_ERROR with a message that names the problem. */
+/* SQLITE_OK if p[0..n) starts with a header of format f (and *pzErr NULL,
+** so a parser may start with it); otherwise SQLITE_ERROR with a message
+** that names the problem.  It checks the first 8 bytes and that n covers
+** header_bytes; the format's own fields are the caller's to check. */
 int blob_header_check(const BlobFormat *f, const void *p, size_t n, char **pzErr);
 
 /* Write f's header into p (header_bytes long; the format's own fields are
 ** zeroed, for the caller to fill). */
 void blob_header_write(const BlobFormat *f, void *p);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -2,9 +2,9 @@
 ** image.c — the only stb_image translation unit: probe, decode, limits,
 ** downscale.  See image.h for the contract.
 **
-** May call: stb_image (compiled here, all of it static), sqlite3_malloc64 /
-** sqlite3_realloc64 / sqlite3_free / sqlite3_mprintf through sqlite3ext.h.
-** Nothing else.
+** May call: stb_image (compiled here, all of it static), error.h
+** (error_set), sqlite3_malloc64 / sqlite3_realloc64 / sqlite3_free /
+** sqlite3_mprintf through sqlite3ext.h.  Nothing else.
 **
 ** Formats compiled in: JPEG, PNG, BMP, GIF (first frame), TGA, PNM (P5/P6).
 ** PSD, HDR and PIC are left out: no photo arrives in them and every
@@ -51,6 +51,7 @@ SQLITE_EXTENSION_INIT3
 #include <math.h>
 #include <string.h>
 
+#include "error.h"
 #include "image.h"
 
 /* ---- stb_image, configured --------------------------------------------- */
@@ -102,12 +103,6 @@ static void *image_stb_realloc(void *old, size_t n){
 #include <stb/stb_image.h>
 
 /* ---- header sniffing ----------------------------------------------------- */
-
-/* Hand a message to the caller, or drop it if they did not ask. */
-static void image_set_error(char **pzErr, char *zMsg){
-  if( pzErr ) *pzErr = zMsg;
-  else sqlite3_free(zMsg);
-}
 
 static uint32_t image_be32(const unsigned char *p){
   return (uint32_t)p[0]<<24 | (uint32_t)p[1]<<16 | (uint32_t)p[2]<<8 | p[3];
@@ -257,22 +252,19 @@ static int image_jpeg_screen(const unsigned char *p, size_t n, char **pzErr){
     len = (size_t)p[i]<<8 | p[i+1];
     if( marker==0xC2 ) progressive = 1;
     if( marker==0xC4 && !image_jpeg_dht_ok(p, n, i+2, len, defined) ){
-      image_set_error(pzErr, sqlite3_mprintf(
-          "corrupt JPEG: a Huffman table declares more than 256 codes"));
-      return SQLITE_ERROR;
+      return error_set(pzErr, SQLITE_ERROR,
+          "corrupt JPEG: a Huffman table declares more than 256 codes");
     }
     if( marker==0xDA && ++scans>IMAGE_JPEG_MAX_SCANS ){
-      image_set_error(pzErr, sqlite3_mprintf(
+      return error_set(pzErr, SQLITE_ERROR,
           "JPEG has more than %d scans; each scan is a pass over the whole "
           "image, so this is refused (re-encode it, e.g. with jpegtran)",
-          IMAGE_JPEG_MAX_SCANS));
-      return SQLITE_ERROR;
+          IMAGE_JPEG_MAX_SCANS);
     }
     if( marker==0xDA && !image_jpeg_sos_ok(p, n, i+2, progressive, defined) ){
-      image_set_error(pzErr, sqlite3_mprintf(
+      return error_set(pzErr, SQLITE_ERROR,
           "corrupt JPEG: a scan uses a Huffman table that was never defined "
-          "(Motion-JPEG frames without tables are not supported)"));
-      return SQLITE_ERROR;
+          "(Motion-JPEG frames without tables are not supported)");
     }
     if( len<2 ) break;
     i += len;
@@ -305,19 +297,17 @@ static int image_pnm_screen(const unsigned char *p, size_t n, char **pzErr){
     }
     while( i<n && p[i]>='0' && p[i]<='9' ){
       if( ++digits>9 ){
-        image_set_error(pzErr, sqlite3_mprintf(
-            "corrupt PNM header: a number has more than 9 digits"));
-        return SQLITE_ERROR;
+        return error_set(pzErr, SQLITE_ERROR,
+            "corrupt PNM header: a number has more than 9 digits");
       }
       value[field] = value[field]*10 + (unsigned long)(p[i]-'0');
       i++;
     }
   }
   if( value[2]>255 ){
-    image_set_error(pzErr, sqlite3_mprintf(
+    return error_set(pzErr, SQLITE_ERROR,
         "16-bit PNM (maxval %lu) is not supported; convert it to 8 bits "
-        "or to PNG", value[2]));
-    return SQLITE_ERROR;
+        "or to PNG", value[2]);
   }
   return SQLITE_OK;
 }
@@ -331,9 +321,8 @@ static int image_png_screen(const unsigned char *p, size_t n, char **pzErr){
     uint32_t len = image_be32(p+i);
     if( memcmp(p+i+4, "IDAT", 4)==0 ){
       if( len>0 ) break;
-      image_set_error(pzErr, sqlite3_mprintf(
-          "unusual PNG: its first image data (IDAT) chunk is empty; re-encode it"));
-      return SQLITE_ERROR;
+      return error_set(pzErr, SQLITE_ERROR,
+          "unusual PNG: its first image data (IDAT) chunk is empty; re-encode it");
     }
     if( memcmp(p+i+4, "IEND", 4)==0 || len>n-i-8 ) break;
     i += 12 + (size_t)len;
@@ -361,14 +350,12 @@ void image_limits_default(ImageLimits *lim){
 /* stb_image reads an int length; also the empty-input message lives here. */
 static int image_check_size(size_t n, char **pzErr){
   if( n==0 ){
-    image_set_error(pzErr, sqlite3_mprintf("image is empty (0 bytes)"));
-    return SQLITE_ERROR;
+    return error_set(pzErr, SQLITE_ERROR, "image is empty (0 bytes)");
   }
   if( n>(size_t)INT_MAX ){
-    image_set_error(pzErr, sqlite3_mprintf(
+    return error_set(pzErr, SQLITE_TOOBIG,
         "image data is %llu bytes; the decoder accepts at most %d bytes",
-        (unsigned long long)n, INT_MAX));
-    return SQLITE_TOOBIG;
+        (unsigned long long)n, INT_MAX);
   }
   return SQLITE_OK;
 }
@@ -390,10 +377,9 @@ int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
   image_stb_oom = 0;
   if( stbi_info_from_memory(p, (int)n, &w, &h, &channels) ){
     if( w<=0 || h<=0 ){
-      image_set_error(pzErr, sqlite3_mprintf(
+      return error_set(pzErr, SQLITE_ERROR,
           "%s header says %dx%d: the image has no pixels",
-          format ? format : "tga", w, h));
-      return SQLITE_ERROR;
+          format ? format : "tga", w, h);
     }
     out->width = w;
     out->height = h;
@@ -402,9 +388,8 @@ int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
     return SQLITE_OK;
   }
   if( image_stb_oom ){
-    image_set_error(pzErr, sqlite3_mprintf("out of memory reading the %s header",
-                                           format ? format : "image"));
-    return SQLITE_NOMEM;
+    return error_set(pzErr, SQLITE_NOMEM, "out of memory reading the %s "
+                     "header", format ? format : "image");
   }
   /* stb_image refused; if it was only the size, our readers know it. */
   if( format && ((strcmp(format, "png")==0 && image_png_header_size(p,n,&w,&h))
@@ -416,14 +401,12 @@ int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
     return SQLITE_OK;
   }
   if( format ){
-    image_set_error(pzErr, sqlite3_mprintf(
-        "cannot read the %s header: %s", format, stbi_failure_reason()));
-  }else{
-    image_set_error(pzErr, sqlite3_mprintf(
-        "not a supported image (expected jpeg, png, bmp, gif, tga or pnm; "
-        "%s)", stbi_failure_reason()));
+    return error_set(pzErr, SQLITE_ERROR,
+        "cannot read the %s header: %s", format, stbi_failure_reason());
   }
-  return SQLITE_ERROR;
+  return error_set(pzErr, SQLITE_ERROR,
+      "not a supported image (expected jpeg, png, bmp, gif, tga or pnm; "
+      "%s)", stbi_failure_reason());
 }
 
 /* Megapixels as a short string for messages: "12", "50.4". */
@@ -455,7 +438,8 @@ static int image_check_pixel_limit(int w, int h, uint64_t max_pixels,
     sqlite3_free(zLimit);
   }
   if( zMsg==0 ) return SQLITE_NOMEM;
-  image_set_error(pzErr, zMsg);
+  if( pzErr ) *pzErr = zMsg;       /* made here: its NULL means no memory */
+  else sqlite3_free(zMsg);
   return SQLITE_TOOBIG;
 }
 
@@ -533,15 +517,15 @@ int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
   if( decoded==0 ){
     const char *zReason = image_stb_oom ? "Out of memory" : stbi_failure_reason();
     rc = strcmp(zReason ? zReason : "", "Out of memory")==0 ? SQLITE_NOMEM : SQLITE_ERROR;
-    image_set_error(pzErr, sqlite3_mprintf("cannot decode %s image (%dx%d): %s",
+    error_set(pzErr, rc, "cannot decode %s image (%dx%d): %s",
         info.format, info.width, info.height,
-        zReason ? zReason : "unknown reason"));
+        zReason ? zReason : "unknown reason");
     goto cleanup;
   }
   if( w<=0 || h<=0 ){
     rc = SQLITE_ERROR;
-    image_set_error(pzErr, sqlite3_mprintf(
-        "decoder returned an empty %s image (%dx%d)", info.format, w, h));
+    error_set(pzErr, rc,
+        "decoder returned an empty %s image (%dx%d)", info.format, w, h);
     goto cleanup;
   }
   /* The header was checked; the decoded size is what we allocate by. */
@@ -553,8 +537,8 @@ int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
     scaled = (unsigned char*)sqlite3_malloc64((sqlite3_uint64)dw*(sqlite3_uint64)dh);
     if( scaled==0 ){
       rc = SQLITE_NOMEM;
-      image_set_error(pzErr, sqlite3_mprintf(
-          "out of memory downscaling a %dx%d image to %dx%d", w, h, dw, dh));
+      error_set(pzErr, rc,
+          "out of memory downscaling a %dx%d image to %dx%d", w, h, dw, dh);
       goto cleanup;
     }
     image_area_downscale(decoded, w, h, w, scaled, dw, dh);

@@ -1,13 +1,40 @@
 /*
-** image_sql.h — registration of the img_* SQL functions, the img_keypoints
-** table-valued function and sift_count() (image_sql.c).
+** image_sql.h — the image functions in SQL: the one registration entry
+** point (for ext/imgsearch.c), and what the files of this SQL layer share.
+**
+**   image_sql.c       the scalar img_* functions and sift_count; registration
+**   keypoints_vtab.c  the img_keypoints table-valued function
+**   train_sql.c       the aggregates img_codebook_train, img_pca_train
+**   image_sql_args.c  argument readers (image_sql_args.h)
 */
 #ifndef IMGSEARCH_IMAGE_SQL_H
 #define IMGSEARCH_IMAGE_SQL_H
 #include "sqlite_ext.h"
+#include "image.h"
 
 /* Register everything on db, with this connection's own image limits
 ** (img_limits).  SQLITE_OK or an SQLite error code. */
 int image_sql_register(sqlite3 *db);
+
+/* ---- inside the SQL layer ---------------------------------------------------- */
+
+/* Per-connection state: the image limits, shared as user data by img_sift,
+** img_thumb, img_limits and the img_keypoints module; freed when the last
+** of them is dropped.  No globals. */
+typedef struct ImageConnection {
+  ImageLimits limits;
+  int references;      /* registrations that hold this as user data */
+} ImageConnection;
+
+/* Destructor of every registration holding an ImageConnection: drops one
+** reference.  A registration takes its reference (references++) before
+** sqlite3_create_*_v2, which calls this even when it fails. */
+void image_connection_release(void *conn);
+
+/* img_keypoints on db, holding a reference to conn (keypoints_vtab.c). */
+int keypoints_vtab_register(sqlite3 *db, ImageConnection *conn);
+
+/* img_codebook_train and img_pca_train on db (train_sql.c). */
+int train_sql_register(sqlite3 *db);
 
 #endif /* IMGSEARCH_IMAGE_SQL_H */

@@ -2,8 +2,9 @@
 ** match.c — ratio-test matching and RANSAC verification of two sift blobs.
 ** See match.h for the contract.
 **
-** May call: sift_blob.h, vlad.h (RootSIFT), sift_cv.h (RANSAC),
-** sqlite3_malloc64 / sqlite3_free / sqlite3_mprintf through sqlite_ext.h.
+** May call: sift_blob.h, vlad.h (RootSIFT, vlad_dot), sift_cv.h (RANSAC),
+** error.h (error_set), sqlite3_malloc64 / sqlite3_free through
+** sqlite_ext.h.
 **
 ** Steps, for each orientation of the second image (as is, mirrored):
 **   1. every descriptor of a finds its nearest and second-nearest
@@ -33,16 +34,12 @@
 #include <string.h>
 
 #include "sqlite_ext.h"
+#include "error.h"
 #include "match.h"
 #include "sift_cv.h"
 #include "vlad.h"
 
 #define MATCH_DIMS VLAD_DESCRIPTOR_DIMS
-
-static void match_set_error(char **pzErr, char *zMsg){
-  if( pzErr ) *pzErr = zMsg;
-  else sqlite3_free(zMsg);
-}
 
 void match_mirror_descriptor(const unsigned char *in, unsigned char *out){
   int row, col, o;
@@ -53,17 +50,6 @@ void match_mirror_descriptor(const unsigned char *in, unsigned char *out){
       for(o=0; o<8; o++) to[(8-o)%8] = from[o];
     }
   }
-}
-
-/* Dot product in eight fixed lanes (see vlad.c for why). */
-static float match_dot(const float *a, const float *b){
-  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int i, j;
-  for(i=0; i<MATCH_DIMS; i+=8){
-    for(j=0; j<8; j++) lane[j] += a[i+j]*b[i+j];
-  }
-  return ((lane[0]+lane[1]) + (lane[2]+lane[3]))
-       + ((lane[4]+lane[5]) + (lane[6]+lane[7]));
 }
 
 /* RootSIFT rows and their squared norms for count descriptors, mirrored
@@ -80,7 +66,7 @@ static void match_prepare(const unsigned char *descriptors, int count,
       d = flipped;
     }
     vlad_rootsift(d, x);
-    norms[i] = match_dot(x, x);
+    norms[i] = vlad_dot(x, x);
   }
 }
 
@@ -99,7 +85,7 @@ static int match_ratio(const float *a_rows, const float *a_norms, int na,
     best[i] = -1;
     for(j=0; j<nb; j++){
       float d = a_norms[i] + b_norms[j]
-              - 2.0f*match_dot(x, b_rows + (size_t)j*MATCH_DIMS);
+              - 2.0f*vlad_dot(x, b_rows + (size_t)j*MATCH_DIMS);
       if( d<0.0f ) d = 0.0f;           /* rounding on near-identical rows */
       if( j1<0 || d<d1 ){
         d2 = d1;
@@ -135,50 +121,44 @@ static void match_compose_mirror(const double *h, int width, double *out){
   }
 }
 
+/* The working arrays of one match of na against nb keypoints, carved from
+** one allocation (block); all are 4-byte types but inlier_mask, last. */
 typedef struct MatchScratch {
-  float *a_rows, *a_norms, *b_rows, *b_norms;
-  int *best, *claim;
+  void *block;
+  float *a_rows, *a_norms, *b_rows, *b_norms;   /* RootSIFT rows, |row|^2 */
+  int *best, *claim;                            /* match_ratio's */
   float *best_d2, *claim_d2;
-  float *src_xy, *dst_xy;
-  unsigned char *inlier_mask;
+  float *src_xy, *dst_xy;                       /* matched positions */
+  unsigned char *inlier_mask;                   /* RANSAC's verdict */
 } MatchScratch;
 
 static void match_scratch_free(MatchScratch *s){
-  sqlite3_free(s->a_rows);
-  sqlite3_free(s->a_norms);
-  sqlite3_free(s->b_rows);
-  sqlite3_free(s->b_norms);
-  sqlite3_free(s->best);
-  sqlite3_free(s->claim);
-  sqlite3_free(s->best_d2);
-  sqlite3_free(s->claim_d2);
-  sqlite3_free(s->src_xy);
-  sqlite3_free(s->dst_xy);
-  sqlite3_free(s->inlier_mask);
+  sqlite3_free(s->block);
   memset(s, 0, sizeof(*s));
 }
 
+/* SQLITE_NOMEM (*s zeroed) or OK. */
 static int match_scratch_alloc(MatchScratch *s, int na, int nb){
-  const sqlite3_uint64 a = (sqlite3_uint64)(na ? na : 1);
-  const sqlite3_uint64 b = (sqlite3_uint64)(nb ? nb : 1);
+  const size_t a = (size_t)(na ? na : 1), b = (size_t)(nb ? nb : 1);
+  const size_t words = a*MATCH_DIMS + a + b*MATCH_DIMS + b   /* rows, norms */
+                     + a + b + a + b                         /* best, claim */
+                     + 2*a + 2*a;                            /* src, dst */
+  float *w;
   memset(s, 0, sizeof(*s));
-  s->a_rows = (float*)sqlite3_malloc64(sizeof(float)*a*MATCH_DIMS);
-  s->a_norms = (float*)sqlite3_malloc64(sizeof(float)*a);
-  s->b_rows = (float*)sqlite3_malloc64(sizeof(float)*b*MATCH_DIMS);
-  s->b_norms = (float*)sqlite3_malloc64(sizeof(float)*b);
-  s->best = (int*)sqlite3_malloc64(sizeof(int)*a);
-  s->claim = (int*)sqlite3_malloc64(sizeof(int)*b);
-  s->best_d2 = (float*)sqlite3_malloc64(sizeof(float)*a);
-  s->claim_d2 = (float*)sqlite3_malloc64(sizeof(float)*b);
-  s->src_xy = (float*)sqlite3_malloc64(sizeof(float)*2*a);
-  s->dst_xy = (float*)sqlite3_malloc64(sizeof(float)*2*a);
-  s->inlier_mask = (unsigned char*)sqlite3_malloc64(a);
-  if( !s->a_rows || !s->a_norms || !s->b_rows || !s->b_norms || !s->best
-   || !s->claim || !s->best_d2 || !s->claim_d2 || !s->src_xy || !s->dst_xy
-   || !s->inlier_mask ){
-    match_scratch_free(s);
-    return SQLITE_NOMEM;
-  }
+  s->block = sqlite3_malloc64(4*(sqlite3_uint64)words + a);
+  if( s->block==0 ) return SQLITE_NOMEM;
+  w = (float*)s->block;
+  s->a_rows = w;   w += a*MATCH_DIMS;
+  s->a_norms = w;  w += a;
+  s->b_rows = w;   w += b*MATCH_DIMS;
+  s->b_norms = w;  w += b;
+  s->best = (int*)w;   w += a;
+  s->claim = (int*)w;  w += b;
+  s->best_d2 = w;  w += a;
+  s->claim_d2 = w; w += b;
+  s->src_xy = w;   w += 2*a;
+  s->dst_xy = w;   w += 2*a;
+  s->inlier_mask = (unsigned char*)w;
   return SQLITE_OK;
 }
 
@@ -191,9 +171,8 @@ static int match_copy_pairs(const SiftBlob *b, int mirror, int pairs,
   out->inlier_pairs = (float*)sqlite3_malloc64(
       sizeof(float)*4*(sqlite3_uint64)out->inliers);
   if( out->inlier_pairs==0 ){
-    match_set_error(pzErr, sqlite3_mprintf(
-        "out of memory listing %d inlier pairs", out->inliers));
-    return SQLITE_NOMEM;
+    return error_set(pzErr, SQLITE_NOMEM,
+        "out of memory listing %d inlier pairs", out->inliers);
   }
   for(i=0; i<pairs && row<out->inliers; i++){
     float *r;
@@ -212,7 +191,6 @@ static int match_copy_pairs(const SiftBlob *b, int mirror, int pairs,
 static int match_one(const SiftBlob *a, const SiftBlob *b, int mirror,
                      int want_pairs, MatchScratch *s, MatchResult *out,
                      char **pzErr){
-  char zErr[200];
   double h[9];
   int i, pairs = 0, inliers = 0, rc;
 
@@ -235,12 +213,8 @@ static int match_one(const SiftBlob *a, const SiftBlob *b, int mirror,
   }
   rc = sift_homography_ransac(s->src_xy, s->dst_xy, pairs,
                               MATCH_RANSAC_THRESHOLD, h, s->inlier_mask,
-                              &inliers,
-                              zErr, sizeof(zErr));
-  if( rc!=SQLITE_OK ){
-    match_set_error(pzErr, sqlite3_mprintf("%s", zErr));
-    return rc;
-  }
+                              &inliers, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
   if( inliers<MATCH_MIN_INLIERS ) return SQLITE_OK;
   out->inliers = inliers;
   if( mirror ) match_compose_mirror(h, b->width, out->homography);
@@ -267,9 +241,8 @@ int match_sift(const SiftBlob *a, const SiftBlob *b, int want_pairs,
   if( a->count==0 || b->count<2 ) return SQLITE_OK;   /* nothing to match */
   rc = match_scratch_alloc(&scratch, a->count, b->count);
   if( rc!=SQLITE_OK ){
-    match_set_error(pzErr, sqlite3_mprintf(
-        "out of memory matching %d against %d keypoints", a->count, b->count));
-    return rc;
+    return error_set(pzErr, rc,
+        "out of memory matching %d against %d keypoints", a->count, b->count);
   }
   match_prepare(a->descriptors, a->count, 0, scratch.a_rows, scratch.a_norms);
   rc = match_one(a, b, 0, want_pairs, &scratch, out, pzErr);

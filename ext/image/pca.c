@@ -2,7 +2,8 @@
 ** pca.c — PCA-whitening: training on a sample of vectors, the PCA blob, and
 ** projection.  See pca.h for the contract.
 **
-** May call: sample.h, sqlite3_malloc64 / sqlite3_free / sqlite3_mprintf
+** May call: sample.h, bytes.h (the little-endian codecs), error.h
+** (error_set, the common blob header), sqlite3_malloc64 / sqlite3_free
 ** through sqlite_ext.h, and libm.  Nothing else.
 **
 ** PCA BLOB FORMAT, version 1.  Little-endian; floats IEEE-754 binary32.
@@ -40,6 +41,8 @@
 #include <string.h>
 
 #include "sqlite_ext.h"
+#include "bytes.h"
+#include "error.h"
 #include "pca.h"
 #include "sample.h"
 
@@ -48,46 +51,12 @@
 #define PCA_MIN_RELATIVE_VARIANCE 1e-9
 #define PCA_MAX_QR_STEPS_PER_VALUE 60
 
-static const unsigned char pca_magic[4] = {'V', 'P', 'C', 'A'};
-
-static void pca_set_error(char **pzErr, char *zMsg){
-  if( pzErr ) *pzErr = zMsg;
-  else sqlite3_free(zMsg);
-}
+static const BlobFormat pca_format = {
+  {'V', 'P', 'C', 'A'}, PCA_VERSION, PCA_HEADER_BYTES,
+  "PCA blob", "img_pca_train(vlad)", "train it again with img_pca_train"
+};
 
 /* ---- blob ------------------------------------------------------------------ */
-
-static uint32_t pca_get_u32(const unsigned char *p){
-  return (uint32_t)p[0] | (uint32_t)p[1]<<8 | (uint32_t)p[2]<<16
-       | (uint32_t)p[3]<<24;
-}
-
-static void pca_put_u32(unsigned char *p, uint32_t v){
-  p[0] = (unsigned char)v;
-  p[1] = (unsigned char)(v>>8);
-  p[2] = (unsigned char)(v>>16);
-  p[3] = (unsigned char)(v>>24);
-}
-
-/* Read n floats at p into out; 0 if any is not finite. */
-static int pca_get_floats(const unsigned char *p, uint64_t n, float *out){
-  uint64_t i;
-  for(i=0; i<n; i++){
-    uint32_t bits = pca_get_u32(p + 4*i);
-    memcpy(&out[i], &bits, 4);
-    if( !isfinite(out[i]) ) return 0;
-  }
-  return 1;
-}
-
-static void pca_put_floats(unsigned char *p, const float *v, uint64_t n){
-  uint64_t i;
-  for(i=0; i<n; i++){
-    uint32_t bits;
-    memcpy(&bits, &v[i], 4);
-    pca_put_u32(p + 4*i, bits);
-  }
-}
 
 void pca_model_free(PcaModel *model){
   if( model==0 ) return;
@@ -97,81 +66,63 @@ void pca_model_free(PcaModel *model){
   memset(model, 0, sizeof(*model));
 }
 
+/* A model's arrays for D inputs and d outputs.  SQLITE_NOMEM (with *m
+** zeroed) or OK. */
+static int pca_model_alloc(PcaModel *m, int D, int d){
+  m->input_dims = D;
+  m->output_dims = d;
+  m->mean = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)D);
+  m->variances = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)d);
+  m->components = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)d*D);
+  if( m->mean==0 || m->variances==0 || m->components==0 ){
+    pca_model_free(m);
+    return SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
+
 int pca_model_parse(const void *data, size_t n, PcaModel *out, char **pzErr){
   const unsigned char *p = (const unsigned char*)data;
   uint32_t input_dims, output_dims;
   uint64_t expected;
-  int r;
+  int r, rc;
 
   memset(out, 0, sizeof(*out));
-  if( pzErr ) *pzErr = 0;
-  if( p==0 || n<4 || memcmp(p, pca_magic, 4)!=0 ){
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "not a PCA blob (it does not start with \"VPCA\"); make one with "
-        "img_pca_train(vlad)"));
-    return SQLITE_ERROR;
-  }
-  if( n<PCA_HEADER_BYTES ){
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "PCA blob is truncated: %llu bytes, the header alone is %d",
-        (unsigned long long)n, PCA_HEADER_BYTES));
-    return SQLITE_ERROR;
-  }
-  if( p[4]!=PCA_VERSION ){
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "PCA blob has format version %d; this build reads version %d "
-        "(train it again with img_pca_train)", p[4], PCA_VERSION));
-    return SQLITE_ERROR;
-  }
-  if( p[5] || p[6] || p[7] ){
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "corrupt PCA blob: reserved header bytes are not zero"));
-    return SQLITE_ERROR;
-  }
-  input_dims = pca_get_u32(p+8);
-  output_dims = pca_get_u32(p+12);
+  rc = blob_header_check(&pca_format, data, n, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  input_dims = bytes_get_u32(p+8);
+  output_dims = bytes_get_u32(p+12);
   if( input_dims<1 || input_dims>PCA_MAX_INPUT_DIMS
    || output_dims<1 || output_dims>input_dims ){
-    pca_set_error(pzErr, sqlite3_mprintf(
+    return error_set(pzErr, SQLITE_ERROR,
         "corrupt PCA blob: %u input and %u output dimensions", input_dims,
-        output_dims));
-    return SQLITE_ERROR;
+        output_dims);
   }
   expected = PCA_HEADER_BYTES
            + 4*((uint64_t)input_dims + output_dims + (uint64_t)output_dims*input_dims);
   if( expected!=(uint64_t)n ){
-    pca_set_error(pzErr, sqlite3_mprintf(
+    return error_set(pzErr, SQLITE_ERROR,
         "corrupt PCA blob: %u x %u dimensions need %llu bytes, the blob has "
         "%llu", output_dims, input_dims, (unsigned long long)expected,
-        (unsigned long long)n));
-    return SQLITE_ERROR;
+        (unsigned long long)n);
   }
-  out->input_dims = (int)input_dims;
-  out->output_dims = (int)output_dims;
-  out->mean = (float*)sqlite3_malloc64(4*(uint64_t)input_dims);
-  out->variances = (float*)sqlite3_malloc64(4*(uint64_t)output_dims);
-  out->components = (float*)sqlite3_malloc64(4*(uint64_t)output_dims*input_dims);
-  if( out->mean==0 || out->variances==0 || out->components==0 ){
-    pca_model_free(out);
-    pca_set_error(pzErr, sqlite3_mprintf("out of memory reading a PCA blob"));
-    return SQLITE_NOMEM;
+  if( pca_model_alloc(out, (int)input_dims, (int)output_dims)!=SQLITE_OK ){
+    return error_set(pzErr, SQLITE_NOMEM, "out of memory reading a PCA blob");
   }
   p += PCA_HEADER_BYTES;
-  if( !pca_get_floats(p, input_dims, out->mean)
-   || !pca_get_floats(p + 4*(uint64_t)input_dims, output_dims, out->variances)
-   || !pca_get_floats(p + 4*((uint64_t)input_dims + output_dims),
+  if( !bytes_get_f32s(p, input_dims, out->mean)
+   || !bytes_get_f32s(p + 4*(uint64_t)input_dims, output_dims, out->variances)
+   || !bytes_get_f32s(p + 4*((uint64_t)input_dims + output_dims),
                       (uint64_t)output_dims*input_dims, out->components) ){
     pca_model_free(out);
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "corrupt PCA blob: a value is not finite"));
-    return SQLITE_ERROR;
+    return error_set(pzErr, SQLITE_ERROR,
+        "corrupt PCA blob: a value is not finite");
   }
   for(r=0; r<(int)output_dims; r++){
     if( !(out->variances[r]>0.0f) ){
       pca_model_free(out);
-      pca_set_error(pzErr, sqlite3_mprintf(
-          "corrupt PCA blob: variance %d is not positive", r));
-      return SQLITE_ERROR;
+      return error_set(pzErr, SQLITE_ERROR,
+          "corrupt PCA blob: variance %d is not positive", r);
     }
   }
   return SQLITE_OK;
@@ -183,14 +134,12 @@ unsigned char *pca_model_encode(const PcaModel *m, size_t *pn){
   unsigned char *blob = (unsigned char*)sqlite3_malloc64(n);
   *pn = 0;
   if( blob==0 ) return 0;
-  memcpy(blob, pca_magic, 4);
-  blob[4] = PCA_VERSION;
-  blob[5] = blob[6] = blob[7] = 0;
-  pca_put_u32(blob+8, (uint32_t)D);
-  pca_put_u32(blob+12, (uint32_t)d);
-  pca_put_floats(blob + PCA_HEADER_BYTES, m->mean, D);
-  pca_put_floats(blob + PCA_HEADER_BYTES + 4*D, m->variances, d);
-  pca_put_floats(blob + PCA_HEADER_BYTES + 4*(D + d), m->components, d*D);
+  blob_header_write(&pca_format, blob);
+  bytes_put_u32(blob+8, (uint32_t)D);
+  bytes_put_u32(blob+12, (uint32_t)d);
+  bytes_put_f32s(blob + PCA_HEADER_BYTES, m->mean, D);
+  bytes_put_f32s(blob + PCA_HEADER_BYTES + 4*D, m->variances, d);
+  bytes_put_f32s(blob + PCA_HEADER_BYTES + 4*(D + d), m->components, d*D);
   *pn = (size_t)n;
   return blob;
 }
@@ -395,60 +344,76 @@ static void pca_order_descending(const double *value, int n, int *order){
   }
 }
 
-int pca_trainer_finish(PcaTrainer *t, int dims, PcaModel *out, char **pzErr){
-  const int D = t->input_dims;
-  const int N = sample_count(t->sample);
-  double *mean = 0, *gram = 0, *vt = 0, *d = 0, *e = 0, *work = 0, *comp = 0;
-  float *centred = 0;
-  int *order = 0;
-  int rc = SQLITE_NOMEM, i, j, r, keep;
-  double largest;
+/* The working arrays of one fit, N sample vectors of D dimensions, carved
+** from one allocation (block): the doubles first, then the floats and ints. */
+typedef struct PcaFit {
+  int N, D;
+  void *block;
+  double *mean;          /* D */
+  double *gram;          /* N x N Gram matrix; the eigen solver destroys it */
+  double *vt;            /* N x N: row i is the eigenvector of eigenvalue[i] */
+  double *eigenvalue;    /* N, in the solver's order */
+  double *offdiagonal;   /* N: the tridiagonal form's subdiagonal */
+  double *work;          /* 2N: the solver's scratch */
+  double *component;     /* D: one component before normalisation */
+  float *centred;        /* N x D: each sample vector minus the mean */
+  int *order;            /* N: eigenvalue indices, largest first */
+} PcaFit;
 
-  memset(out, 0, sizeof(*out));
-  if( pzErr ) *pzErr = 0;
-  if( dims<1 ){
-    pca_set_error(pzErr, sqlite3_mprintf("PCA needs at least 1 dimension"));
-    return SQLITE_ERROR;
-  }
-  if( N<2 ){
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "PCA needs at least 2 distinct vectors, got %lld",
-        (long long)sample_seen(t->sample)));
-    return SQLITE_ERROR;
-  }
-  sample_sort(t->sample);
+static void pca_fit_free(PcaFit *f){
+  sqlite3_free(f->block);
+  memset(f, 0, sizeof(*f));
+}
 
-  mean = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)D);
-  centred = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)N*D);
-  gram = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N*N);
-  vt = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N*N);
-  d = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N);
-  e = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)N);
-  work = (double*)sqlite3_malloc64(sizeof(double)*2*(sqlite3_uint64)N);
-  comp = (double*)sqlite3_malloc64(sizeof(double)*(sqlite3_uint64)D);
-  order = (int*)sqlite3_malloc64(sizeof(int)*(sqlite3_uint64)N);
-  if( !mean || !centred || !gram || !vt || !d || !e || !work || !comp || !order ){
-    goto nomem;
-  }
+/* SQLITE_NOMEM (nothing to free) or OK. */
+static int pca_fit_alloc(PcaFit *f, int N, int D){
+  const sqlite3_uint64 n = (sqlite3_uint64)N, dims = (sqlite3_uint64)D;
+  const sqlite3_uint64 doubles = 2*dims + 2*n*n + 4*n;
+  double *next;
+  memset(f, 0, sizeof(*f));
+  f->block = sqlite3_malloc64(sizeof(double)*doubles + sizeof(float)*n*dims
+                              + sizeof(int)*n);
+  if( f->block==0 ) return SQLITE_NOMEM;
+  f->N = N;
+  f->D = D;
+  next = (double*)f->block;
+  f->mean = next;          next += dims;
+  f->gram = next;          next += n*n;
+  f->vt = next;            next += n*n;
+  f->eigenvalue = next;    next += n;
+  f->offdiagonal = next;   next += n;
+  f->work = next;          next += 2*n;
+  f->component = next;     next += dims;
+  f->centred = (float*)next;
+  f->order = (int*)(f->centred + n*dims);
+  return SQLITE_OK;
+}
 
-  /* Mean, then centred vectors. */
-  memset(mean, 0, sizeof(double)*(size_t)D);
+/* The mean of the (sorted) sample, then the centred vectors. */
+static void pca_fit_centre(PcaFit *f, const Sample *sample){
+  const int N = f->N, D = f->D;
+  int i, j;
+  memset(f->mean, 0, sizeof(double)*(size_t)D);
   for(i=0; i<N; i++){
-    const float *x = (const float*)sample_row(t->sample, i);
-    for(j=0; j<D; j++) mean[j] += x[j];
+    const float *x = (const float*)sample_row(sample, i);
+    for(j=0; j<D; j++) f->mean[j] += x[j];
   }
-  for(j=0; j<D; j++) mean[j] /= N;
+  for(j=0; j<D; j++) f->mean[j] /= N;
   for(i=0; i<N; i++){
-    const float *x = (const float*)sample_row(t->sample, i);
-    float *c = centred + (size_t)i*D;
-    for(j=0; j<D; j++) c[j] = (float)(x[j] - mean[j]);
+    const float *x = (const float*)sample_row(sample, i);
+    float *c = f->centred + (size_t)i*D;
+    for(j=0; j<D; j++) c[j] = (float)(x[j] - f->mean[j]);
   }
+}
 
-  /* Gram matrix of the centred vectors (symmetric: upper half, mirrored). */
+/* Gram matrix of the centred vectors (symmetric: upper half, mirrored). */
+static void pca_fit_gram(PcaFit *f){
+  const int N = f->N, D = f->D;
+  int i, r, j;
   for(i=0; i<N; i++){
-    const float *a = centred + (size_t)i*D;
+    const float *a = f->centred + (size_t)i*D;
     for(r=i; r<N; r++){
-      const float *b = centred + (size_t)r*D;
+      const float *b = f->centred + (size_t)r*D;
       double lane[4] = {0, 0, 0, 0};
       for(j=0; j+4<=D; j+=4){
         lane[0] += (double)a[j]*b[j];
@@ -457,86 +422,104 @@ int pca_trainer_finish(PcaTrainer *t, int dims, PcaModel *out, char **pzErr){
         lane[3] += (double)a[j+3]*b[j+3];
       }
       for(; j<D; j++) lane[0] += (double)a[j]*b[j];
-      gram[(size_t)i*N + r] = gram[(size_t)r*N + i]
-                            = (lane[0]+lane[1]) + (lane[2]+lane[3]);
+      f->gram[(size_t)i*N + r] = f->gram[(size_t)r*N + i]
+                               = (lane[0]+lane[1]) + (lane[2]+lane[3]);
     }
   }
+}
 
-  pca_tridiagonalize(gram, N, d, e, vt, work);
-  if( !pca_tridiagonal_eigen(d, e, N, vt) ){
-    rc = SQLITE_ERROR;
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "PCA eigen decomposition did not converge on %d vectors", N));
+/* How many components to keep: at most dims and N-1, and only those whose
+** variance is above PCA_MIN_RELATIVE_VARIANCE of the largest (positive);
+** at least 1. */
+static int pca_fit_keep(const PcaFit *f, int dims){
+  const double largest = f->eigenvalue[f->order[0]];
+  int keep = dims < f->N-1 ? dims : f->N-1, r;
+  for(r=0; r<keep; r++){
+    if( !(f->eigenvalue[f->order[r]] > PCA_MIN_RELATIVE_VARIANCE*largest) ) break;
+  }
+  return r<1 ? 1 : r;
+}
+
+/* Component r (by variance, descending) into out[D]: Xc^T u for the
+** eigenvector u of the Gram matrix, normalised, its largest-magnitude entry
+** made positive.  0 if it vanished (numerically degenerate sample). */
+static int pca_fit_component(PcaFit *f, int r, float *out){
+  const int N = f->N, D = f->D;
+  const double *u = f->vt + (size_t)f->order[r]*N;
+  double *comp = f->component;
+  double norm = 0.0, peak = 0.0, sign;
+  int i, j, peak_at = 0;
+  memset(comp, 0, sizeof(double)*(size_t)D);
+  for(i=0; i<N; i++){
+    const float *c = f->centred + (size_t)i*D;
+    for(j=0; j<D; j++) comp[j] += u[i]*c[j];
+  }
+  for(j=0; j<D; j++){
+    norm += comp[j]*comp[j];
+    if( fabs(comp[j])>peak ){ peak = fabs(comp[j]); peak_at = j; }
+  }
+  norm = sqrt(norm);
+  if( !(norm>0.0) ) return 0;
+  sign = comp[peak_at]<0.0 ? -1.0 : 1.0;
+  for(j=0; j<D; j++) out[j] = (float)(sign*comp[j]/norm);
+  return 1;
+}
+
+int pca_trainer_finish(PcaTrainer *t, int dims, PcaModel *out, char **pzErr){
+  const int D = t->input_dims;
+  const int N = sample_count(t->sample);
+  PcaFit fit;
+  int rc, r, j, keep;
+
+  memset(out, 0, sizeof(*out));
+  if( pzErr ) *pzErr = 0;
+  if( dims<1 ){
+    return error_set(pzErr, SQLITE_ERROR, "PCA needs at least 1 dimension");
+  }
+  if( N<2 ){
+    return error_set(pzErr, SQLITE_ERROR,
+        "PCA needs at least 2 distinct vectors, got %lld",
+        (long long)sample_seen(t->sample));
+  }
+  sample_sort(t->sample);
+  if( pca_fit_alloc(&fit, N, D)!=SQLITE_OK ) goto nomem;
+
+  pca_fit_centre(&fit, t->sample);
+  pca_fit_gram(&fit);
+  pca_tridiagonalize(fit.gram, N, fit.eigenvalue, fit.offdiagonal, fit.vt,
+                     fit.work);
+  if( !pca_tridiagonal_eigen(fit.eigenvalue, fit.offdiagonal, N, fit.vt) ){
+    rc = error_set(pzErr, SQLITE_ERROR,
+        "PCA eigen decomposition did not converge on %d vectors", N);
     goto cleanup;
   }
-  pca_order_descending(d, N, order);
-  largest = d[order[0]];
-  if( !(largest>0.0) ){
-    rc = SQLITE_ERROR;
-    pca_set_error(pzErr, sqlite3_mprintf(
-        "PCA: the %d training vectors are all equal", N));
+  pca_order_descending(fit.eigenvalue, N, fit.order);
+  if( !(fit.eigenvalue[fit.order[0]]>0.0) ){
+    rc = error_set(pzErr, SQLITE_ERROR,
+        "PCA: the %d training vectors are all equal", N);
     goto cleanup;
   }
-  keep = dims < N-1 ? dims : N-1;
-  for(r=0; r<keep; r++){
-    if( !(d[order[r]] > PCA_MIN_RELATIVE_VARIANCE*largest) ) break;
-  }
-  keep = r;
-  if( keep<1 ) keep = 1;
 
-  out->input_dims = D;
-  out->output_dims = keep;
-  out->mean = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)D);
-  out->variances = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)keep);
-  out->components = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)keep*D);
-  if( !out->mean || !out->variances || !out->components ) goto nomem;
-  for(j=0; j<D; j++) out->mean[j] = (float)mean[j];
-
+  keep = pca_fit_keep(&fit, dims);
+  if( pca_model_alloc(out, D, keep)!=SQLITE_OK ) goto nomem;
+  for(j=0; j<D; j++) out->mean[j] = (float)fit.mean[j];
   for(r=0; r<keep; r++){
-    const double *u = vt + (size_t)order[r]*N;
-    double norm = 0.0, peak = 0.0, sign;
-    int peak_at = 0;
-    /* component = Xc^T u, normalised */
-    memset(comp, 0, sizeof(double)*(size_t)D);
-    for(i=0; i<N; i++){
-      const float *c = centred + (size_t)i*D;
-      for(j=0; j<D; j++) comp[j] += u[i]*c[j];
-    }
-    for(j=0; j<D; j++){
-      norm += comp[j]*comp[j];
-      if( fabs(comp[j])>peak ){ peak = fabs(comp[j]); peak_at = j; }
-    }
-    norm = sqrt(norm);
-    if( !(norm>0.0) ){
-      rc = SQLITE_ERROR;
-      pca_set_error(pzErr, sqlite3_mprintf(
-          "PCA: component %d vanished (numerically degenerate sample)", r));
+    if( !pca_fit_component(&fit, r, out->components + (size_t)r*D) ){
+      rc = error_set(pzErr, SQLITE_ERROR,
+          "PCA: component %d vanished (numerically degenerate sample)", r);
       goto cleanup;
     }
-    sign = comp[peak_at]<0.0 ? -1.0 : 1.0;
-    for(j=0; j<D; j++){
-      out->components[(size_t)r*D + j] = (float)(sign*comp[j]/norm);
-    }
-    out->variances[r] = (float)(d[order[r]]/(N-1));
+    out->variances[r] = (float)(fit.eigenvalue[fit.order[r]]/(N-1));
     if( !(out->variances[r]>0.0f) ) out->variances[r] = FLT_MIN;
   }
   rc = SQLITE_OK;
   goto cleanup;
 
 nomem:
-  rc = SQLITE_NOMEM;
-  pca_set_error(pzErr, sqlite3_mprintf(
-      "out of memory training PCA on %d vectors of %d dimensions", N, D));
+  rc = error_set(pzErr, SQLITE_NOMEM,
+      "out of memory training PCA on %d vectors of %d dimensions", N, D);
 cleanup:
   if( rc!=SQLITE_OK ) pca_model_free(out);
-  sqlite3_free(mean);
-  sqlite3_free(centred);
-  sqlite3_free(gram);
-  sqlite3_free(vt);
-  sqlite3_free(d);
-  sqlite3_free(e);
-  sqlite3_free(work);
-  sqlite3_free(comp);
-  sqlite3_free(order);
+  pca_fit_free(&fit);
   return rc;
 }

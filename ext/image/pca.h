@@ -17,10 +17,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 64: on UKBench (500 images, VLAD k=64) whitening to 64 dims scored best
-** (N-S 3.77 vs 3.74 unreduced); 256 lost badly (3.18): with at most
-** PCA_TRAIN_MAX_VECTORS training vectors the trailing components are noise
-** that whitening scales up.  docs/BENCHMARKS.md, issue 3. */
+/* 64 by default: learnt from UKBench's 500 images (VLAD k=64), whitening to
+** 64 dims scored best (N-S 3.77 vs 3.74 unreduced) and 256 lost badly
+** (3.18).  Whitening divides each component by its spread, so components
+** learnt from few vectors, whose trailing ones are mostly noise, have that
+** noise scaled up; the more components, the more noise.  With more vectors
+** to learn from it is another matter: learnt from 1000 vectors (the most
+** PCA_TRAIN_MAX_VECTORS keeps) of a larger collection, 256 dims kept most
+** of the full vectors' quality on 10,426 images, which is why `imgsearch
+** index` asks for 256 once it has 1000 training images (shell/cmd_index.c,
+** INDEX_PCA_DIMS).  A default must suit small collections too: 64.
+** docs/BENCHMARKS.md, issue 3. */
 #define PCA_DEFAULT_DIMS       64
 #define PCA_MAX_INPUT_DIMS     (1<<20)
 #define PCA_TRAIN_MAX_VECTORS  1000    /* training sample, see pca.c */
@@ -61,7 +68,7 @@ int pca_trainer_add(PcaTrainer *trainer, const float *vector);
 
 /* Fit the model: at most `dims` components, fewer when the sample does not
 ** span that many (at most kept vectors - 1, and only components whose
-** variance is above 1e-10 of the largest).  SQLITE_ERROR with a message if
+** variance is above 1e-9 of the largest).  SQLITE_ERROR with a message if
 ** fewer than 2 vectors were offered or they do not vary. */
 int pca_trainer_finish(PcaTrainer *trainer, int dims, PcaModel *out,
                        char **pzErr);

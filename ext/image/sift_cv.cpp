@@ -3,24 +3,23 @@
 ** behind sift_cv.h.
 **
 ** Owns: every call into OpenCV, and turning every C++ exception into an
-** SQLite result code plus a message in the caller's buffer.  No exception
-** leaves an extern "C" function.
+** SQLite result code plus a message (error.h's convention: error_set, a
+** sqlite3_mprintf() string for the caller).  No exception leaves an
+** extern "C" function.
 **
-** May call: OpenCV (core, imgproc, features2d, calib3d), sqlite3_malloc64 /
-** sqlite3_free through sqlite3ext.h.
+** May call: OpenCV (core, imgproc, features2d, calib3d), error.h
+** (error_set), sqlite3_malloc64 / sqlite3_free through sqlite3ext.h.
 **
 ** Descriptors are asked of OpenCV as CV_8U: OpenCV computes the float
 ** descriptor and stores saturate_cast<uchar>() of it, i.e. rounded and
 ** clamped to 0..255, the same integers its CV_32F output holds.  Lossless.
 */
-#include "sqlite3ext.h"
-extern "C" {
-SQLITE_EXTENSION_INIT3
-}
+/* error.h declares SQLite's API pointer (SQLITE_EXTENSION_INIT3) in C
+** linkage, as the C files and the entry point have it. */
+#include "error.h"
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -40,10 +39,11 @@ namespace {
 /* Retried in this order while too few keypoints are found (see header). */
 const double kContrastThresholds[] = {0.04, 0.02, 0.01, 0.005};
 
-void sift_set_error(char *zErr, size_t nErr, const char *zPrefix,
-                    const char *zDetail){
-  if( zErr==nullptr || nErr==0 ) return;
-  std::snprintf(zErr, nErr, "%s%s", zPrefix, zDetail ? zDetail : "");
+/* error_set with a fixed prefix and an optional detail (an exception's
+** what()); returns rc. */
+int sift_set_error(char **pzErr, int rc, const char *zPrefix,
+                   const char *zDetail = nullptr){
+  return error_set(pzErr, rc, "%s%s", zPrefix, zDetail ? zDetail : "");
 }
 
 /* A total order on detected features, so that output never depends on the
@@ -114,7 +114,7 @@ int sift_copy_out(const std::vector<cv::KeyPoint> &kps, const cv::Mat &desc,
 
 int sift_extract_checked(const unsigned char *pixels, int width, int height,
                          int stride, int max_features, SiftFeatures *out,
-                         char *zErr, size_t nErr){
+                         char **pzErr){
   /* Wraps the caller's pixels; OpenCV only reads them. */
   const cv::Mat img(height, width, CV_8UC1,
                     const_cast<unsigned char*>(pixels),
@@ -134,9 +134,8 @@ int sift_extract_checked(const unsigned char *pixels, int width, int height,
   if( !kps.empty() && (desc.type()!=CV_8UC1
         || desc.cols!=SIFT_DESCRIPTOR_BYTES
         || static_cast<size_t>(desc.rows)!=kps.size()) ){
-    sift_set_error(zErr, nErr, "OpenCV SIFT returned descriptors of an "
-                   "unexpected shape", nullptr);
-    return SQLITE_ERROR;
+    return sift_set_error(pzErr, SQLITE_ERROR, "OpenCV SIFT returned "
+                          "descriptors of an unexpected shape");
   }
 
   std::vector<int> order(kps.size());
@@ -148,13 +147,12 @@ int sift_extract_checked(const unsigned char *pixels, int width, int height,
   }
   /* Never near this in practice; the struct holds an int count. */
   if( count>static_cast<size_t>(INT32_MAX/SIFT_DESCRIPTOR_BYTES) ){
-    sift_set_error(zErr, nErr, "too many SIFT features to return", nullptr);
-    return SQLITE_TOOBIG;
+    return sift_set_error(pzErr, SQLITE_TOOBIG,
+                          "too many SIFT features to return");
   }
   int rc = sift_copy_out(kps, desc, order, static_cast<int>(count), out);
   if( rc!=SQLITE_OK ){
-    sift_set_error(zErr, nErr, "out of memory copying SIFT features", nullptr);
-    return rc;
+    return sift_set_error(pzErr, rc, "out of memory copying SIFT features");
   }
   out->contrast_threshold = used;
   return SQLITE_OK;
@@ -164,37 +162,33 @@ int sift_extract_checked(const unsigned char *pixels, int width, int height,
 
 extern "C" int sift_extract(const unsigned char *pixels, int width,
                             int height, int stride, int max_features,
-                            SiftFeatures *out, char *zErr, size_t nErr){
-  if( zErr && nErr ) zErr[0] = 0;
+                            SiftFeatures *out, char **pzErr){
+  if( pzErr ) *pzErr = nullptr;
   if( out==nullptr ){
-    sift_set_error(zErr, nErr, "sift_extract: no output struct", nullptr);
-    return SQLITE_MISUSE;
+    return sift_set_error(pzErr, SQLITE_MISUSE,
+                          "sift_extract: no output struct");
   }
   std::memset(out, 0, sizeof(*out));
   if( pixels==nullptr || width<=0 || height<=0 || stride<width
    || max_features<0 ){
-    char detail[96];
-    std::snprintf(detail, sizeof(detail), "%dx%d, stride %d, max_features %d",
-                  width, height, stride, max_features);
-    sift_set_error(zErr, nErr, "sift_extract: bad image arguments: ", detail);
-    return SQLITE_MISUSE;
+    return error_set(pzErr, SQLITE_MISUSE, "sift_extract: bad image "
+                     "arguments: %dx%d, stride %d, max_features %d",
+                     width, height, stride, max_features);
   }
   try{
     return sift_extract_checked(pixels, width, height, stride, max_features,
-                                out, zErr, nErr);
+                                out, pzErr);
   }catch(const cv::Exception &e){
-    sift_set_error(zErr, nErr, "OpenCV SIFT failed: ", e.what());
-    return SQLITE_ERROR;
+    return sift_set_error(pzErr, SQLITE_ERROR, "OpenCV SIFT failed: ",
+                          e.what());
   }catch(const std::bad_alloc &){
-    sift_set_error(zErr, nErr, "out of memory in OpenCV SIFT", nullptr);
-    return SQLITE_NOMEM;
+    return sift_set_error(pzErr, SQLITE_NOMEM,
+                          "out of memory in OpenCV SIFT");
   }catch(const std::exception &e){
-    sift_set_error(zErr, nErr, "SIFT failed: ", e.what());
-    return SQLITE_ERROR;
+    return sift_set_error(pzErr, SQLITE_ERROR, "SIFT failed: ", e.what());
   }catch(...){
-    sift_set_error(zErr, nErr, "SIFT failed with an unknown C++ exception",
-                   nullptr);
-    return SQLITE_ERROR;
+    return sift_set_error(pzErr, SQLITE_ERROR,
+                          "SIFT failed with an unknown C++ exception");
   }
 }
 
@@ -245,23 +239,21 @@ extern "C" int sift_homography_ransac(const float *src_xy,
                                       double homography[9],
                                       unsigned char *inlier_mask,
                                       int *inlier_count,
-                                      char *zErr, size_t nErr){
-  if( zErr && nErr ) zErr[0] = 0;
+                                      char **pzErr){
+  if( pzErr ) *pzErr = nullptr;
   if( homography==nullptr || inlier_count==nullptr || count<0
    || (count>0 && (src_xy==nullptr || dst_xy==nullptr))
    || !(reprojection_threshold>0.0) ){
-    sift_set_error(zErr, nErr, "sift_homography_ransac: bad arguments",
-                   nullptr);
-    return SQLITE_MISUSE;
+    return sift_set_error(pzErr, SQLITE_MISUSE,
+                          "sift_homography_ransac: bad arguments");
   }
   for(int i=0; i<9; i++) homography[i] = 0.0;
   *inlier_count = 0;
   if( inlier_mask && count>0 ) std::memset(inlier_mask, 0, static_cast<size_t>(count));
   for(int i=0; i<2*count; i++){
     if( !std::isfinite(src_xy[i]) || !std::isfinite(dst_xy[i]) ){
-      sift_set_error(zErr, nErr, "sift_homography_ransac: a point "
-                     "coordinate is not finite", nullptr);
-      return SQLITE_MISUSE;
+      return sift_set_error(pzErr, SQLITE_MISUSE, "sift_homography_ransac: "
+                            "a point coordinate is not finite");
     }
   }
   if( count<SIFT_HOMOGRAPHY_MIN_PAIRS ) return SQLITE_OK;
@@ -270,18 +262,16 @@ extern "C" int sift_homography_ransac(const float *src_xy,
                                    reprojection_threshold, homography,
                                    inlier_mask, inlier_count);
   }catch(const cv::Exception &e){
-    sift_set_error(zErr, nErr, "OpenCV findHomography failed: ", e.what());
-    return SQLITE_ERROR;
+    return sift_set_error(pzErr, SQLITE_ERROR,
+                          "OpenCV findHomography failed: ", e.what());
   }catch(const std::bad_alloc &){
-    sift_set_error(zErr, nErr, "out of memory in OpenCV findHomography",
-                   nullptr);
-    return SQLITE_NOMEM;
+    return sift_set_error(pzErr, SQLITE_NOMEM,
+                          "out of memory in OpenCV findHomography");
   }catch(const std::exception &e){
-    sift_set_error(zErr, nErr, "findHomography failed: ", e.what());
-    return SQLITE_ERROR;
+    return sift_set_error(pzErr, SQLITE_ERROR, "findHomography failed: ",
+                          e.what());
   }catch(...){
-    sift_set_error(zErr, nErr, "findHomography failed with an unknown C++ "
-                   "exception", nullptr);
-    return SQLITE_ERROR;
+    return sift_set_error(pzErr, SQLITE_ERROR, "findHomography failed with "
+                          "an unknown C++ exception");
   }
 }

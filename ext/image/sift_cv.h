@@ -5,9 +5,9 @@
 ** file that includes OpenCV.  No OpenCV type, exception or allocation
 ** crosses this header.  Every function returns an SQLite result code
 ** (SQLITE_OK, SQLITE_ERROR, SQLITE_NOMEM, SQLITE_MISUSE for bad arguments)
-** and on failure writes a NUL-terminated message into the caller's buffer
-** zErr[nErr] (truncated to fit; nothing to free).  zErr may be NULL when
-** nErr is 0.
+** and follows error.h: on failure *pzErr (when pzErr is not NULL) receives
+** a sqlite3_mprintf() message for the caller to sqlite3_free(); it is left
+** NULL on success, and when even the message could not be allocated.
 **
 ** Memory: arrays returned to the caller come from sqlite3_malloc64 and are
 ** released with the matching *_free function.
@@ -66,7 +66,7 @@ typedef struct SiftFeatures {
 ** its arrays (free with sift_features_free); on failure *out is zeroed. */
 int sift_extract(const unsigned char *pixels, int width, int height,
                  int stride, int max_features, SiftFeatures *out,
-                 char *zErr, size_t nErr);
+                 char **pzErr);
 
 /* Release the arrays of *f and zero it.  Safe on a zeroed struct. */
 void sift_features_free(SiftFeatures *f);
@@ -94,7 +94,7 @@ void sift_features_free(SiftFeatures *f);
 int sift_homography_ransac(const float *src_xy, const float *dst_xy,
                            int count, double reprojection_threshold,
                            double homography[9], unsigned char *inlier_mask,
-                           int *inlier_count, char *zErr, size_t nErr);
+                           int *inlier_count, char **pzErr);
 
 #ifdef __cplusplus
 }

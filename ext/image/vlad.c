@@ -2,7 +2,8 @@
 ** vlad.c — RootSIFT, k-means codebook training and VLAD aggregation.
 ** See vlad.h for the contract.
 **
-** May call: sample.h, sqlite3_malloc64 / sqlite3_free / sqlite3_mprintf
+** May call: sample.h, rng.h, bytes.h (the little-endian codecs), error.h
+** (error_set, the common blob header), sqlite3_malloc64 / sqlite3_free
 ** through sqlite_ext.h, and libm.  Nothing else.
 **
 ** CODEBOOK BLOB FORMAT, version 1.  Little-endian; floats IEEE-754 binary32.
@@ -33,6 +34,8 @@
 #include <string.h>
 
 #include "sqlite_ext.h"
+#include "bytes.h"
+#include "error.h"
 #include "sample.h"
 #include "vlad.h"
 #include "rng.h"
@@ -41,12 +44,11 @@
 #define VLAD_CODEBOOK_HEADER_BYTES  16
 #define VLAD_KMEANS_SEED            0x9E3779B97F4A7C15ull
 
-static const unsigned char vlad_codebook_magic[4] = {'V', 'L', 'C', 'B'};
-
-static void vlad_set_error(char **pzErr, char *zMsg){
-  if( pzErr ) *pzErr = zMsg;
-  else sqlite3_free(zMsg);
-}
+static const BlobFormat vlad_codebook_format = {
+  {'V', 'L', 'C', 'B'}, VLAD_CODEBOOK_VERSION, VLAD_CODEBOOK_HEADER_BYTES,
+  "codebook blob", "img_codebook_train(sift)",
+  "train it again with img_codebook_train"
+};
 
 /* ---- small arithmetic ------------------------------------------------------ */
 
@@ -58,19 +60,6 @@ static int vlad_random_below(uint64_t *state, int n){
 /* Uniform in [0, 1) with 53 random bits. */
 static double vlad_random_unit(uint64_t *state){
   return (double)(rng_next(state)>>11) * (1.0/9007199254740992.0);
-}
-
-/* Dot product of two 128-float vectors in eight fixed lanes: the compiler
-** may vectorise it without reassociating, and the result does not depend
-** on the machine's vector width. */
-static float vlad_dot(const float *a, const float *b){
-  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int i, j;
-  for(i=0; i<VLAD_DESCRIPTOR_DIMS; i+=8){
-    for(j=0; j<8; j++) lane[j] += a[i+j]*b[i+j];
-  }
-  return ((lane[0]+lane[1]) + (lane[2]+lane[3]))
-       + ((lane[4]+lane[5]) + (lane[6]+lane[7]));
 }
 
 static float vlad_distance2(const float *a, const float *b){
@@ -129,84 +118,43 @@ int vlad_nearest(const VladCodebook *codebook, const float *x){
 
 /* ---- codebook blob --------------------------------------------------------- */
 
-static uint32_t vlad_get_u32(const unsigned char *p){
-  return (uint32_t)p[0] | (uint32_t)p[1]<<8 | (uint32_t)p[2]<<16
-       | (uint32_t)p[3]<<24;
-}
-
-static void vlad_put_u32(unsigned char *p, uint32_t v){
-  p[0] = (unsigned char)v;
-  p[1] = (unsigned char)(v>>8);
-  p[2] = (unsigned char)(v>>16);
-  p[3] = (unsigned char)(v>>24);
-}
-
 int vlad_codebook_parse(const void *data, size_t n, VladCodebook *out,
                         char **pzErr){
   const unsigned char *p = (const unsigned char*)data;
   uint32_t clusters, dims;
   uint64_t values, i;
   float *centroids;
+  int rc;
 
   memset(out, 0, sizeof(*out));
-  if( pzErr ) *pzErr = 0;
-  if( p==0 || n<4 || memcmp(p, vlad_codebook_magic, 4)!=0 ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
-        "not a codebook blob (it does not start with \"VLCB\"); make one "
-        "with img_codebook_train(sift)"));
-    return SQLITE_ERROR;
-  }
-  if( n<VLAD_CODEBOOK_HEADER_BYTES ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
-        "codebook blob is truncated: %llu bytes, the header alone is %d",
-        (unsigned long long)n, VLAD_CODEBOOK_HEADER_BYTES));
-    return SQLITE_ERROR;
-  }
-  if( p[4]!=VLAD_CODEBOOK_VERSION ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
-        "codebook blob has format version %d; this build reads version %d "
-        "(train it again with img_codebook_train)", p[4],
-        VLAD_CODEBOOK_VERSION));
-    return SQLITE_ERROR;
-  }
-  if( p[5] || p[6] || p[7] ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
-        "corrupt codebook blob: reserved header bytes are not zero"));
-    return SQLITE_ERROR;
-  }
-  clusters = vlad_get_u32(p+8);
-  dims = vlad_get_u32(p+12);
+  rc = blob_header_check(&vlad_codebook_format, data, n, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  clusters = bytes_get_u32(p+8);
+  dims = bytes_get_u32(p+12);
   if( clusters<1 || clusters>VLAD_MAX_CLUSTERS || dims!=VLAD_DESCRIPTOR_DIMS ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
+    return error_set(pzErr, SQLITE_ERROR,
         "corrupt codebook blob: %u centroids of %u values (expected 1..%d "
         "centroids of %d)", clusters, dims, VLAD_MAX_CLUSTERS,
-        VLAD_DESCRIPTOR_DIMS));
-    return SQLITE_ERROR;
+        VLAD_DESCRIPTOR_DIMS);
   }
   values = (uint64_t)clusters*dims;
   if( (uint64_t)n!=VLAD_CODEBOOK_HEADER_BYTES + 4*values ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
+    return error_set(pzErr, SQLITE_ERROR,
         "corrupt codebook blob: %u centroids need %llu bytes, the blob has "
         "%llu", clusters,
         (unsigned long long)(VLAD_CODEBOOK_HEADER_BYTES + 4*values),
-        (unsigned long long)n));
-    return SQLITE_ERROR;
+        (unsigned long long)n);
   }
   centroids = (float*)sqlite3_malloc64(4*values);
   if( centroids==0 ){
-    vlad_set_error(pzErr, sqlite3_mprintf("out of memory reading a codebook"));
-    return SQLITE_NOMEM;
+    return error_set(pzErr, SQLITE_NOMEM, "out of memory reading a codebook");
   }
-  for(i=0; i<values; i++){
-    uint32_t bits = vlad_get_u32(p + VLAD_CODEBOOK_HEADER_BYTES + 4*i);
-    memcpy(&centroids[i], &bits, 4);
-    if( !isfinite(centroids[i]) ){
-      sqlite3_free(centroids);
-      vlad_set_error(pzErr, sqlite3_mprintf(
-          "corrupt codebook blob: centroid %llu has a non-finite value",
-          (unsigned long long)(i/dims)));
-      return SQLITE_ERROR;
-    }
+  if( !bytes_get_f32s(p + VLAD_CODEBOOK_HEADER_BYTES, values, centroids) ){
+    for(i=0; isfinite(centroids[i]); i++){}   /* the first that is not */
+    sqlite3_free(centroids);
+    return error_set(pzErr, SQLITE_ERROR,
+        "corrupt codebook blob: centroid %llu has a non-finite value",
+        (unsigned long long)(i/dims));
   }
   out->clusters = (int)clusters;
   out->centroids = centroids;
@@ -214,21 +162,15 @@ int vlad_codebook_parse(const void *data, size_t n, VladCodebook *out,
 }
 
 unsigned char *vlad_codebook_encode(const VladCodebook *codebook, size_t *pn){
-  uint64_t values = (uint64_t)codebook->clusters*VLAD_DESCRIPTOR_DIMS, i;
+  uint64_t values = (uint64_t)codebook->clusters*VLAD_DESCRIPTOR_DIMS;
   unsigned char *blob = (unsigned char*)sqlite3_malloc64(
       VLAD_CODEBOOK_HEADER_BYTES + 4*values);
   *pn = 0;
   if( blob==0 ) return 0;
-  memcpy(blob, vlad_codebook_magic, 4);
-  blob[4] = VLAD_CODEBOOK_VERSION;
-  blob[5] = blob[6] = blob[7] = 0;
-  vlad_put_u32(blob+8, (uint32_t)codebook->clusters);
-  vlad_put_u32(blob+12, VLAD_DESCRIPTOR_DIMS);
-  for(i=0; i<values; i++){
-    uint32_t bits;
-    memcpy(&bits, &codebook->centroids[i], 4);
-    vlad_put_u32(blob + VLAD_CODEBOOK_HEADER_BYTES + 4*i, bits);
-  }
+  blob_header_write(&vlad_codebook_format, blob);
+  bytes_put_u32(blob+8, (uint32_t)codebook->clusters);
+  bytes_put_u32(blob+12, VLAD_DESCRIPTOR_DIMS);
+  bytes_put_f32s(blob + VLAD_CODEBOOK_HEADER_BYTES, codebook->centroids, values);
   *pn = (size_t)(VLAD_CODEBOOK_HEADER_BYTES + 4*values);
   return blob;
 }
@@ -385,39 +327,34 @@ int vlad_trainer_finish(VladTrainer *t, VladCodebook *out, char **pzErr){
   memset(out, 0, sizeof(*out));
   if( pzErr ) *pzErr = 0;
   if( n<t->clusters ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
+    return error_set(pzErr, SQLITE_ERROR,
         "a codebook of %d centroids needs at least %d descriptors; got %lld "
         "(use more images or a smaller k)", t->clusters, t->clusters,
-        (long long)sample_seen(t->sample)));
-    return SQLITE_ERROR;
+        (long long)sample_seen(t->sample));
   }
   sample_sort(t->sample);
   x = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)n*VLAD_DESCRIPTOR_DIMS);
   centroids = (float*)sqlite3_malloc64(
       sizeof(float)*(sqlite3_uint64)t->clusters*VLAD_DESCRIPTOR_DIMS);
   scratch = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)n);
-  if( x==0 || centroids==0 || scratch==0 ){
-    rc = SQLITE_NOMEM;
-    vlad_set_error(pzErr, sqlite3_mprintf(
-        "out of memory training a codebook on %d descriptors", n));
-    goto cleanup;
-  }
+  rc = SQLITE_NOMEM;
+  if( x==0 || centroids==0 || scratch==0 ) goto cleanup;
   for(i=0; i<n; i++){
     vlad_rootsift((const unsigned char*)sample_row(t->sample, i),
                   x + (size_t)i*VLAD_DESCRIPTOR_DIMS);
   }
   vlad_kmeans_seed(x, n, t->clusters, centroids, scratch);
   rc = vlad_kmeans_refine(x, n, t->clusters, centroids);
-  if( rc!=SQLITE_OK ){
-    vlad_set_error(pzErr, sqlite3_mprintf(
-        "out of memory training a codebook on %d descriptors", n));
-    goto cleanup;
-  }
+  if( rc!=SQLITE_OK ) goto cleanup;
   out->clusters = t->clusters;
   out->centroids = centroids;
   centroids = 0;
 
 cleanup:
+  if( rc==SQLITE_NOMEM ){
+    error_set(pzErr, rc, "out of memory training a codebook on %d descriptors",
+              n);
+  }
   sqlite3_free(x);
   sqlite3_free(centroids);
   sqlite3_free(scratch);

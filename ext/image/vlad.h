@@ -24,6 +24,20 @@
 #define VLAD_TRAIN_MAX_DESCRIPTORS  100000  /* k-means sample, see vlad.c */
 #define VLAD_KMEANS_ITERATIONS      20      /* Lloyd iterations at most */
 
+/* Dot product of two VLAD_DESCRIPTOR_DIMS-float vectors in eight fixed
+** lanes: the compiler may vectorise it without reassociating, and the
+** result does not depend on the machine's vector width.  Inline: k-means
+** (vlad.c) and matching (match.c) call it in their innermost loops. */
+static inline float vlad_dot(const float *a, const float *b){
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i, j;
+  for(i=0; i<VLAD_DESCRIPTOR_DIMS; i+=8){
+    for(j=0; j<8; j++) lane[j] += a[i+j]*b[i+j];
+  }
+  return ((lane[0]+lane[1]) + (lane[2]+lane[3]))
+       + ((lane[4]+lane[5]) + (lane[6]+lane[7]));
+}
+
 /* RootSIFT (Arandjelovic & Zisserman 2012): L1-normalise the 128 uint8
 ** values, then take square roots; the result has unit L2 norm (or is zero
 ** for an all-zero descriptor). */

@@ -159,9 +159,10 @@ StepTimes time_steps(const std::vector<unsigned char> &bytes){
   }
   double t2 = now_ms();
   SiftFeatures features;
-  char err[300];
-  if( sift_extract(pixels, w, h, w, kFeatures, &features, err, sizeof(err))!=SQLITE_OK ){
-    std::fprintf(stderr, "bench_overhead: sift_extract: %s\n", err);
+  char *zSiftErr = nullptr;
+  if( sift_extract(pixels, w, h, w, kFeatures, &features, &zSiftErr)!=SQLITE_OK ){
+    std::fprintf(stderr, "bench_overhead: sift_extract: %s\n",
+                 zSiftErr ? zSiftErr : "out of memory");
     std::exit(1);
   }
   double t3 = now_ms();

@@ -90,7 +90,6 @@ static void dump_process(DumpSlot *slot, int max_side){
   ImageLimits lim;
   GreyImage img;
   char *zErr = 0;
-  char zSiftErr[256];
   size_t n = 0;
   unsigned char *bytes;
   double t0, t1, t2;
@@ -111,11 +110,13 @@ static void dump_process(DumpSlot *slot, int max_side){
     sqlite3_free(zErr);
     return;
   }
+  zErr = 0;
   rc = sift_extract(img.pixels, img.width, img.height, img.width, 0,
-                    &slot->features, zSiftErr, sizeof(zSiftErr));
+                    &slot->features, &zErr);
   t2 = dump_now_ms();
   if( rc!=0 ){
-    fprintf(stderr, "%s: %s\n", slot->path, zSiftErr);
+    fprintf(stderr, "%s: %s\n", slot->path, zErr ? zErr : "out of memory");
+    sqlite3_free(zErr);
   }else{
     slot->failed = 0;
   }

@@ -33,7 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   GreyImage grey;
   SiftFeatures features;
   char *zErr = 0;
-  char zSiftErr[256];
 
   if( image_probe(data, size, &info, &zErr)==SQLITE_OK ){
     if( info.width<=0 || info.height<=0 || info.format==0 ) abort();
@@ -47,8 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   }
   if( grey.width<1 || grey.height<1 || grey.width>FUZZ_MAX_SIDE
    || grey.height>FUZZ_MAX_SIDE ) abort();
+  zErr = 0;
   if( sift_extract(grey.pixels, grey.width, grey.height, grey.width,
-                   FUZZ_FEATURES, &features, zSiftErr, sizeof(zSiftErr))==SQLITE_OK ){
+                   FUZZ_FEATURES, &features, &zErr)==SQLITE_OK ){
     size_t n = 0;
     unsigned char *blob = sift_blob_encode(grey.original_width,
                                            grey.original_height,
@@ -59,7 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
     if( blob && sift_blob_parse(blob, n, &view, 0)!=SQLITE_OK ) abort();
     sqlite3_free(blob);
     sift_features_free(&features);
+  }else if( zErr==0 ){
+    abort();                               /* every failure has a message */
   }
+  sqlite3_free(zErr);
   image_grey_free(&grey);
   return 0;
 }

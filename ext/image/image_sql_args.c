@@ -1,0 +1,82 @@
+/*
+** image_sql_args.c — reading the img_* functions' arguments.  See
+** image_sql_args.h.
+**
+** May call: sift_blob.h (parse), error.h (sql_func_errorf), sqlite3_value_*
+** and sqlite3_free through sqlite_ext.h.
+*/
+#include <string.h>
+
+#include "error.h"
+#include "image_sql_args.h"
+
+const char *image_sql_type_name(int type){
+  switch( type ){
+    case SQLITE_INTEGER: return "an integer";
+    case SQLITE_FLOAT:   return "a real";
+    case SQLITE_TEXT:    return "text";
+    case SQLITE_BLOB:    return "a BLOB";
+    default:             return "NULL";
+  }
+}
+
+void image_sql_error_from(sqlite3_context *ctx, const char *zFunction,
+                          int rc, char *zErr){
+  sql_func_errorf(ctx, zErr ? rc : SQLITE_NOMEM, "%s: %s", zFunction, zErr);
+  sqlite3_free(zErr);
+}
+
+int image_sql_blob_arg(sqlite3_context *ctx, sqlite3_value *value,
+                       const char *zFunction, const char *zWhat,
+                       const unsigned char **pData, size_t *pn){
+  int type = sqlite3_value_type(value);
+  if( type==SQLITE_NULL ) return 0;
+  if( type!=SQLITE_BLOB ){
+    sql_func_errorf(ctx, SQLITE_MISMATCH, "%s: %s must be a BLOB, not %s",
+                    zFunction, zWhat, image_sql_type_name(type));
+    return -1;
+  }
+  *pData = (const unsigned char*)sqlite3_value_blob(value);
+  *pn = (size_t)sqlite3_value_bytes(value);
+  return 1;
+}
+
+int image_sql_sift_arg(sqlite3_context *ctx, sqlite3_value *value,
+                       const char *zFunction, const char *zWhat,
+                       SiftBlob *blob){
+  const unsigned char *data = 0;
+  size_t n = 0;
+  char *zErr = 0;
+  int rc, got = image_sql_blob_arg(ctx, value, zFunction, zWhat, &data, &n);
+  if( got<=0 ) return got;
+  rc = sift_blob_parse(data, n, blob, &zErr);
+  if( rc==SQLITE_OK ) return 1;
+  if( zErr==0 ) rc = SQLITE_NOMEM;          /* as in image_sql_error_from */
+  if( strncmp(zWhat, "argument", 8)==0 ){
+    sql_func_errorf(ctx, rc, "%s: %s: %s", zFunction, zWhat, zErr);
+  }else{
+    sql_func_errorf(ctx, rc, "%s: %s", zFunction, zErr);
+  }
+  sqlite3_free(zErr);
+  return -1;
+}
+
+int image_sql_int_arg(sqlite3_context *ctx, sqlite3_value *value,
+                      const char *zFunction, const char *zWhat,
+                      sqlite3_int64 lo, sqlite3_int64 hi, int *pOut){
+  sqlite3_int64 v;
+  int type = sqlite3_value_type(value);
+  if( type!=SQLITE_INTEGER ){
+    sql_func_errorf(ctx, SQLITE_MISMATCH, "%s: %s must be an integer, not %s",
+                    zFunction, zWhat, image_sql_type_name(type));
+    return -1;
+  }
+  v = sqlite3_value_int64(value);
+  if( v<lo || v>hi ){
+    sql_func_errorf(ctx, SQLITE_ERROR, "%s: %s must be between %lld and %lld, "
+                    "got %lld", zFunction, zWhat, lo, hi, v);
+    return -1;
+  }
+  *pOut = (int)v;
+  return 1;
+}
