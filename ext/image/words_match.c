@@ -8,16 +8,14 @@
 ** texture, text — would otherwise flood RANSAC with pairs).
 */
 #include "sqlite_ext.h"
-#include "error.h"
 #include "match.h"
 #include "sift_cv.h"
 #include "words_match.h"
 
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
-                int *inliers, char **pzErr){
+                int min_inliers, int *inliers, char **pzErr){
   float *src, *dst;
   double h[9];
-  char zErr[200];
   int i = 0, j = 0, pairs = 0, rc = SQLITE_OK;
 
   *inliers = 0;
@@ -43,10 +41,9 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
     }
     i++;            /* j stays: a's next feature may share the word */
   }
-  if( pairs>=SIFT_HOMOGRAPHY_MIN_PAIRS ){
+  if( pairs>=SIFT_HOMOGRAPHY_MIN_PAIRS && pairs>=min_inliers ){
     rc = sift_homography_ransac(src, dst, pairs, MATCH_RANSAC_THRESHOLD, h, 0,
-                                inliers, zErr, sizeof(zErr));
-    if( rc ) rc = error_set(pzErr, rc, "%s", zErr);
+                                inliers, pzErr);
   }
   sqlite3_free(src);
   return rc;

@@ -18,8 +18,10 @@
 
 /* *inliers = the RANSAC inliers (MATCH_RANSAC_THRESHOLD pixels) of the
 ** homography b ~ H a over a's and b's correspondences; 0 with fewer than
-** four.  Both blobs must come from the same vocabulary. */
+** four, or fewer than min_inliers (RANSAC is not run: it could not find
+** more inliers than pairs).  Both blobs must come from the same
+** vocabulary. */
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
-                int *inliers, char **pzErr);
+                int min_inliers, int *inliers, char **pzErr);
 
 #endif

@@ -282,7 +282,7 @@ static int verify(const Image *q, const Image *c){
   int o, best = 0;
   for(o=0; o<2; o++){
     int inliers = 0;
-    if( words_match(&q->words[o], &c->words[0], S.hamming, &inliers, 0)==SQLITE_OK
+    if( words_match(&q->words[o], &c->words[0], S.hamming, S.min_inliers, &inliers, 0)==SQLITE_OK
      && inliers>best ) best = inliers;
   }
   return best;
