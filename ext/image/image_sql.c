@@ -22,7 +22,8 @@
 **   img_limits([max_megapixels, max_side]) -> JSON of this connection's
 **                                          limits, after setting them
 ** and, registered from here too: img_keypoints (keypoints_vtab.c),
-** img_codebook_train and img_pca_train (train_sql.c).
+** img_codebook_train, img_pca_train and img_vocab_train (train_sql.c),
+** img_words and img_words_match (words_sql.c).
 **
 ** NULL in, NULL out.  Anything else that is not what a function expects is
 ** an error whose message starts with the function's name
@@ -130,61 +131,6 @@ static void sift_count_func(sqlite3_context *ctx, int argc, sqlite3_value **argv
 
 /* ---- img_vlad -------------------------------------------------------------- */
 
-/* A model argument of img_vlad, parsed once and cached with
-** sqlite3_set_auxdata while the argument stays the same (a literal or a
-** bound parameter). */
-typedef struct ImageSqlModel {
-  int is_pca;
-  union {
-    VladCodebook codebook;
-    PcaModel pca;
-  } u;
-} ImageSqlModel;
-
-static void image_sql_model_delete(void *p){
-  ImageSqlModel *model = (ImageSqlModel*)p;
-  if( model->is_pca ) pca_model_free(&model->u.pca);
-  else vlad_codebook_free(&model->u.codebook);
-  sqlite3_free(model);
-}
-
-/* Argument i as a codebook, or with is_pca as a PCA model.  NULL after
-** reporting an error. */
-static const ImageSqlModel *image_sql_model_arg(sqlite3_context *ctx,
-                                                sqlite3_value **argv, int i,
-                                                const char *zFunction,
-                                                int is_pca){
-  ImageSqlModel *model = (ImageSqlModel*)sqlite3_get_auxdata(ctx, i);
-  const unsigned char *data = 0;
-  size_t n = 0;
-  char *zErr = 0;
-  int rc;
-  if( model ) return model;
-  if( image_sql_blob_arg(ctx, argv[i], zFunction,
-                         is_pca ? "the PCA model" : "the codebook",
-                         &data, &n)<0 ){
-    return 0;
-  }
-  model = (ImageSqlModel*)sqlite3_malloc64(sizeof(*model));
-  if( model==0 ){
-    sqlite3_result_error_nomem(ctx);
-    return 0;
-  }
-  model->is_pca = is_pca;
-  rc = is_pca ? pca_model_parse(data, n, &model->u.pca, &zErr)
-              : vlad_codebook_parse(data, n, &model->u.codebook, &zErr);
-  if( rc!=SQLITE_OK ){
-    sqlite3_free(model);
-    image_sql_error_from(ctx, zFunction, rc, zErr);
-    return 0;
-  }
-  sqlite3_set_auxdata(ctx, i, model, image_sql_model_delete);
-  /* set_auxdata may have freed it already (out of memory): ask again. */
-  model = (ImageSqlModel*)sqlite3_get_auxdata(ctx, i);
-  if( model==0 ) sqlite3_result_error_nomem(ctx);
-  return model;
-}
-
 static void img_vlad_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   const ImageSqlModel *model;
   const VladCodebook *codebook;
@@ -197,11 +143,11 @@ static void img_vlad_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
     if( sqlite3_value_type(argv[i])==SQLITE_NULL ) return;   /* NULL */
   }
   if( image_sql_sift_arg(ctx, argv[0], "img_vlad", "the sift blob", &blob)<0 ) return;
-  if( (model = image_sql_model_arg(ctx, argv, 1, "img_vlad", 0))==0 ) return;
+  if( (model = image_sql_model_arg(ctx, argv, 1, "img_vlad", IMAGE_SQL_CODEBOOK))==0 ) return;
   codebook = &model->u.codebook;
   dims = codebook->clusters*VLAD_DESCRIPTOR_DIMS;
   if( argc>2 && sqlite3_value_type(argv[2])!=SQLITE_NULL ){   /* NULL: no PCA */
-    if( (model = image_sql_model_arg(ctx, argv, 2, "img_vlad", 1))==0 ) return;
+    if( (model = image_sql_model_arg(ctx, argv, 2, "img_vlad", IMAGE_SQL_PCA))==0 ) return;
     pca = &model->u.pca;
     if( pca->input_dims!=dims ){
       sql_func_errorf(ctx, SQLITE_ERROR, "img_vlad: the PCA model takes "
@@ -417,6 +363,7 @@ int image_sql_register(sqlite3 *db){
                                     f->needsConnection ? image_connection_release : 0);
   }
   if( rc==SQLITE_OK ) rc = train_sql_register(db);
+  if( rc==SQLITE_OK ) rc = words_sql_register(db);
   image_connection_release(conn);
   return rc;
 }

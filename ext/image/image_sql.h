@@ -4,7 +4,9 @@
 **
 **   image_sql.c       the scalar img_* functions and sift_count; registration
 **   keypoints_vtab.c  the img_keypoints table-valued function
-**   train_sql.c       the aggregates img_codebook_train, img_pca_train
+**   train_sql.c       the aggregates img_codebook_train, img_pca_train,
+**                     img_vocab_train
+**   words_sql.c       img_words, img_words_match (visual words)
 **   image_sql_args.c  argument readers (image_sql_args.h)
 */
 #ifndef IMGSEARCH_IMAGE_SQL_H
@@ -34,7 +36,10 @@ void image_connection_release(void *conn);
 /* img_keypoints on db, holding a reference to conn (keypoints_vtab.c). */
 int keypoints_vtab_register(sqlite3 *db, ImageConnection *conn);
 
-/* img_codebook_train and img_pca_train on db (train_sql.c). */
+/* img_codebook_train, img_pca_train and img_vocab_train on db (train_sql.c). */
 int train_sql_register(sqlite3 *db);
+
+/* img_words and img_words_match on db (words_sql.c). */
+int words_sql_register(sqlite3 *db);
 
 #endif /* IMGSEARCH_IMAGE_SQL_H */

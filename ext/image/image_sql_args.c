@@ -80,3 +80,55 @@ int image_sql_int_arg(sqlite3_context *ctx, sqlite3_value *value,
   *pOut = (int)v;
   return 1;
 }
+
+/* ---- models, cached per statement ----------------------------------------- */
+
+static void image_sql_model_delete(void *p){
+  ImageSqlModel *model = (ImageSqlModel*)p;
+  switch( model->kind ){
+    case IMAGE_SQL_CODEBOOK:   vlad_codebook_free(&model->u.codebook); break;
+    case IMAGE_SQL_PCA:        pca_model_free(&model->u.pca); break;
+    case IMAGE_SQL_VOCABULARY: words_vocab_free(&model->u.vocab); break;
+  }
+  sqlite3_free(model);
+}
+
+const ImageSqlModel *image_sql_model_arg(sqlite3_context *ctx,
+                                         sqlite3_value **argv, int i,
+                                         const char *zFunction,
+                                         ImageSqlModelKind kind){
+  static const char *const azWhat[] = {"the codebook", "the PCA model", "the vocabulary"};
+  ImageSqlModel *model = (ImageSqlModel*)sqlite3_get_auxdata(ctx, i);
+  const unsigned char *data = 0;
+  size_t n = 0;
+  char *zErr = 0;
+  int rc = SQLITE_OK;
+  if( model && model->kind==kind ) return model;
+  if( image_sql_blob_arg(ctx, argv[i], zFunction, azWhat[kind], &data, &n)<0 ){
+    return 0;
+  }
+  model = (ImageSqlModel*)sqlite3_malloc64(sizeof(*model));
+  if( model==0 ){
+    sqlite3_result_error_nomem(ctx);
+    return 0;
+  }
+  model->kind = kind;
+  switch( kind ){
+    case IMAGE_SQL_CODEBOOK:
+      rc = vlad_codebook_parse(data, n, &model->u.codebook, &zErr); break;
+    case IMAGE_SQL_PCA:
+      rc = pca_model_parse(data, n, &model->u.pca, &zErr); break;
+    case IMAGE_SQL_VOCABULARY:
+      rc = words_vocab_parse(data, n, &model->u.vocab, &zErr); break;
+  }
+  if( rc!=SQLITE_OK ){
+    sqlite3_free(model);
+    image_sql_error_from(ctx, zFunction, rc, zErr);
+    return 0;
+  }
+  sqlite3_set_auxdata(ctx, i, model, image_sql_model_delete);
+  /* set_auxdata may have freed it already (out of memory): ask again. */
+  model = (ImageSqlModel*)sqlite3_get_auxdata(ctx, i);
+  if( model==0 ) sqlite3_result_error_nomem(ctx);
+  return model;
+}

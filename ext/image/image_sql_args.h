@@ -13,7 +13,10 @@
 
 #include <stddef.h>
 #include "sqlite_ext.h"
+#include "pca.h"
 #include "sift_blob.h"
+#include "vlad.h"
+#include "words.h"
 
 /* "an integer", "a real", "text", "a BLOB" or "NULL", for messages. */
 const char *image_sql_type_name(int type);
@@ -35,6 +38,25 @@ int image_sql_sift_arg(sqlite3_context *ctx, sqlite3_value *value,
 int image_sql_int_arg(sqlite3_context *ctx, sqlite3_value *value,
                       const char *zFunction, const char *zWhat,
                       sqlite3_int64 lo, sqlite3_int64 hi, int *pOut);
+
+/* A model argument (codebook, PCA model or vocabulary blob), parsed once
+** and cached with sqlite3_set_auxdata while the argument stays the same (a
+** literal or a bound parameter).  NULL after reporting an error. */
+typedef enum ImageSqlModelKind {
+  IMAGE_SQL_CODEBOOK, IMAGE_SQL_PCA, IMAGE_SQL_VOCABULARY
+} ImageSqlModelKind;
+typedef struct ImageSqlModel {
+  ImageSqlModelKind kind;
+  union {
+    VladCodebook codebook;
+    PcaModel pca;
+    WordVocab vocab;
+  } u;
+} ImageSqlModel;
+const ImageSqlModel *image_sql_model_arg(sqlite3_context *ctx,
+                                         sqlite3_value **argv, int i,
+                                         const char *zFunction,
+                                         ImageSqlModelKind kind);
 
 /* Report a module's failure (rc, and zErr from sqlite3_mprintf) as
 ** "zFunction: zErr", and free zErr.  The modules give a message with

@@ -3,6 +3,8 @@
 **
 **   img_codebook_train(sift [, k])   -> codebook blob (k = 64), vlad.h
 **   img_pca_train(vlad [, dims])     -> PCA blob (dims = 64), pca.h
+**   img_vocab_train(sift [, depth])  -> vocabulary blob (32^depth words,
+**                                       depth = 3), words.h
 **
 ** NULL rows are skipped; no rows (or only NULL ones) give NULL.  After a
 ** step has reported an error the aggregate stops learning, and its final
@@ -27,6 +29,7 @@
 #include "image_sql_args.h"
 #include "pca.h"
 #include "vlad.h"
+#include "words.h"
 
 /* The state of one aggregate (sqlite3_aggregate_context, zeroed). */
 typedef struct TrainAggregate {
@@ -222,6 +225,53 @@ static const TrainKind pca_kind = {
   pca_add, pca_finish, pca_free
 };
 
+/* ---- img_vocab_train -------------------------------------------------------- */
+
+static int vocab_add(sqlite3_context *ctx, TrainAggregate *agg,
+                     sqlite3_value *value, int depth){
+  SiftBlob blob;
+  if( image_sql_sift_arg(ctx, value, "img_vocab_train", "the sift blob", &blob)<0 ){
+    return SQLITE_ERROR;
+  }
+  if( agg->trainer==0 ){
+    agg->trainer = words_trainer_new(WORDS_TRAIN_MAX_DESCRIPTORS);
+    if( agg->trainer==0 ){
+      sqlite3_result_error_nomem(ctx);
+      return SQLITE_NOMEM;
+    }
+    agg->setting = depth;
+  }else if( train_setting_changed(ctx, agg, depth) ){
+    return SQLITE_ERROR;
+  }
+  if( words_trainer_add((WordsTrainer*)agg->trainer, blob.descriptors,
+                        blob.count)!=SQLITE_OK ){
+    sqlite3_result_error_nomem(ctx);
+    return SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
+}
+
+static int vocab_finish(TrainAggregate *agg, unsigned char **pBlob, size_t *pn,
+                        char **pzErr){
+  WordVocab vocab;
+  int rc = words_trainer_finish((WordsTrainer*)agg->trainer, WORDS_BRANCH,
+                                agg->setting, &vocab, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  *pBlob = words_vocab_encode(&vocab, pn);
+  words_vocab_free(&vocab);
+  return *pBlob ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+static void vocab_free(TrainAggregate *agg){
+  words_trainer_free((WordsTrainer*)agg->trainer);
+  agg->trainer = 0;
+}
+
+static const TrainKind vocab_kind = {
+  "img_vocab_train", "depth", WORDS_DEFAULT_DEPTH, WORDS_SQL_MAX_DEPTH,
+  vocab_add, vocab_finish, vocab_free
+};
+
 /* ---- registration ---------------------------------------------------------- */
 
 int train_sql_register(sqlite3 *db){
@@ -234,6 +284,8 @@ int train_sql_register(sqlite3 *db){
     {"img_codebook_train", 2, &codebook_kind},
     {"img_pca_train",      1, &pca_kind},
     {"img_pca_train",      2, &pca_kind},
+    {"img_vocab_train",    1, &vocab_kind},
+    {"img_vocab_train",    2, &vocab_kind},
   };
   size_t i;
   int rc = SQLITE_OK;

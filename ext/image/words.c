@@ -34,6 +34,7 @@
 #include "bytes.h"
 #include "error.h"
 #include "rng.h"
+#include "sample.h"
 #include "vlad.h"
 #include "words.h"
 
@@ -186,6 +187,55 @@ int words_vocab_train(const unsigned char *descriptors, int64_t n, int branch,
   sqlite3_free(rows);
   if( rc ) words_vocab_free(out);
   return rc;
+}
+
+/* ---- training from a sample --------------------------------------------------- */
+
+struct WordsTrainer { Sample *sample; };
+
+WordsTrainer *words_trainer_new(int max_samples){
+  WordsTrainer *t = (WordsTrainer*)sqlite3_malloc64(sizeof(*t));
+  if( t==0 ) return 0;
+  t->sample = sample_new(WORDS_DIMS, max_samples);
+  if( t->sample==0 ){
+    sqlite3_free(t);
+    return 0;
+  }
+  return t;
+}
+
+int words_trainer_add(WordsTrainer *t, const unsigned char *descriptors, int count){
+  int i, rc = SQLITE_OK;
+  for(i=0; i<count && rc==SQLITE_OK; i++){
+    rc = sample_add(t->sample, descriptors + (size_t)i*WORDS_DIMS);
+  }
+  return rc;
+}
+
+int words_trainer_finish(WordsTrainer *t, int branch, int depth,
+                         WordVocab *out, char **pzErr){
+  int n = sample_count(t->sample), i, rc;
+  unsigned char *rows;
+  if( n<branch ){
+    memset(out, 0, sizeof(*out));
+    return error_set(pzErr, SQLITE_ERROR,
+        "a vocabulary needs at least %d distinct descriptors, got %d", branch, n);
+  }
+  rows = (unsigned char*)sqlite3_malloc64((uint64_t)n*WORDS_DIMS);
+  if( rows==0 ) return SQLITE_NOMEM;
+  sample_sort(t->sample);
+  for(i=0; i<n; i++){
+    memcpy(rows + (size_t)i*WORDS_DIMS, sample_row(t->sample, i), WORDS_DIMS);
+  }
+  rc = words_vocab_train(rows, n, branch, depth, out, pzErr);
+  sqlite3_free(rows);
+  return rc;
+}
+
+void words_trainer_free(WordsTrainer *t){
+  if( t==0 ) return;
+  sample_free(t->sample);
+  sqlite3_free(t);
 }
 
 void words_quantize(const WordVocab *v, const unsigned char *descriptor,

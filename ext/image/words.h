@@ -21,6 +21,10 @@
 #define WORDS_MAX_BRANCH 256
 #define WORDS_MAX_DEPTH  4
 #define WORDS_SIGNATURE_BITS 32
+#define WORDS_BRANCH         32      /* img_vocab_train's */
+#define WORDS_DEFAULT_DEPTH  3       /* 32^3 = 32,768 words */
+#define WORDS_SQL_MAX_DEPTH  3       /* 32^4 would be a 560 MB blob */
+#define WORDS_TRAIN_MAX_DESCRIPTORS 300000   /* sample, by content hash */
 
 typedef struct WordVocab {
   int branch, depth;
@@ -38,6 +42,17 @@ typedef struct WordVocab {
 int words_vocab_train(const unsigned char *descriptors, int64_t n, int branch,
                       int depth, WordVocab *out, char **pzErr);
 void words_vocab_free(WordVocab *vocab);
+
+/* A trainer that keeps a sample of at most max_samples descriptors chosen
+** by a hash of their bytes (sample.h), so the vocabulary does not depend on
+** the order they arrive in.  NULL if out of memory. */
+typedef struct WordsTrainer WordsTrainer;
+WordsTrainer *words_trainer_new(int max_samples);
+int words_trainer_add(WordsTrainer *trainer, const unsigned char *descriptors,
+                      int count);
+int words_trainer_finish(WordsTrainer *trainer, int branch, int depth,
+                         WordVocab *out, char **pzErr);
+void words_trainer_free(WordsTrainer *trainer);
 
 /* The vocabulary blob (layout at the top of words.c): encode returns a new
 ** blob (sqlite3_malloc64; caller frees) or NULL if out of memory; parse

@@ -22,7 +22,7 @@
 ** non-distractor image and the first distractors by id.
 **
 ** Settings by environment: BRANCH (32) DEPTH (3) HAMMING (11 of 32 bits)
-** SHORTLIST (50) MIN_INLIERS (8) SAMPLE_PER_IMAGE (24) NORM (0: a
+** SHORTLIST (50) MIN_INLIERS (8) TRAIN_DESCRIPTORS (300000) NORM (0: a
 ** collection image's score is divided by sqrt of the sum of its features'
 ** idf², 1: by sqrt of its feature count, 2: not at all).
 */
@@ -53,7 +53,7 @@ typedef struct Posting { uint32_t image, sig; } Posting;
 typedef struct Postings { Posting *p; uint32_t n, cap; } Postings;
 
 typedef struct Settings {
-  int branch, depth, hamming, shortlist, min_inliers, sample_per_image;
+  int branch, depth, hamming, shortlist, min_inliers, train_descriptors;
   int norm;                  /* 0 sqrt(sum idf2), 1 sqrt(features), 2 none */
 } Settings;
 
@@ -166,32 +166,27 @@ static void quantize(Loaded *L){
   }
 }
 
+/* The vocabulary, as img_vocab_train learns it: a hash sample of every
+** descriptor of the collection (words.h). */
 static void train(const Loaded *L){
-  int64_t n = 0, cap = 0;
-  unsigned char *sample;
-  int i, j;
+  WordsTrainer *t = words_trainer_new(S.train_descriptors);
+  int i;
   char *err = 0;
   double t0 = now();
-  cap = (int64_t)L->n*S.sample_per_image;
-  sample = xmalloc((size_t)cap*128);
+  if( t==0 ){ fprintf(stderr, "scale_eval: out of memory\n"); exit(1); }
   for(i=0; i<L->n; i++){
     SiftBlob b;
-    int take;
     parse_sift(L, i, &b);
-    take = b.count<S.sample_per_image ? b.count : S.sample_per_image;
-    for(j=0; j<take; j++){
-      /* evenly over the image's features (they are strongest first) */
-      int f = (int)((int64_t)j*b.count/take);
-      memcpy(sample + (size_t)n*128, b.descriptors + (size_t)f*128, 128);
-      n++;
+    if( words_trainer_add(t, b.descriptors, b.count) ){
+      fprintf(stderr, "scale_eval: out of memory\n"); exit(1);
     }
   }
-  if( words_vocab_train(sample, n, S.branch, S.depth, &V, &err) ){
+  if( words_trainer_finish(t, S.branch, S.depth, &V, &err) ){
     fprintf(stderr, "scale_eval: training: %s\n", err ? err : "failed"); exit(1);
   }
-  free(sample);
-  fprintf(stderr, "vocabulary: %lld words from %lld descriptors in %.1f s\n",
-          (long long)V.words, (long long)n, now()-t0);
+  words_trainer_free(t);
+  fprintf(stderr, "vocabulary: %lld words from a sample of %d descriptors in %.1f s\n",
+          (long long)V.words, S.train_descriptors, now()-t0);
 }
 
 /* ---- the inverted file over a subset ------------------------------------------ */
@@ -382,7 +377,7 @@ int main(int argc, char **argv){
   S.hamming = env_int("HAMMING", 11);
   S.shortlist = env_int("SHORTLIST", 50);
   S.min_inliers = env_int("MIN_INLIERS", 8);
-  S.sample_per_image = env_int("SAMPLE_PER_IMAGE", 24);
+  S.train_descriptors = env_int("TRAIN_DESCRIPTORS", WORDS_TRAIN_MAX_DESCRIPTORS);
   S.norm = env_int("NORM", 0);
 
   t0 = now();
