@@ -54,6 +54,11 @@ typedef struct TrainKind {
                  char **pzErr);
   /* Free the trainer and the scratch; zero them. */
   void (*xFree)(TrainAggregate *agg);
+  /* The aggregates over sift blobs (xAdd = sift_rows_add): a new trainer
+  ** for the setting (NULL if out of memory), and adding descriptors to it
+  ** (SQLITE_OK or SQLITE_NOMEM). */
+  void *(*xNewSiftTrainer)(int setting);
+  int (*xAddDescriptors)(void *trainer, const unsigned char *descriptors, int count);
 } TrainKind;
 
 /* 1 after reporting that setting differs from the first row's. */
@@ -111,29 +116,39 @@ static void train_final(sqlite3_context *ctx){
 
 /* ---- img_codebook_train ---------------------------------------------------- */
 
-static int codebook_add(sqlite3_context *ctx, TrainAggregate *agg,
-                        sqlite3_value *value, int clusters){
+/* A sift-blob row of img_codebook_train or img_vocab_train: its
+** descriptors go to the trainer (made on the first row with the row's
+** setting by kind->xNewSiftTrainer). */
+static int sift_rows_add(sqlite3_context *ctx, TrainAggregate *agg,
+                         sqlite3_value *value, int setting){
+  const TrainKind *kind = (const TrainKind*)sqlite3_user_data(ctx);
   SiftBlob blob;
-  if( image_sql_sift_arg(ctx, value, "img_codebook_train", "the sift blob",
-                         &blob)<0 ){
+  if( image_sql_sift_arg(ctx, value, kind->zFunction, "the sift blob", &blob)<0 ){
     return SQLITE_ERROR;
   }
   if( agg->trainer==0 ){
-    agg->trainer = vlad_trainer_new(clusters, VLAD_TRAIN_MAX_DESCRIPTORS);
+    agg->trainer = kind->xNewSiftTrainer(setting);
     if( agg->trainer==0 ){
       sqlite3_result_error_nomem(ctx);
       return SQLITE_NOMEM;
     }
-    agg->setting = clusters;
-  }else if( train_setting_changed(ctx, agg, clusters) ){
+    agg->setting = setting;
+  }else if( train_setting_changed(ctx, agg, setting) ){
     return SQLITE_ERROR;
   }
-  if( vlad_trainer_add((VladTrainer*)agg->trainer, blob.descriptors,
-                       blob.count)!=SQLITE_OK ){
+  if( kind->xAddDescriptors(agg->trainer, blob.descriptors, blob.count)!=SQLITE_OK ){
     sqlite3_result_error_nomem(ctx);
     return SQLITE_NOMEM;
   }
   return SQLITE_OK;
+}
+
+static void *codebook_new(int clusters){
+  return vlad_trainer_new(clusters, VLAD_TRAIN_MAX_DESCRIPTORS);
+}
+
+static int codebook_add(void *trainer, const unsigned char *descriptors, int count){
+  return vlad_trainer_add((VladTrainer*)trainer, descriptors, count);
 }
 
 static int codebook_finish(TrainAggregate *agg, unsigned char **pBlob,
@@ -153,7 +168,7 @@ static void codebook_free(TrainAggregate *agg){
 
 static const TrainKind codebook_kind = {
   "img_codebook_train", "k", VLAD_DEFAULT_CLUSTERS, VLAD_MAX_CLUSTERS,
-  codebook_add, codebook_finish, codebook_free
+  sift_rows_add, codebook_finish, codebook_free, codebook_new, codebook_add
 };
 
 /* ---- img_pca_train --------------------------------------------------------- */
@@ -222,33 +237,18 @@ static void pca_free(TrainAggregate *agg){
 
 static const TrainKind pca_kind = {
   "img_pca_train", "dims", PCA_DEFAULT_DIMS, PCA_TRAIN_MAX_VECTORS,
-  pca_add, pca_finish, pca_free
+  pca_add, pca_finish, pca_free, 0, 0
 };
 
 /* ---- img_vocab_train -------------------------------------------------------- */
 
-static int vocab_add(sqlite3_context *ctx, TrainAggregate *agg,
-                     sqlite3_value *value, int depth){
-  SiftBlob blob;
-  if( image_sql_sift_arg(ctx, value, "img_vocab_train", "the sift blob", &blob)<0 ){
-    return SQLITE_ERROR;
-  }
-  if( agg->trainer==0 ){
-    agg->trainer = words_trainer_new(WORDS_TRAIN_MAX_DESCRIPTORS);
-    if( agg->trainer==0 ){
-      sqlite3_result_error_nomem(ctx);
-      return SQLITE_NOMEM;
-    }
-    agg->setting = depth;
-  }else if( train_setting_changed(ctx, agg, depth) ){
-    return SQLITE_ERROR;
-  }
-  if( words_trainer_add((WordsTrainer*)agg->trainer, blob.descriptors,
-                        blob.count)!=SQLITE_OK ){
-    sqlite3_result_error_nomem(ctx);
-    return SQLITE_NOMEM;
-  }
-  return SQLITE_OK;
+static void *vocab_new(int depth){
+  (void)depth;              /* used when the vocabulary is trained */
+  return words_trainer_new(WORDS_TRAIN_MAX_DESCRIPTORS);
+}
+
+static int vocab_add(void *trainer, const unsigned char *descriptors, int count){
+  return words_trainer_add((WordsTrainer*)trainer, descriptors, count);
 }
 
 static int vocab_finish(TrainAggregate *agg, unsigned char **pBlob, size_t *pn,
@@ -269,7 +269,7 @@ static void vocab_free(TrainAggregate *agg){
 
 static const TrainKind vocab_kind = {
   "img_vocab_train", "depth", WORDS_DEFAULT_DEPTH, WORDS_SQL_MAX_DEPTH,
-  vocab_add, vocab_finish, vocab_free
+  sift_rows_add, vocab_finish, vocab_free, vocab_new, vocab_add
 };
 
 /* ---- registration ---------------------------------------------------------- */

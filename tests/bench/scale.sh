@@ -21,10 +21,7 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 BUILD=${BUILD:-build}
-TOOL=$BUILD/imgsearch
-DATA=${DATA:-../shared/data}
-OUT=build/bench/scale
-JOBS=${JOBS:-2}
+DATA=${DATA:-../shared/data} JOBS=${JOBS:-2} OUT=build/bench/scale
 mkdir -p "$OUT"
 
 collect() {
@@ -47,14 +44,14 @@ collect() {
 }
 
 index() {
-  "$TOOL" index "$OUT/collection.db" --jobs "$JOBS" --stats --quiet \
+  "$BUILD/imgsearch" index "$OUT/collection.db" --jobs "$JOBS" --stats --quiet \
     "$DATA/ukbench" "$DATA/dvd_covers/reference" "$DATA/oxford_affine" samples \
     "$DATA/distractors" "$OUT/distractors_v1" "$OUT/distractors_v2" \
     2> "$OUT/index.log" || { cat "$OUT/index.log"; exit 1; }
   cat "$OUT/index.log"
   # the queries: sift blobs only matter; the tool computes them as it does
   # for any query (img_sift with its defaults)
-  "$TOOL" index "$OUT/queries.db" --jobs "$JOBS" --quiet \
+  "$BUILD/imgsearch" index "$OUT/queries.db" --jobs "$JOBS" --quiet \
     $(for e in $(cut -f1 "$OUT/copies/list.txt" | sort -u); do echo "$OUT/copies/$e"; done) \
     "$DATA/dvd_covers/canon" "$DATA/dvd_covers/droid"
 }
