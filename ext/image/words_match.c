@@ -6,22 +6,58 @@
 ** signatures differ in at most `hamming` bits, at most
 ** WORDS_MATCH_PER_FEATURE of them (a word repeated all over b — a
 ** texture, text — would otherwise flood RANSAC with pairs).
+**
+** RANSAC with a 5-pixel threshold also "finds" models that squeeze a
+** large part of one image into a few pixels of the other: random
+** correspondences then agree by the dozen (a DVD cover against an
+** unrelated 224-pixel photo: 58 inliers).  A model counts only when its
+** inliers cover a fair part of both images (WORDS_MATCH_MIN_SPREAD of each
+** side) and it scales areas by at most WORDS_MATCH_MAX_AREA_RATIO either
+** way; otherwise the match has 0 inliers.
 */
+#include <math.h>
 #include "sqlite_ext.h"
 #include "match.h"
 #include "sift_cv.h"
 #include "words_match.h"
 
+/* 1 if the n points at xy (with mask[i] set) span at least
+** WORDS_MATCH_MIN_SPREAD of width and of height. */
+static int words_match_spread(const float *xy, const unsigned char *mask, int n,
+                              int width, int height){
+  float lo_x = 1e30f, hi_x = -1e30f, lo_y = 1e30f, hi_y = -1e30f;
+  int i;
+  for(i=0; i<n; i++){
+    if( !mask[i] ) continue;
+    if( xy[2*i]<lo_x ) lo_x = xy[2*i];
+    if( xy[2*i]>hi_x ) hi_x = xy[2*i];
+    if( xy[2*i+1]<lo_y ) lo_y = xy[2*i+1];
+    if( xy[2*i+1]>hi_y ) hi_y = xy[2*i+1];
+  }
+  return hi_x-lo_x >= WORDS_MATCH_MIN_SPREAD*width
+      && hi_y-lo_y >= WORDS_MATCH_MIN_SPREAD*height;
+}
+
+/* 1 if the homography's area scale |det| of its linear part (at the
+** origin; the projective terms are small for a real copy) is within
+** WORDS_MATCH_MAX_AREA_RATIO of 1 either way. */
+static int words_match_scale_ok(const double h[9]){
+  double det = fabs(h[0]*h[4] - h[1]*h[3]);
+  return det*WORDS_MATCH_MAX_AREA_RATIO>=1.0 && det<=WORDS_MATCH_MAX_AREA_RATIO;
+}
+
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
                 int min_inliers, int *inliers, char **pzErr){
   float *src, *dst;
+  unsigned char *mask;
   double h[9];
   int i = 0, j = 0, pairs = 0, rc = SQLITE_OK;
 
   *inliers = 0;
-  src = (float*)sqlite3_malloc64(sizeof(float)*4*WORDS_MATCH_MAX_PAIRS);
+  src = (float*)sqlite3_malloc64((sizeof(float)*4+1)*WORDS_MATCH_MAX_PAIRS);
   if( src==0 ) return SQLITE_NOMEM;
   dst = src + 2*WORDS_MATCH_MAX_PAIRS;
+  mask = (unsigned char*)(dst + 2*WORDS_MATCH_MAX_PAIRS);
   while( i<a->count && j<b->count && pairs<WORDS_MATCH_MAX_PAIRS ){
     WordFeature fa, fb;
     int k, taken = 0;
@@ -42,8 +78,14 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
     i++;            /* j stays: a's next feature may share the word */
   }
   if( pairs>=SIFT_HOMOGRAPHY_MIN_PAIRS && pairs>=min_inliers ){
-    rc = sift_homography_ransac(src, dst, pairs, MATCH_RANSAC_THRESHOLD, h, 0,
+    rc = sift_homography_ransac(src, dst, pairs, MATCH_RANSAC_THRESHOLD, h, mask,
                                 inliers, pzErr);
+    if( rc==SQLITE_OK && *inliers>0
+     && !(words_match_scale_ok(h)
+          && words_match_spread(src, mask, pairs, a->width, a->height)
+          && words_match_spread(dst, mask, pairs, b->width, b->height)) ){
+      *inliers = 0;
+    }
   }
   sqlite3_free(src);
   return rc;

@@ -15,12 +15,15 @@
 #define WORDS_MATCH_HAMMING      11   /* of 32 signature bits */
 #define WORDS_MATCH_PER_FEATURE  3    /* correspondences of one feature of a */
 #define WORDS_MATCH_MAX_PAIRS    4000
+#define WORDS_MATCH_MIN_SPREAD   0.1  /* inliers span 10% of each side */
+#define WORDS_MATCH_MAX_AREA_RATIO 100.0  /* scale 1/10 .. 10 per side */
 
 /* *inliers = the RANSAC inliers (MATCH_RANSAC_THRESHOLD pixels) of the
 ** homography b ~ H a over a's and b's correspondences; 0 with fewer than
 ** four, or fewer than min_inliers (RANSAC is not run: it could not find
-** more inliers than pairs).  Both blobs must come from the same
-** vocabulary. */
+** more inliers than pairs), and 0 for an implausible model (words_match.c:
+** one that squeezes one image into a few pixels of the other).  Both blobs
+** must come from the same vocabulary. */
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
                 int min_inliers, int *inliers, char **pzErr);
 

@@ -22,7 +22,9 @@
 ** non-distractor image and the first distractors by id.
 **
 ** Settings by environment: BRANCH (32) DEPTH (3) HAMMING (11 of 32 bits)
-** SHORTLIST (50) MIN_INLIERS (8) TRAIN_DESCRIPTORS (300000) NORM (0: a
+** SHORTLIST (50, the length of the list whose recall is reported)
+** VERIFY (20, how many of it are verified, in the orientation — as is or
+** mirrored — that gave most of the votes) MIN_INLIERS (8) TRAIN_DESCRIPTORS (300000) NORM (0: a
 ** collection image's score is divided by sqrt of the sum of its features'
 ** idf², 1: by sqrt of its feature count, 2: not at all).
 */
@@ -55,6 +57,8 @@ typedef struct Postings { Posting *p; uint32_t n, cap; } Postings;
 typedef struct Settings {
   int branch, depth, hamming, shortlist, min_inliers, train_descriptors;
   int norm;                  /* 0 sqrt(sum idf2), 1 sqrt(features), 2 none */
+  int verify;                /* how many of the shortlist are verified */
+  int full_only;             /* only the whole collection, not 1k and 5k */
 } Settings;
 
 static Settings S;
@@ -257,10 +261,11 @@ static void index_free(Index *x){
 
 /* ---- one query ------------------------------------------------------------------ */
 
-typedef struct Ranked { int image; float score; int inliers; } Ranked;
+typedef struct Ranked { int image; float score; int inliers; int mirrored; } Ranked;
 
 typedef struct Scratch {
-  float *score; uint32_t *stamp; int *touched;
+  float *score, *mirrored;   /* votes of both orientations; of the mirror */
+  uint32_t *stamp; int *touched;
 } Scratch;
 
 typedef struct Timing { double score, verify; int queries; } Timing;
@@ -272,15 +277,13 @@ static int by_score(const void *a, const void *b){
   return x->image - y->image;
 }
 
-/* Inliers of the better orientation of q against c. */
-static int verify(const Image *q, const Image *c){
-  int o, best = 0;
-  for(o=0; o<2; o++){
-    int inliers = 0;
-    if( words_match(&q->words[o], &c->words[0], S.hamming, S.min_inliers, &inliers, 0)==SQLITE_OK
-     && inliers>best ) best = inliers;
+/* Inliers of q's orientation o against c. */
+static int verify(const Image *q, const Image *c, int o){
+  int inliers = 0;
+  if( words_match(&q->words[o], &c->words[0], S.hamming, S.min_inliers, &inliers, 0) ){
+    return 0;
   }
-  return best;
+  return inliers;
 }
 
 /* Rank the subset for query q; out[0..n) best first (n <= shortlist). */
@@ -306,6 +309,7 @@ static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
         if( s->stamp[im]==0 && s->score[im]==0.0f ) s->touched[nt++] = (int)im;
         s->stamp[im] = stamp;
         s->score[im] += w;
+        if( o ) s->mirrored[im] += w;
       }
     }
   }
@@ -313,22 +317,29 @@ static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
   for(i=0; i<nt; i++){
     int im = s->touched[i];
     float sc = s->score[im] / x->norm[im];
+    int mirrored = s->mirrored[im] > 0.5f*s->score[im];
     if( n<S.shortlist ){
-      out[n].image = im; out[n].score = sc; out[n].inliers = 0; n++;
+      out[n].image = im; out[n].score = sc; out[n].inliers = 0; out[n].mirrored = mirrored; n++;
     }else{
       int worst = 0, j;
       for(j=1; j<n; j++) if( out[j].score<out[worst].score ) worst = j;
-      if( sc>out[worst].score ){ out[worst].image = im; out[worst].score = sc; }
+      if( sc>out[worst].score ){
+        out[worst].image = im; out[worst].score = sc; out[worst].mirrored = mirrored;
+      }
     }
-    s->score[im] = 0.0f; s->stamp[im] = 0;
+    s->score[im] = 0.0f; s->mirrored[im] = 0.0f; s->stamp[im] = 0;
   }
   t1 = now();
   t->score += t1-t0;
   *shortlist_has = 0;
+  qsort(out, n, sizeof(Ranked), by_score);     /* by score: inliers are 0 */
   for(i=0; i<n; i++){
     const Image *c = &x->L->img[out[i].image];
-    int best = verify(q, c);
-    out[i].inliers = best>=S.min_inliers ? best : 0;
+    if( i<S.verify ){
+      /* the orientation that gave most of the votes */
+      int inliers = verify(q, c, out[i].mirrored);
+      out[i].inliers = inliers>=S.min_inliers ? inliers : 0;
+    }
     if( truth_fn && truth_fn(q, c) ) *shortlist_has = 1;
   }
   t->verify += now()-t1;
@@ -379,6 +390,8 @@ int main(int argc, char **argv){
   S.min_inliers = env_int("MIN_INLIERS", 8);
   S.train_descriptors = env_int("TRAIN_DESCRIPTORS", WORDS_TRAIN_MAX_DESCRIPTORS);
   S.norm = env_int("NORM", 0);
+  S.verify = env_int("VERIFY", 20);
+  S.full_only = env_int("FULL_ONLY", 0);
 
   t0 = now();
   load(argv[1], &C);
@@ -394,14 +407,15 @@ int main(int argc, char **argv){
           now()-t0, (now()-t0)*1e3/Q.n);
 
   s.score = calloc(C.n, sizeof(float));
+  s.mirrored = calloc(C.n, sizeof(float));
   s.stamp = calloc(C.n, sizeof(uint32_t));
   s.touched = xmalloc(sizeof(int)*C.n);
   out = xmalloc(sizeof(Ranked)*(S.shortlist+1));
   sizes[2] = C.n;
 
   printf("settings: branch %d, depth %d (%lld words), Hamming <= %d of 32, shortlist %d, "
-         "min inliers %d, norm %d\n\n", S.branch, S.depth, (long long)V.words, S.hamming, S.shortlist,
-         S.min_inliers, S.norm);
+         "verified %d, min inliers %d, norm %d\n\n", S.branch, S.depth, (long long)V.words,
+         S.hamming, S.shortlist, S.verify, S.min_inliers, S.norm);
   printf("| images | copies R@1 (report half) | tune half | shortlist recall | false verified top-1 "
          "| wrong verified in list | UKBench N-S | DVD phone R@1 | ms score | ms verify |\n");
   printf("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -412,7 +426,7 @@ int main(int argc, char **argv){
     int shortlisted = 0, copies = 0, false_top = 0, wrong_verified = 0;
     double ns = 0; int ns_n = 0, phone_hit = 0, phone_n = 0;
     int i, e;
-    if( si<2 && sizes[si]>=C.n ) continue;
+    if( si<2 && (sizes[si]>=C.n || S.full_only) ) continue;
     index_build(&x, &C, sizes[si]);
     /* copies */
     list = fopen(argv[3], "r");
@@ -438,8 +452,10 @@ int main(int argc, char **argv){
       else if( n>0 && out[0].inliers>0 ) false_top += !tune;
       for(i=0; i<n; i++){
         const Image *c = &C.img[out[i].image];
-        if( out[i].inliers>0 && !is_copy_of(q, c) && !(c->group>=0 && c->group==num && strncmp(source,"ukbench",7)==0) )
+        if( out[i].inliers>0 && !is_copy_of(q, c) && !(c->group>=0 && c->group==num && strncmp(source,"ukbench",7)==0) ){
           wrong_verified += !tune;
+          if( getenv("SHOW_WRONG") ) fprintf(stderr, "wrong: %s -> %s (%d inliers, rank %d)\n", q->path, c->path, out[i].inliers, i+1);
+        }
       }
       if( !tune ){ shortlisted += has; copies++; }
     }
