@@ -2,10 +2,11 @@
 ** words_match.c — verification from words; see words_match.h.
 **
 ** Both blobs are sorted by word, so the correspondences are a merge: for
-** each feature of a, the features of b with its word, kept when the
-** signatures differ in at most `hamming` bits, at most
-** WORDS_MATCH_PER_FEATURE of them (a word repeated all over b — a
-** texture, text — would otherwise flood RANSAC with pairs).
+** each feature of a, the feature of b with its word and the nearest
+** signature, kept when it differs in at most `hamming` bits and the next
+** nearest differs in WORDS_MATCH_MARGIN more (Lowe's ratio test, in bits:
+** a word repeated all over b — a texture, text — would otherwise flood
+** RANSAC with pairs that agree by chance).
 **
 ** RANSAC with a 5-pixel threshold also "finds" models that squeeze a
 ** large part of one image into a few pixels of the other: random
@@ -13,7 +14,10 @@
 ** unrelated 224-pixel photo: 58 inliers).  A model counts only when its
 ** inliers cover a fair part of both images (WORDS_MATCH_MIN_SPREAD of each
 ** side) and it scales areas by at most WORDS_MATCH_MAX_AREA_RATIO either
-** way; otherwise the match has 0 inliers.
+** way; otherwise the match has 0 inliers.  And a is the query, the copy:
+** most of it should be the original, so its inliers must also span a box
+** of WORDS_MATCH_MIN_QUERY_AREA of it — two DVD covers that share only
+** the "BLU-RAY + DVD" banner match geometrically, but on a strip.
 */
 #include <math.h>
 #include "sqlite_ext.h"
@@ -22,9 +26,10 @@
 #include "words_match.h"
 
 /* 1 if the n points at xy (with mask[i] set) span at least
-** WORDS_MATCH_MIN_SPREAD of width and of height. */
+** WORDS_MATCH_MIN_SPREAD of width and of height, and a box of at least
+** min_area of the image. */
 static int words_match_spread(const float *xy, const unsigned char *mask, int n,
-                              int width, int height){
+                              int width, int height, double min_area){
   float lo_x = 1e30f, hi_x = -1e30f, lo_y = 1e30f, hi_y = -1e30f;
   int i;
   for(i=0; i<n; i++){
@@ -35,7 +40,8 @@ static int words_match_spread(const float *xy, const unsigned char *mask, int n,
     if( xy[2*i+1]>hi_y ) hi_y = xy[2*i+1];
   }
   return hi_x-lo_x >= WORDS_MATCH_MIN_SPREAD*width
-      && hi_y-lo_y >= WORDS_MATCH_MIN_SPREAD*height;
+      && hi_y-lo_y >= WORDS_MATCH_MIN_SPREAD*height
+      && (double)(hi_x-lo_x)*(hi_y-lo_y) >= min_area*width*height;
 }
 
 /* 1 if the homography's area scale |det| of its linear part (at the
@@ -59,21 +65,29 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
   dst = src + 2*WORDS_MATCH_MAX_PAIRS;
   mask = (unsigned char*)(dst + 2*WORDS_MATCH_MAX_PAIRS);
   while( i<a->count && j<b->count && pairs<WORDS_MATCH_MAX_PAIRS ){
-    WordFeature fa, fb;
-    int k, taken = 0;
+    WordFeature fa, fb, best = {0, 0, 0.0f, 0.0f};
+    int k, best_distance = hamming+1, second = hamming+1;
     words_blob_feature(a, i, &fa);
     words_blob_feature(b, j, &fb);
     if( fa.word<fb.word ){ i++; continue; }
     if( fa.word>fb.word ){ j++; continue; }
-    for(k=j; k<b->count && pairs<WORDS_MATCH_MAX_PAIRS; k++){
+    for(k=j; k<b->count; k++){
+      int distance;
       words_blob_feature(b, k, &fb);
       if( fb.word!=fa.word ) break;
-      if( taken<WORDS_MATCH_PER_FEATURE
-       && __builtin_popcount(fa.signature ^ fb.signature)<=hamming ){
-        src[2*pairs] = fa.x; src[2*pairs+1] = fa.y;
-        dst[2*pairs] = fb.x; dst[2*pairs+1] = fb.y;
-        pairs++; taken++;
+      distance = __builtin_popcount(fa.signature ^ fb.signature);
+      if( distance<best_distance ){
+        second = best_distance; best_distance = distance; best = fb;
+      }else if( distance<second ){
+        second = distance;
       }
+    }
+    /* the nearest signature, if clearly nearer than the next (a ratio
+    ** test in bits) */
+    if( best_distance<=hamming && second-best_distance>=WORDS_MATCH_MARGIN ){
+      src[2*pairs] = fa.x; src[2*pairs+1] = fa.y;
+      dst[2*pairs] = best.x; dst[2*pairs+1] = best.y;
+      pairs++;
     }
     i++;            /* j stays: a's next feature may share the word */
   }
@@ -82,8 +96,9 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
                                 inliers, pzErr);
     if( rc==SQLITE_OK && *inliers>0
      && !(words_match_scale_ok(h)
-          && words_match_spread(src, mask, pairs, a->width, a->height)
-          && words_match_spread(dst, mask, pairs, b->width, b->height)) ){
+          && words_match_spread(src, mask, pairs, a->width, a->height,
+                                WORDS_MATCH_MIN_QUERY_AREA)
+          && words_match_spread(dst, mask, pairs, b->width, b->height, 0.0)) ){
       *inliers = 0;
     }
   }

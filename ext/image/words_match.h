@@ -12,13 +12,15 @@
 #define IMGSEARCH_WORDS_MATCH_H
 #include "words_blob.h"
 
-#define WORDS_MATCH_HAMMING      11   /* of 32 signature bits */
-#define WORDS_MATCH_PER_FEATURE  3    /* correspondences of one feature of a */
+#define WORDS_MATCH_HAMMING      8    /* of 32 signature bits */
+#define WORDS_MATCH_MARGIN       2    /* bits between the nearest and the next */
 #define WORDS_MATCH_MAX_PAIRS    4000
 #define WORDS_MATCH_MIN_SPREAD   0.1  /* inliers span 10% of each side */
 #define WORDS_MATCH_MAX_AREA_RATIO 100.0  /* scale 1/10 .. 10 per side */
+#define WORDS_MATCH_MIN_QUERY_AREA 0.2    /* of a: the inliers' box */
 
-/* *inliers = the RANSAC inliers (MATCH_RANSAC_THRESHOLD pixels) of the
+/* a is the query (a possible copy), b a candidate original.
+** *inliers = the RANSAC inliers (MATCH_RANSAC_THRESHOLD pixels) of the
 ** homography b ~ H a over a's and b's correspondences; 0 with fewer than
 ** four, or fewer than min_inliers (RANSAC is not run: it could not find
 ** more inliers than pairs), and 0 for an implausible model (words_match.c:

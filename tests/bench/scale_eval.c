@@ -24,7 +24,8 @@
 ** Settings by environment: BRANCH (32) DEPTH (3) HAMMING (11 of 32 bits)
 ** SHORTLIST (50, the length of the list whose recall is reported)
 ** VERIFY (20, how many of it are verified, in the orientation — as is or
-** mirrored — that gave most of the votes) MIN_INLIERS (8) TRAIN_DESCRIPTORS (300000) NORM (0: a
+** mirrored — that gave most of the votes) VERIFY_HAMMING (words_match.h)
+** MIN_INLIERS (8) TRAIN_DESCRIPTORS (300000) NORM (0: a
 ** collection image's score is divided by sqrt of the sum of its features'
 ** idf², 1: by sqrt of its feature count, 2: not at all).
 */
@@ -58,6 +59,7 @@ typedef struct Settings {
   int branch, depth, hamming, shortlist, min_inliers, train_descriptors;
   int norm;                  /* 0 sqrt(sum idf2), 1 sqrt(features), 2 none */
   int verify;                /* how many of the shortlist are verified */
+  int verify_hamming;        /* Hamming gate of verification's correspondences */
   int full_only;             /* only the whole collection, not 1k and 5k */
 } Settings;
 
@@ -280,7 +282,7 @@ static int by_score(const void *a, const void *b){
 /* Inliers of q's orientation o against c. */
 static int verify(const Image *q, const Image *c, int o){
   int inliers = 0;
-  if( words_match(&q->words[o], &c->words[0], S.hamming, S.min_inliers, &inliers, 0) ){
+  if( words_match(&q->words[o], &c->words[0], S.verify_hamming, S.min_inliers, &inliers, 0) ){
     return 0;
   }
   return inliers;
@@ -391,6 +393,7 @@ int main(int argc, char **argv){
   S.train_descriptors = env_int("TRAIN_DESCRIPTORS", WORDS_TRAIN_MAX_DESCRIPTORS);
   S.norm = env_int("NORM", 0);
   S.verify = env_int("VERIFY", 20);
+  S.verify_hamming = env_int("VERIFY_HAMMING", WORDS_MATCH_HAMMING);
   S.full_only = env_int("FULL_ONLY", 0);
 
   t0 = now();
@@ -414,8 +417,8 @@ int main(int argc, char **argv){
   sizes[2] = C.n;
 
   printf("settings: branch %d, depth %d (%lld words), Hamming <= %d of 32, shortlist %d, "
-         "verified %d, min inliers %d, norm %d\n\n", S.branch, S.depth, (long long)V.words,
-         S.hamming, S.shortlist, S.verify, S.min_inliers, S.norm);
+         "verified %d (Hamming <= %d), min inliers %d, norm %d\n\n", S.branch, S.depth,
+         (long long)V.words, S.hamming, S.shortlist, S.verify, S.verify_hamming, S.min_inliers, S.norm);
   printf("| images | copies R@1 (report half) | tune half | shortlist recall | false verified top-1 "
          "| wrong verified in list | UKBench N-S | DVD phone R@1 | ms score | ms verify |\n");
   printf("|---|---|---|---|---|---|---|---|---|---|\n");
