@@ -3,6 +3,8 @@
 #
 #   sh tests/bench/run.sh                  everything (first run ~20 min)
 #   TREES=32 SEARCH_K="5000 10000" sh tests/bench/run.sh annoy   only our rows
+#   sh tests/bench/run.sh scale            copies at 12,666 images (scale.sh:
+#                                          ~15 min of SIFT the first time)
 #
 # Steps: extract.sh (SIFT descriptors from ../shared/data, once), peers.sh
 # (ground truth, hnswlib, sqlite-vec), bench_annoy for uint8 and float32
@@ -17,6 +19,13 @@ SEARCH_K=${SEARCH_K:-"0 1000 2000 5000 10000 20000 -1"}
 TYPES=${TYPES:-"uint8 float32"}
 what=${1:-all}
 
+if [ "$what" = scale ]; then
+  [ -s build/bench/scale/copies/list.txt ] || sh tests/bench/scale.sh collect >&2
+  [ -s build/bench/scale/queries.db ] || sh tests/bench/scale.sh index >&2
+  make -s build/bench/scale_eval >&2
+  sh tests/bench/scale.sh eval
+  exit 0
+fi
 sh tests/bench/extract.sh >&2
 [ "$what" = annoy ] || sh tests/bench/peers.sh
 cc -O2 -Wall -Wextra -o build/bench/bench_annoy tests/bench/bench_annoy.c -lsqlite3

@@ -15,6 +15,8 @@
 #        of whose originals are in the collection: 2,800 images.
 #   sh tests/bench/scale.sh index     index both with the tool (--stats)
 #   sh tests/bench/scale.sh eval      build/bench/scale_eval on the two dbs
+#   sh tests/bench/scale.sh vlad      the tool's VLAD first stage on the same
+#                                     queries (scale_vlad.sql), for comparison
 #
 # BUILD=build/x selects the build (default build), JOBS the workers (2).
 set -eu
@@ -59,6 +61,7 @@ index() {
 case "${1:-}" in
   collect) collect ;;
   index)   index ;;
+  vlad)    sqlite3 "$OUT/collection.db" < tests/bench/scale_vlad.sql ;;
   eval)    "$BUILD/bench/scale_eval" "$OUT/collection.db" "$OUT/queries.db" "$OUT/copies/list.txt" "$DATA" ;;
   *) echo "usage: sh tests/bench/scale.sh collect|index|eval" >&2; exit 2 ;;
 esac
