@@ -17,7 +17,6 @@
 #define WORDS_MATCH_MAX_PAIRS    4000
 #define WORDS_MATCH_MIN_SPREAD   0.1  /* inliers span 10% of each side */
 #define WORDS_MATCH_MAX_AREA_RATIO 100.0  /* scale 1/10 .. 10 per side */
-#define WORDS_MATCH_MIN_QUERY_AREA 0.2    /* of a: the inliers' box */
 
 /* a is the query (a possible copy), b a candidate original.
 ** *inliers = the RANSAC inliers (MATCH_RANSAC_THRESHOLD pixels) of the
