@@ -7,7 +7,9 @@
 ** first 32 keypoints against its first 16 or fewer, so that the two sides
 ** differ in size and an input costs well under a millisecond; also
 ** vlad_codebook_parse and pca_model_parse (ext/pca.c) on the same bytes,
-** with a projection when a model parses.
+** with a projection when a model parses; words_blob_parse (with the blob's
+** first 32 features matched against themselves by words_match) and
+** words_vocab_parse (with one descriptor quantized) likewise.
 **
 ** Built and run by tests/fuzz/run.sh.  Any sanitizer report or abort() is
 ** a bug.
@@ -23,6 +25,8 @@
 #include "image/pca.h"
 #include "image/sift_blob.h"
 #include "image/vlad.h"
+#include "image/words_blob.h"
+#include "image/words_match.h"
 
 #define FUZZ_CLUSTERS     4
 #define FUZZ_MATCH_KEYPOINTS 32   /* matching is quadratic in keypoints */
@@ -98,5 +102,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
     pca_model_free(&model);
   }
   sqlite3_free(zErr);
+  zErr = 0;
+
+  {
+    WordsBlob words;
+    WordVocab vocab;
+    if( words_blob_parse(data, size, &words, &zErr)==SQLITE_OK ){
+      int inliers = -1;
+      if( words.count>FUZZ_MATCH_KEYPOINTS ) words.count = FUZZ_MATCH_KEYPOINTS;
+      if( words_match(&words, &words, WORDS_MATCH_HAMMING, 8, &inliers, &zErr)==SQLITE_OK ){
+        if( inliers<0 || inliers>words.count ) abort();
+      }else if( zErr==0 ){
+        abort();
+      }
+    }else if( zErr==0 ){
+      abort();
+    }
+    sqlite3_free(zErr);
+    zErr = 0;
+    if( words_vocab_parse(data, size, &vocab, &zErr)==SQLITE_OK ){
+      unsigned char d[VLAD_DESCRIPTOR_DIMS];
+      uint32_t word, signature;
+      memset(d, 7, sizeof(d));
+      words_quantize(&vocab, d, &word, &signature);
+      if( word>=vocab.words ) abort();
+      words_vocab_free(&vocab);
+    }
+    sqlite3_free(zErr);
+  }
   return 0;
 }
