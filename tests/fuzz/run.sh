@@ -13,9 +13,9 @@
 #
 # Seeds: every image in samples/, plus tiny PNG, GIF, TGA, BMP and PGM
 # images and a JPEG bomb header (fast to run); for fuzz_sift_blob, sift
-# blobs, a codebook and a PCA model made from the samples (these extra
-# seeds are written with the built extension through the sqlite3 shell,
-# skipped if either is missing); for fuzz_vector, vectors of each type;
+# blobs, a codebook, a PCA model, a vocabulary and words blobs made from
+# the samples (these extra seeds are written with the built extension
+# through the sqlite3 shell, skipped if either is missing); for fuzz_vector, vectors of each type;
 # for fuzz_create, argument lists; for fuzz_shadow, a few edit lists.
 # Working corpora and crash files go to build/fuzz/ (or $FUZZ_OUT).  Where
 # there is a committed corpus, tests/fuzz/corpus_TARGET.tar.gz, it is
@@ -116,6 +116,9 @@ if command -v sqlite3 >/dev/null 2>&1 && [ -f "$ROOT/build/imgsearch.so" ]; then
     "CREATE TABLE c AS SELECT img_codebook_train(s, 4) AS c FROM s" \
     "SELECT writefile('$OUT/seeds_sift_blob/k4.codebook', c) FROM c" \
     "SELECT writefile('$OUT/seeds_sift_blob/d2.pca', img_pca_train(img_vlad(s, c), 2)) FROM s, c" \
+    "CREATE TABLE v AS SELECT img_vocab_train(s, 1) AS v FROM s" \
+    "SELECT writefile('$OUT/seeds_sift_blob/d1.vocab', v) FROM v" \
+    "SELECT writefile('$OUT/seeds_sift_blob/'||name||'.words', img_words(s, v, name='box')) FROM s, v" \
     "SELECT writefile('$OUT/seeds_image/one.png', X'89504E470D0A1A0A0000000D49484452000000010000000108000000003A7E9B550000000A49444154789C636800000082008177CD72B60000000049454E44AE426082')" \
     "SELECT writefile('$OUT/seeds_image/one.gif', X'47494638396101000100800000FFFFFF00000021F90401000000002C00000000010001000002024401003B')" \
     "SELECT writefile('$OUT/seeds_image/two.tga', X'0000030000000000000000000200020008000AC81E5A')" \
