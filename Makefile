@@ -166,7 +166,7 @@ $(B)/bench/bench_overhead: tests/bench/bench_overhead.cpp $(B)/shell/ext/error.o
 
 # the first stage at collection scale (tests/bench/scale.sh eval)
 SCALE_EVAL_OBJ = $(addprefix $(B)/shell/ext/, error.o image/sift_blob.o image/sample.o \
-    image/vlad.o image/match.o image/words.o image/words_blob.o image/words_match.o \
+    image/pca.o image/vlad.o image/match.o image/words.o image/words_blob.o image/words_match.o \
     image/sift_cv.o)
 $(B)/bench/scale_eval: tests/bench/scale_eval.c $(SCALE_EVAL_OBJ)
 	mkdir -p $(B)/bench

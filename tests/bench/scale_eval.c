@@ -25,7 +25,9 @@
 ** SHORTLIST (50, the length of the list whose recall is reported)
 ** VERIFY (20, how many of it are verified, in the orientation — as is or
 ** mirrored — that gave most of the votes) VERIFY_HAMMING (words_match.h)
-** MIN_INLIERS (8) TRAIN_DESCRIPTORS (300000) NORM (0: a
+** MIN_INLIERS (8) FUSE (0: off; w: the shortlist is ranked by its words
+** score over the best one + w x the cosine of the tool's VLAD vectors,
+** and VLAD's 10 nearest join it — an experiment for "similar" images) TRAIN_DESCRIPTORS (300000) NORM (0: a
 ** collection image's score is divided by sqrt of the sum of its features'
 ** idf², 1: by sqrt of its feature count, 2: not at all).
 */
@@ -36,7 +38,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "image/pca.h"
 #include "image/sift_blob.h"
+#include "image/vlad.h"
 #include "image/words.h"
 #include "image/words_blob.h"
 #include "image/words_match.h"
@@ -47,6 +51,8 @@ typedef struct Image {
   unsigned char *blob[2];    /* words blobs: as is, mirrored */
   WordsBlob words[2];
   uint32_t *word;            /* count: words[0]'s words, for the index */
+  float *vlad;               /* with FUSE: the tool's vector (img_vlad with
+                             ** the collection's codebook and PCA), or NULL */
   int distractor;            /* one of the 12,000 distractor photos */
   int group;                 /* ukbench object, or -1 */
   int dvd;                   /* dvd cover number (reference/canon/droid), or -1 */
@@ -60,6 +66,7 @@ typedef struct Settings {
   int norm;                  /* 0 sqrt(sum idf2), 1 sqrt(features), 2 none */
   int verify;                /* how many of the shortlist are verified */
   int verify_hamming;        /* Hamming gate of verification's correspondences */
+  double fuse;               /* weight of the VLAD cosine in the score; 0: off */
   int full_only;             /* only the whole collection, not 1k and 5k */
 } Settings;
 
@@ -146,6 +153,35 @@ static void parse_sift(const Loaded *L, int i, SiftBlob *b){
   }
 }
 
+/* The collection's codebook and PCA (FUSE), read from its database. */
+static VladCodebook CB;
+static PcaModel PCA;
+static int vlad_dims;
+static void load_vlad_model(const char *db_path){
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  if( sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, 0)
+   || sqlite3_prepare_v2(db, "SELECT codebook, (SELECT pca FROM projection) FROM codebook", -1, &st, 0)
+   || sqlite3_step(st)!=SQLITE_ROW
+   || vlad_codebook_parse(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0), &CB, 0)
+   || pca_model_parse(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1), &PCA, 0) ){
+    fprintf(stderr, "scale_eval: FUSE needs the codebook and PCA of %s\n", db_path); exit(1);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  vlad_dims = PCA.output_dims;
+}
+
+static float *image_vlad(const SiftBlob *b){
+  float *full = xmalloc(sizeof(float)*CB.clusters*VLAD_DESCRIPTOR_DIMS);
+  float *v = xmalloc(sizeof(float)*vlad_dims);
+  if( !vlad_encode(&CB, b->descriptors, b->count, full) || !pca_project(&PCA, full, v) ){
+    free(v); v = 0;
+  }
+  free(full);
+  return v;
+}
+
 /* Words blobs of every image, as is and mirrored, as img_words makes them. */
 static void quantize(Loaded *L){
   int i, j, o;
@@ -161,6 +197,7 @@ static void quantize(Loaded *L){
         fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
       }
     }
+    if( S.fuse>0 ) im->vlad = image_vlad(&b);
     im->word = xmalloc(sizeof(uint32_t)*(im->count+1));
     for(j=0; j<im->count; j++){
       WordFeature f;
@@ -288,6 +325,44 @@ static int verify(const Image *q, const Image *c, int o){
   return inliers;
 }
 
+static float dot(const float *a, const float *b, int n){
+  float s = 0; int i;
+  for(i=0; i<n; i++) s += a[i]*b[i];
+  return s;
+}
+
+/* FUSE: the shortlist's scores become score / the best score + FUSE x the
+** VLAD cosine, and VLAD's own 10 nearest (brute force over the subset)
+** join the list. */
+static void fuse_vlad(const Index *x, const Image *q, Ranked *out, int *pn){
+  int best[10], i, j, n = *pn;
+  float best_cos[10], top = 1e-9f;
+  for(j=0; j<10; j++){ best[j] = -1; best_cos[j] = -2; }
+  for(i=0; i<x->L->n; i++){
+    const Image *c = &x->L->img[i];
+    float cs;
+    if( !x->member[i] || !c->vlad ) continue;
+    cs = dot(q->vlad, c->vlad, vlad_dims);
+    if( cs>best_cos[9] ){
+      for(j=9; j>0 && cs>best_cos[j-1]; j--){ best[j] = best[j-1]; best_cos[j] = best_cos[j-1]; }
+      best[j] = i; best_cos[j] = cs;
+    }
+  }
+  for(i=0; i<n; i++) if( out[i].score>top ) top = out[i].score;
+  for(i=0; i<n; i++){
+    const Image *c = &x->L->img[out[i].image];
+    out[i].score = out[i].score/top + (float)S.fuse*(c->vlad ? dot(q->vlad, c->vlad, vlad_dims) : 0.0f);
+  }
+  for(j=0; j<10 && best[j]>=0; j++){
+    for(i=0; i<n && out[i].image!=best[j]; i++){}
+    if( i<n ) continue;
+    out[n].image = best[j]; out[n].inliers = 0; out[n].mirrored = 0;
+    out[n].score = (float)S.fuse*best_cos[j];
+    n++;
+  }
+  *pn = n;
+}
+
 /* Rank the subset for query q; out[0..n) best first (n <= shortlist). */
 static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
                 Timing *t, int *shortlist_has, int truth_fn(const Image*, const Image*)){
@@ -331,6 +406,7 @@ static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
     }
     s->score[im] = 0.0f; s->mirrored[im] = 0.0f; s->stamp[im] = 0;
   }
+  if( S.fuse>0 && q->vlad ) fuse_vlad(x, q, out, &n);
   t1 = now();
   t->score += t1-t0;
   *shortlist_has = 0;
@@ -394,10 +470,12 @@ int main(int argc, char **argv){
   S.norm = env_int("NORM", 0);
   S.verify = env_int("VERIFY", 20);
   S.verify_hamming = env_int("VERIFY_HAMMING", WORDS_MATCH_HAMMING);
+  S.fuse = getenv("FUSE") ? atof(getenv("FUSE")) : 0.0;
   S.full_only = env_int("FULL_ONLY", 0);
 
   t0 = now();
   load(argv[1], &C);
+  if( S.fuse>0 ) load_vlad_model(argv[1]);
   load(argv[2], &Q);
   fprintf(stderr, "loaded %d collection images, %d queries in %.1f s\n", C.n, Q.n, now()-t0);
   train(&C);
@@ -413,12 +491,13 @@ int main(int argc, char **argv){
   s.mirrored = calloc(C.n, sizeof(float));
   s.stamp = calloc(C.n, sizeof(uint32_t));
   s.touched = xmalloc(sizeof(int)*C.n);
-  out = xmalloc(sizeof(Ranked)*(S.shortlist+1));
+  out = xmalloc(sizeof(Ranked)*(S.shortlist+11));
   sizes[2] = C.n;
 
   printf("settings: branch %d, depth %d (%lld words), Hamming <= %d of 32, shortlist %d, "
-         "verified %d (Hamming <= %d), min inliers %d, norm %d\n\n", S.branch, S.depth,
-         (long long)V.words, S.hamming, S.shortlist, S.verify, S.verify_hamming, S.min_inliers, S.norm);
+         "verified %d (Hamming <= %d), min inliers %d, norm %d, fuse %.2f\n\n", S.branch, S.depth,
+         (long long)V.words, S.hamming, S.shortlist, S.verify, S.verify_hamming, S.min_inliers, S.norm,
+         S.fuse);
   printf("| images | copies R@1 (report half) | tune half | shortlist recall | false verified top-1 "
          "| wrong verified in list | UKBench N-S | DVD phone R@1 | ms score | ms verify |\n");
   printf("|---|---|---|---|---|---|---|---|---|---|\n");
