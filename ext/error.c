@@ -51,7 +51,7 @@ int blob_header_check(const BlobFormat *f, const void *data, size_t n, char **pz
         "%s has format version %d; this build reads version %d (%s)",
         f->name, p[4], f->version, f->redo);
   }
-  if( p[5] || p[6] || p[7] ){
+  if( p[5]>f->max_flag || p[6] || p[7] ){
     return error_set(pzErr, SQLITE_ERROR,
         "corrupt %s: reserved header bytes are not zero", f->name);
   }
@@ -59,9 +59,10 @@ int blob_header_check(const BlobFormat *f, const void *data, size_t n, char **pz
   return SQLITE_OK;
 }
 
-void blob_header_write(const BlobFormat *f, void *data){
+void blob_header_write(const BlobFormat *f, int flag, void *data){
   unsigned char *p = (unsigned char*)data;
   memset(p, 0, (size_t)f->header_bytes);
   memcpy(p, f->magic, 4);
   p[4] = (unsigned char)f->version;
+  p[5] = (unsigned char)flag;
 }

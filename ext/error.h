@@ -46,9 +46,10 @@ int error_set(char **pzErr, int rc, const char *zFormat, ...);
 void sql_func_errorf(sqlite3_context *ctx, int rc, const char *zFormat, ...);
 
 /* ---- versioned blobs ---------------------------------------------------------
-** The extension's own blobs (sift blob, codebook, PCA model) share one
-** header: 4 magic bytes, a format version byte, 3 reserved zero bytes, then
-** the format's own fields up to header_bytes. */
+** The extension's own blobs (sift blob, codebook, PCA model, vocabulary,
+** words blob) share one header: 4 magic bytes, a format version byte, a
+** flag byte (0 .. max_flag; 0 for formats without one), 2 reserved zero
+** bytes, then the format's own fields up to header_bytes. */
 typedef struct BlobFormat {
   char magic[4];
   int version;
@@ -56,6 +57,7 @@ typedef struct BlobFormat {
   const char *name;        /* "sift blob": starts every message */
   const char *make_with;   /* "img_sift(image)": how to make one */
   const char *redo;        /* "recompute it with img_sift": after a version change */
+  int max_flag;            /* largest value of byte 5; 0: reserved */
 } BlobFormat;
 
 /* SQLITE_OK if p[0..n) starts with a header of format f (and *pzErr NULL,
@@ -64,9 +66,9 @@ typedef struct BlobFormat {
 ** header_bytes; the format's own fields are the caller's to check. */
 int blob_header_check(const BlobFormat *f, const void *p, size_t n, char **pzErr);
 
-/* Write f's header into p (header_bytes long; the format's own fields are
-** zeroed, for the caller to fill). */
-void blob_header_write(const BlobFormat *f, void *p);
+/* Write f's header into p (header_bytes long) with the flag byte; the
+** format's own fields are zeroed, for the caller to fill. */
+void blob_header_write(const BlobFormat *f, int flag, void *p);
 
 #ifdef __cplusplus
 }

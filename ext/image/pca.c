@@ -53,7 +53,7 @@
 
 static const BlobFormat pca_format = {
   {'V', 'P', 'C', 'A'}, PCA_VERSION, PCA_HEADER_BYTES,
-  "PCA blob", "img_pca_train(vlad)", "train it again with img_pca_train"
+  "PCA blob", "img_pca_train(vlad)", "train it again with img_pca_train", 0
 };
 
 /* ---- blob ------------------------------------------------------------------ */
@@ -134,7 +134,7 @@ unsigned char *pca_model_encode(const PcaModel *m, size_t *pn){
   unsigned char *blob = (unsigned char*)sqlite3_malloc64(n);
   *pn = 0;
   if( blob==0 ) return 0;
-  blob_header_write(&pca_format, blob);
+  blob_header_write(&pca_format, 0, blob);
   bytes_put_u32(blob+8, (uint32_t)D);
   bytes_put_u32(blob+12, (uint32_t)d);
   bytes_put_f32s(blob + PCA_HEADER_BYTES, m->mean, D);

@@ -48,7 +48,7 @@
 
 static const BlobFormat sift_blob_format = {
   {'S', 'I', 'F', 'T'}, SIFT_BLOB_VERSION, SIFT_BLOB_HEADER_BYTES,
-  "sift blob", "img_sift(image)", "recompute it with img_sift"
+  "sift blob", "img_sift(image)", "recompute it with img_sift", 0
 };
 
 int sift_blob_has_magic(const void *data, size_t n){
@@ -116,7 +116,7 @@ unsigned char *sift_blob_encode(int width, int height, int count,
   if( count<0 || width<=0 || height<=0 ) return 0;
   blob = (unsigned char*)sqlite3_malloc64(n);
   if( blob==0 ) return 0;
-  blob_header_write(&sift_blob_format, blob);
+  blob_header_write(&sift_blob_format, 0, blob);
   bytes_put_u32(blob+8, (uint32_t)count);
   bytes_put_u32(blob+12, (uint32_t)width);
   bytes_put_u32(blob+16, (uint32_t)height);

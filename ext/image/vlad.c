@@ -47,7 +47,7 @@
 static const BlobFormat vlad_codebook_format = {
   {'V', 'L', 'C', 'B'}, VLAD_CODEBOOK_VERSION, VLAD_CODEBOOK_HEADER_BYTES,
   "codebook blob", "img_codebook_train(sift)",
-  "train it again with img_codebook_train"
+  "train it again with img_codebook_train", 0
 };
 
 /* ---- small arithmetic ------------------------------------------------------ */
@@ -167,7 +167,7 @@ unsigned char *vlad_codebook_encode(const VladCodebook *codebook, size_t *pn){
       VLAD_CODEBOOK_HEADER_BYTES + 4*values);
   *pn = 0;
   if( blob==0 ) return 0;
-  blob_header_write(&vlad_codebook_format, blob);
+  blob_header_write(&vlad_codebook_format, 0, blob);
   bytes_put_u32(blob+8, (uint32_t)codebook->clusters);
   bytes_put_u32(blob+12, VLAD_DESCRIPTOR_DIMS);
   bytes_put_f32s(blob + VLAD_CODEBOOK_HEADER_BYTES, codebook->centroids, values);

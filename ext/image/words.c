@@ -267,7 +267,7 @@ void words_quantize(const WordVocab *v, const unsigned char *descriptor,
 
 static const BlobFormat words_vocab_format = {
   {'V', 'O', 'C', 'B'}, 1, 16, "vocabulary blob",
-  "img_vocab_train(sift)", "train it again with img_vocab_train"
+  "img_vocab_train(sift)", "train it again with img_vocab_train", 0
 };
 
 static uint64_t words_vocab_floats(const WordVocab *v){
@@ -279,7 +279,7 @@ unsigned char *words_vocab_encode(const WordVocab *v, size_t *pn){
   uint64_t n = 16 + 4*words_vocab_floats(v);
   unsigned char *p = (unsigned char*)sqlite3_malloc64(n);
   if( p==0 ) return 0;
-  blob_header_write(&words_vocab_format, p);
+  blob_header_write(&words_vocab_format, 0, p);
   bytes_put_u32(p+8, (uint32_t)v->branch);
   bytes_put_u32(p+12, (uint32_t)v->depth);
   bytes_put_f32s(p+16, v->centroids, centroids);

@@ -30,7 +30,7 @@
 
 static const BlobFormat words_blob_format = {
   {'W', 'R', 'D', 'S'}, 1, WORDS_BLOB_HEADER_BYTES, "words blob",
-  "img_words(sift, vocabulary)", "recompute it with img_words"
+  "img_words(sift, vocabulary)", "recompute it with img_words", 1
 };
 
 int words_blob_parse(const void *data, size_t n, WordsBlob *out, char **pzErr){
@@ -40,19 +40,7 @@ int words_blob_parse(const void *data, size_t n, WordsBlob *out, char **pzErr){
   int rc;
 
   memset(out, 0, sizeof(*out));
-  /* the mirrored flag lives in the first reserved byte: check a copy
-  ** of the header without it */
-  if( n>=WORDS_BLOB_HEADER_BYTES ){
-    unsigned char header[WORDS_BLOB_HEADER_BYTES];
-    memcpy(header, p, sizeof(header));
-    if( header[5]>1 ){
-      return error_set(pzErr, SQLITE_ERROR, "corrupt words blob: mirrored flag %d", header[5]);
-    }
-    header[5] = 0;
-    rc = blob_header_check(&words_blob_format, header, n, pzErr);
-  }else{
-    rc = blob_header_check(&words_blob_format, data, n, pzErr);
-  }
+  rc = blob_header_check(&words_blob_format, data, n, pzErr);   /* mirrored: 0 or 1 */
   if( rc ) return rc;
   count = bytes_get_u32(p+8);
   width = bytes_get_u32(p+12);
@@ -120,8 +108,7 @@ unsigned char *words_blob_encode(const WordVocab *vocab, const SiftBlob *sift,
     keys[i].index = i;
   }
   qsort(keys, (size_t)sift->count, sizeof(WordsSortKey), words_sort_key_cmp);
-  blob_header_write(&words_blob_format, p);
-  p[5] = (unsigned char)(mirrored!=0);
+  blob_header_write(&words_blob_format, mirrored!=0, p);
   bytes_put_u32(p+8, (uint32_t)sift->count);
   bytes_put_u32(p+12, (uint32_t)sift->width);
   bytes_put_u32(p+16, (uint32_t)sift->height);
