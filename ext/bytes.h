@@ -13,6 +13,15 @@
 #include <stdint.h>
 #include <string.h>
 
+static inline uint16_t bytes_get_u16(const unsigned char *p){
+  return (uint16_t)(p[0] | p[1]<<8);
+}
+
+static inline void bytes_put_u16(unsigned char *p, uint16_t v){
+  p[0] = (unsigned char)v;
+  p[1] = (unsigned char)(v>>8);
+}
+
 static inline uint32_t bytes_get_u32(const unsigned char *p){
   return (uint32_t)p[0] | (uint32_t)p[1]<<8 | (uint32_t)p[2]<<16
        | (uint32_t)p[3]<<24;

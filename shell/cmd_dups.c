@@ -1,21 +1,24 @@
 /*
 ** cmd_dups.c — `imgsearch dups DB`: groups of near-duplicate images.
 **
-** Every image's k nearest neighbours in image_vectors (annoy, angular)
-** give candidate pairs; a pair with score (cosine similarity) >= --min-score
-** links two images, and so do files with the same content hash.  Groups
-** are the connected components (union-find).  A member's score is its best
-** similarity to another member of its group.
-**
+** With visual words (image_words, made by `imgsearch index` since it has
+** them): each image's k best images by words (search_words.c: as is and
+** mirrored) are verified from their words, and a verified pair links two
+** images: copies — crops, rotations, mirrors, re-encodes — not merely
+** similar photos.  Databases from before: every image's k nearest
+** neighbours in image_vectors (annoy, angular) give candidate pairs; a pair
+** with score (cosine similarity) >= --min-score links two images, and
 ** --verify keeps only the pairs that img_match also confirms (at least
-** --min-inliers RANSAC inliers): fewer false groups at low thresholds.
+** --min-inliers RANSAC inliers).  Files with the same content hash always
+** link.  Groups are the connected components (union-find).  A member's
+** score is its best score to another member of its group.
 **
 ** Output: one row per member: group, path, score (table, csv or json);
 ** with -o FILE an HTML page instead (report_html.c): a section per group,
 ** its members' thumbnails side by side with score and path.
 **
-** May call: common.h, db.h, output.h, report_html.h, SQLite (the annoy
-** table, img_match).
+** May call: common.h, db.h, output.h, report_html.h, search.h, SQLite (the
+** annoy and wordindex tables, img_words, img_match).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@
 #include "dups.h"
 #include "output.h"
 #include "report_html.h"
+#include "search.h"
 
 typedef struct DupsImage {
   sqlite3_int64 id;
@@ -87,6 +91,7 @@ void dups_options_default(DupsOptions *o){
 typedef struct DupsSet {
   DupsImage *images;
   int n, n_alloc;
+  int words;            /* the database has visual words: dups_link_words */
   double min_score;
 } DupsSet;
 
@@ -142,20 +147,16 @@ static int dups_confirmed(sqlite3 *db, sqlite3_stmt *match, const DupsOptions *o
   return inliers >= o->min_inliers;
 }
 
-/* Link the pairs: each image's k nearest neighbours with score >= the
-** threshold (confirmed by img_match with --verify), then the files with the
-** same content.  Stops early on SIGINT.  SQLITE_OK or an error (printed). */
+/* Without visual words: each image's k nearest neighbours with score >=
+** the threshold (confirmed by img_match with --verify).  Stops early on
+** SIGINT.  SQLITE_OK or an error (printed). */
 static int dups_link_pairs(sqlite3 *db, DupsSet *set, const DupsOptions *o){
-  sqlite3_stmt *pairs = 0, *same = 0, *match = 0;
+  sqlite3_stmt *pairs = 0, *match = 0;
   DupsImage *a = set->images;
   int rc = sqlite3_prepare_v2(db,
       "SELECT a.id, n.rowid, 1 - n.distance FROM images AS a, image_vectors AS n"
       " WHERE a.vector=1 AND n.vlad MATCH (SELECT vlad FROM image_vectors WHERE rowid=a.id)"
       "   AND n.k = ?1", -1, &pairs, 0);
-  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
-      "SELECT a.id, b.id FROM images AS a JOIN images AS b"
-      "    ON a.hash=b.hash AND a.id<b.id AND a.size=b.size"
-      " WHERE a.status='ok' AND b.status='ok'", -1, &same, 0);
   if( rc==SQLITE_OK && o->min_inliers>0 ) rc = sqlite3_prepare_v2(db,
       "SELECT img_match((SELECT sift FROM features WHERE image_id=?1),"
       "                 (SELECT sift FROM features WHERE image_id=?2))", -1, &match, 0);
@@ -183,17 +184,96 @@ static int dups_link_pairs(sqlite3 *db, DupsSet *set, const DupsOptions *o){
     db_error(db, "duplicate search");
     goto done;
   }
-  while( sqlite3_step(same)==SQLITE_ROW ){
-    int ix = dups_index(a, set->n, sqlite3_column_int64(same, 0));
-    int iy = dups_index(a, set->n, sqlite3_column_int64(same, 1));
-    if( ix>=0 && iy>=0 ) dups_link(a, ix, iy, 1.0);
-  }
   rc = SQLITE_OK;
 done:
   sqlite3_finalize(pairs);
-  sqlite3_finalize(same);
   sqlite3_finalize(match);
   return rc;
+}
+
+/* With visual words: each image's o->k best images of image_words (its
+** stored words and those of its mirror image) are verified from their
+** words (search_words.c), and a pair links when verification finds at
+** least MATCH_MIN_INLIERS (or --min-inliers) inliers and its score is at
+** least --min-score (by default any).  Stops early on SIGINT.  SQLITE_OK or
+** an error (printed). */
+static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
+  SearchStatements s;
+  sqlite3_stmt *each = 0;
+  unsigned char *vocab = 0;
+  size_t n_vocab = 0;
+  int rc = SQLITE_ERROR, min_inliers = o->min_inliers>0 ? o->min_inliers : 1;
+  if( search_prepare(db, &s)!=EXIT_OK ) return SQLITE_ERROR;
+  if( sqlite3_prepare_v2(db, "SELECT vocab FROM vocabulary WHERE id=1", -1, &each, 0)==SQLITE_OK
+   && sqlite3_step(each)==SQLITE_ROW ){
+    vocab = db_column_blob_copy(each, 0, &n_vocab);
+  }
+  sqlite3_finalize(each);
+  each = 0;
+  if( vocab ) rc = sqlite3_prepare_v2(db,
+      "SELECT a.id, (SELECT words FROM image_words WHERE rowid=a.id), img_words(f.sift, ?1, 1),"
+      "       (SELECT vlad FROM image_vectors WHERE rowid=a.id)"
+      "  FROM images AS a JOIN features AS f ON f.image_id=a.id"
+      " WHERE a.vector=1 ORDER BY a.id", -1, &each, 0);
+  if( rc!=SQLITE_OK ){
+    db_error(db, "cannot prepare the duplicate search");
+    goto done;
+  }
+  sqlite3_bind_blob(each, 1, vocab, (int)n_vocab, SQLITE_STATIC);
+  while( (rc = sqlite3_step(each))==SQLITE_ROW && !shell_interrupted ){
+    SearchWordsQuery q;
+    SearchHit *hits = 0;
+    char *zErr = 0;
+    int n_hit = 0, ix = dups_index(set->images, set->n, sqlite3_column_int64(each, 0)), i;
+    if( ix<0 || sqlite3_column_type(each, 1)!=SQLITE_BLOB ) continue;
+    q.words = sqlite3_column_value(each, 1);
+    q.mirror = sqlite3_column_value(each, 2);
+    q.vector = sqlite3_column_type(each, 3)==SQLITE_BLOB ? sqlite3_column_value(each, 3) : 0;
+    q.n_words = o->k + 1;                /* +1: each image finds itself */
+    q.n_vlad = 0;
+    rc = search_words_rank(db, &s, &q, &hits, &n_hit, &zErr);
+    if( rc!=SQLITE_OK ){
+      fprintf(stderr, "imgsearch: duplicate search: %s\n", search_error_text(rc, zErr));
+      sqlite3_free(zErr);
+      break;
+    }
+    for(i=0; i<n_hit; i++){
+      int iy = dups_index(set->images, set->n, hits[i].id);
+      if( iy<0 || iy==ix || hits[i].inliers<min_inliers || hits[i].score<set->min_score ) continue;
+      dups_link(set->images, ix, iy, hits[i].score);
+    }
+    search_hits_free(hits, n_hit);
+  }
+  if( rc==SQLITE_DONE || rc==SQLITE_ROW ){
+    rc = SQLITE_OK;
+  }else if( rc!=SQLITE_OK ){
+    db_error(db, "duplicate search");
+  }
+done:
+  sqlite3_finalize(each);
+  search_finalize(&s);
+  free(vocab);
+  return rc;
+}
+
+/* Files with the same content always link.  SQLITE_OK or an error
+** (printed). */
+static int dups_link_same(sqlite3 *db, DupsSet *set){
+  sqlite3_stmt *same = 0;
+  int rc = sqlite3_prepare_v2(db,
+      "SELECT a.id, b.id FROM images AS a JOIN images AS b"
+      "    ON a.hash=b.hash AND a.id<b.id AND a.size=b.size"
+      " WHERE a.status='ok' AND b.status='ok'", -1, &same, 0);
+  if( rc!=SQLITE_OK ){
+    db_error(db, "cannot prepare the duplicate search");
+    return rc;
+  }
+  while( sqlite3_step(same)==SQLITE_ROW ){
+    int ix = dups_index(set->images, set->n, sqlite3_column_int64(same, 0));
+    int iy = dups_index(set->images, set->n, sqlite3_column_int64(same, 1));
+    if( ix>=0 && iy>=0 ) dups_link(set->images, ix, iy, 1.0);
+  }
+  return sqlite3_finalize(same);
 }
 
 /* Number the groups in order of their first (lowest id) member and hand
@@ -230,10 +310,17 @@ static int dups_write_html(DupsSet *set, const DupsOptions *o){
   char zSummary[160];
   HtmlReport *report;
   int n_group, exit_code;
-  snprintf(zSummary, sizeof(zSummary),
-           "near-duplicate groups: score (cosine similarity) >= %.2f%s; "
-           "a member's score is its best to another member", set->min_score,
-           o->min_inliers>0 ? ", confirmed by geometric verification" : "");
+  if( set->words ){
+    snprintf(zSummary, sizeof(zSummary),
+             "copies: pairs confirmed by geometric verification of their visual words"
+             " (score >= %.2f); a member's score is its best to another member",
+             set->min_score);
+  }else{
+    snprintf(zSummary, sizeof(zSummary),
+             "near-duplicate groups: score (cosine similarity) >= %.2f%s; "
+             "a member's score is its best to another member", set->min_score,
+             o->min_inliers>0 ? ", confirmed by geometric verification" : "");
+  }
   report = html_report_open(o->zHtml, "imgsearch duplicates", zSummary);
   if( report==0 ) return EXIT_ERROR;
   n_group = dups_collect_groups(set, 0, report);
@@ -269,8 +356,12 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   int exit_code = EXIT_ERROR, i;
   if( !db_require_index(db) ) return EXIT_ERROR;
   memset(&set, 0, sizeof(set));
-  set.min_score = o->min_score>=0 ? o->min_score : dups_default_score(db);
-  if( dups_load(db, &set)==SQLITE_OK && dups_link_pairs(db, &set, o)==SQLITE_OK ){
+  set.words = db_has_words(db);
+  if( !set.words ) db_note_no_words();
+  set.min_score = o->min_score>=0 ? o->min_score : set.words ? 0 : dups_default_score(db);
+  if( dups_load(db, &set)==SQLITE_OK
+   && (set.words ? dups_link_words(db, &set, o) : dups_link_pairs(db, &set, o))==SQLITE_OK
+   && dups_link_same(db, &set)==SQLITE_OK ){
     exit_code = o->zHtml ? dups_write_html(&set, o) : dups_print(&set, o);
     if( exit_code==EXIT_OK && shell_interrupted ) exit_code = EXIT_INTERRUPTED;
   }
@@ -282,16 +373,22 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
 static const char dups_usage[] =
   "usage: imgsearch dups DB [options]\n"
   "\n"
-  "Groups of near-duplicate images in DB: pairs whose score (cosine\n"
-  "similarity of their vectors) is at least --min-score, joined into groups;\n"
-  "identical files always group.  One row per member: group, path, score.\n"
+  "Groups of copies in DB: pairs of images that geometric verification of\n"
+  "their visual words confirms (crops, rotations, mirrors, re-encodes of one\n"
+  "image), joined into groups; identical files always group.  One row per\n"
+  "member: group, path, score (its best to another member; 1 = same).\n"
+  "A database indexed by an older imgsearch (no visual words) links pairs\n"
+  "whose cosine similarity is at least --min-score instead.\n"
   "\n"
   "options:\n"
-  "  --min-score S      link threshold, 0..1 (default 0.4; 0.6 when the vectors\n"
-  "                     are PCA-reduced, from 1000 images on)\n"
-  "  -k N               neighbours examined per image (default 10)\n"
-  "  --verify           link a pair only if img_match finds at least\n"
-  "                     --min-inliers N (default 20) inliers\n"
+  "  --min-score S      link threshold, 0..1 (default: any verified pair; for\n"
+  "                     an older database 0.4, or 0.6 when its vectors are\n"
+  "                     PCA-reduced)\n"
+  "  -k N               candidates examined per image (default 10)\n"
+  "  --min-inliers N    link a pair only with at least N inliers (default 8\n"
+  "                     with visual words)\n"
+  "  --verify           older databases: link a pair only if img_match finds\n"
+  "                     at least --min-inliers N (default 20) inliers\n"
   "  --format FORMAT    table (default), csv or json\n"
   "  -o, --output FILE  write the groups as an HTML page (thumbnails side by\n"
   "                     side) to FILE instead\n"

@@ -53,7 +53,7 @@ typedef struct IndexRun {
 /* Phase 1: the files under paths, pruning, the tasks.  EXIT_OK or
 ** EXIT_ERROR (printed). */
 static int index_run_plan(IndexRun *run, int n_path, char **paths){
-  int has_vectors = db_has_index(run->db), i;
+  int has_vectors = db_has_index(run->db) && db_has_words(run->db), i;
   for(i=0; i<n_path; i++){
     if( files_collect(&run->files, paths[i]) ){
       fprintf(stderr, "imgsearch: out of memory\n");

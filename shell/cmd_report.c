@@ -41,15 +41,17 @@ static void report_query(HtmlReport *r, const SearchOptions *o, const char *zQue
 }
 
 static int report_run(sqlite3 *db, const SearchCommand *c){
-  const SearchOptions *o = &c->o;
+  SearchOptions shown = c->o;
+  const SearchOptions *o = &shown;
   SearchStatements s;
   HtmlReport *r;
   char zSummary[200];
   int i, n_failed = 0, exit_code;
   shell_install_interrupt();
   if( search_prepare(db, &s)!=EXIT_OK ) return EXIT_ERROR;
+  shown.verify |= s.has_words;         /* words are always verified */
   snprintf(zSummary, sizeof(zSummary),
-           "%d quer%s, %d result%s each; score = cosine similarity (1 = same)%s",
+           "%d quer%s, %d result%s each; score: 1 = same image%s",
            c->n_query, c->n_query==1 ? "y" : "ies", o->k, o->k==1 ? "" : "s",
            o->verify ? "; ranked by geometric verification (inliers)" : "");
   r = html_report_open(c->zOutput, "imgsearch report", zSummary);

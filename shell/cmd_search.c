@@ -31,7 +31,7 @@
 #include "output.h"
 #include "search.h"
 
-static int search_hit_compare(const void *a, const void *b){
+int search_hit_compare(const void *a, const void *b){
   const SearchHit *x = a, *y = b;
   if( x->inliers!=y->inliers ) return x->inliers > y->inliers ? -1 : 1;
   if( x->score!=y->score ) return x->score > y->score ? -1 : 1;
@@ -54,23 +54,39 @@ void search_finalize(SearchStatements *s){
   sqlite3_finalize(s->nearest);
   sqlite3_finalize(s->match);
   sqlite3_finalize(s->stored);
+  sqlite3_finalize(s->words);
+  sqlite3_finalize(s->shortlist);
+  sqlite3_finalize(s->words_match);
 }
 
 int search_prepare(sqlite3 *db, SearchStatements *s){
-  const struct { sqlite3_stmt **p_stmt; const char *zSql; } statements[] = {
-    { &s->sift, "SELECT img_sift(?1)" },
+  const struct { sqlite3_stmt **p_stmt; const char *zSql; int words; } statements[] = {
+    { &s->sift, "SELECT img_sift(?1)", 0 },
     { &s->vlad, "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1),"
-                "                    (SELECT pca FROM projection WHERE id=1))" },
+                "                    (SELECT pca FROM projection WHERE id=1))", 0 },
     { &s->nearest, "SELECT n.rowid, n.distance, (SELECT path FROM images WHERE id=n.rowid)"
-                   "  FROM image_vectors AS n WHERE n.vlad MATCH ?1 AND n.k = ?2" },
-    { &s->match, "SELECT img_match(?1, sift) FROM features WHERE image_id=?2" },
+                   "  FROM image_vectors AS n WHERE n.vlad MATCH ?1 AND n.k = ?2", 0 },
+    { &s->match, "SELECT img_match(?1, sift) FROM features WHERE image_id=?2", 0 },
     { &s->stored, "SELECT f.sift FROM images AS i JOIN features AS f ON f.image_id=i.id"
-                  " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1" },
+                  " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1", 0 },
+    /* search_words.c */
+    { &s->words, "SELECT img_words(?1, vocab), img_words(?1, vocab, 1)"
+                 "  FROM vocabulary WHERE id=1", 1 },
+    { &s->shortlist, "SELECT w.rowid, w.score, w.mirrored FROM image_words AS w"
+                     " WHERE w.words MATCH ?1 AND w.mirror = ?2 AND w.k = ?3", 1 },
+    { &s->words_match,
+      "SELECT img_words_match(?1, (SELECT words FROM image_words WHERE rowid=?2)),"
+      "       (SELECT path FROM images WHERE id=?2),"
+      "       (SELECT 1 - vec_distance(?3, vlad, 'angular') FROM image_vectors"
+      "         WHERE rowid=?2 AND ?3 IS NOT NULL)", 1 },
   };
   size_t i;
   memset(s, 0, sizeof(*s));
   if( !db_require_index(db) ) return EXIT_ERROR;
+  s->has_words = db_has_words(db);
+  if( !s->has_words ) db_note_no_words();
   for(i=0; i<sizeof(statements)/sizeof(statements[0]); i++){
+    if( statements[i].words && !s->has_words ) continue;
     if( sqlite3_prepare_v2(db, statements[i].zSql, -1, statements[i].p_stmt, 0)!=SQLITE_OK ){
       db_error(db, "cannot prepare the search");
       search_finalize(s);
@@ -88,8 +104,7 @@ static int search_copy_blob(sqlite3_stmt *stmt, unsigned char **p_blob, int *pn)
   return *p_blob ? SQLITE_OK : SQLITE_NOMEM;
 }
 
-/* An error code and *pzErr = db's message (the convention of search_one). */
-static int search_db_error(sqlite3 *db, char **pzErr){
+int search_db_error(sqlite3 *db, char **pzErr){
   int rc = sqlite3_errcode(db);
   if( rc==SQLITE_OK || rc==SQLITE_ROW || rc==SQLITE_DONE ) rc = SQLITE_ERROR;
   *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
@@ -99,10 +114,11 @@ static int search_db_error(sqlite3 *db, char **pzErr){
 /* --stats: where one query's time went, on stderr. */
 static void search_print_times(const char *zQuery, const SearchTimes *t){
   fprintf(stderr, "stats: %s: sift %.1f ms%s, rest %.1f ms (read+hash %.1f,"
-          " vlad %.1f, nearest %.1f, verify %.1f); CPU: sift %.1f ms, rest %.1f ms\n",
+          " vlad %.1f, words %.1f, nearest %.1f, verify %.1f); CPU: sift %.1f ms,"
+          " rest %.1f ms\n",
           zQuery, 1e3*t->sift, t->stored ? " (stored blob)" : "",
-          1e3*(t->read + t->vlad + t->nearest + t->verify),
-          1e3*t->read, 1e3*t->vlad, 1e3*t->nearest, 1e3*t->verify,
+          1e3*(t->read + t->vlad + t->words + t->nearest + t->verify),
+          1e3*t->read, 1e3*t->vlad, 1e3*t->words, 1e3*t->nearest, 1e3*t->verify,
           1e3*t->sift_cpu, 1e3*(t->total_cpu - t->sift_cpu));
 }
 
@@ -218,14 +234,17 @@ int search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
     *pzErr = sqlite3_mprintf("no SIFT features in the query image");
     rc = SQLITE_ERROR;
   }
-  if( rc==SQLITE_OK ){
+  if( rc==SQLITE_OK && s->has_words ){
+    rc = search_words(db, s, sift, n_sift, sqlite3_column_value(s->vlad, 0), &hits, &n_hit,
+                      pzErr);
+  }else if( rc==SQLITE_OK ){
     hits = calloc(n_want, sizeof(SearchHit));
     rc = hits ? search_nearest(db, s, sqlite3_column_value(s->vlad, 0), hits, n_want,
                                &n_hit, pzErr)
               : SQLITE_NOMEM;
   }
   sqlite3_reset(s->vlad);
-  if( rc==SQLITE_OK && o->verify ){
+  if( rc==SQLITE_OK && o->verify && !s->has_words ){
     rc = search_verify(db, s, sift, n_sift, hits, n_hit, pzErr);
   }
   free(sift);
@@ -297,10 +316,13 @@ static void search_print_table(const SearchOptions *o, int i, const char *zQuery
   output_table_free(t);
 }
 
-int search_run(sqlite3 *db, const SearchOptions *o, int n_query, char **queries){
+int search_run(sqlite3 *db, const SearchOptions *options, int n_query, char **queries){
   SearchStatements s;
+  SearchOptions shown = *options;
+  const SearchOptions *o = &shown;
   int i, n_failed = 0, color = output_use_color(stdout);
   if( search_prepare(db, &s)!=EXIT_OK ) return EXIT_ERROR;
+  shown.verify |= s.has_words;         /* words are always verified */
   if( o->mode==OUTPUT_CSV ){
     fputs(o->verify ? "query,rank,path,score,inliers\n" : "query,rank,path,score\n", stdout);
   }else if( o->mode==OUTPUT_JSON ){

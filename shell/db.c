@@ -106,6 +106,18 @@ int db_has_index(sqlite3 *db){
       "   AND (SELECT count(*) FROM sqlite_schema WHERE name='image_vectors')");
 }
 
+int db_has_words(sqlite3 *db){
+  return (int)db_query_int(db,
+      "SELECT (SELECT count(*) FROM vocabulary)"
+      "   AND (SELECT count(*) FROM sqlite_schema WHERE name='image_words')");
+}
+
+void db_note_no_words(void){
+  fprintf(stderr, "imgsearch: note: this database has no visual words (it was made by"
+                  " an older imgsearch), so copies are found by the global vectors only;"
+                  " `imgsearch index DB --retrain` adds them\n");
+}
+
 int db_require_index(sqlite3 *db){
   if( db_has_index(db) ) return 1;
   fprintf(stderr, "imgsearch: the database has no image index yet: "

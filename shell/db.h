@@ -30,6 +30,12 @@ int db_create_vectors(sqlite3 *db, int dims, char **pzErr);
 
 /* 1 if the database has a codebook and the image_vectors table. */
 int db_has_index(sqlite3 *db);
+/* 1 if it also has the visual words: a vocabulary and image_words (made
+** by an index run of this version; older databases get them at the next). */
+int db_has_words(sqlite3 *db);
+/* Tell the user (stderr) that a database without them searches by the
+** global vectors only, and how to add them. */
+void db_note_no_words(void);
 /* db_has_index, or 0 after telling the user to run `imgsearch index`. */
 int db_require_index(sqlite3 *db);
 

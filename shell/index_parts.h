@@ -36,6 +36,7 @@ typedef struct IndexTask {
   int width, height, features;
   unsigned char *sift;  size_t sift_bytes;   /* malloc'd */
   unsigned char *vlad;  size_t vlad_bytes;   /* malloc'd, NULL: none */
+  unsigned char *words; size_t words_bytes;  /* img_words: the same */
   char *zError;                              /* malloc'd */
 } IndexTask;
 
@@ -71,11 +72,14 @@ int index_prune(sqlite3 *db, int has_vectors, int quiet);
 typedef struct IndexModel {
   unsigned char *codebook;   /* NULL: no codebook yet */
   unsigned char *pca;
-  size_t codebook_bytes, pca_bytes;
+  unsigned char *vocab;      /* NULL: no vocabulary (a database from before
+                             ** image_words: the next training makes one) */
+  size_t codebook_bytes, pca_bytes, vocab_bytes;
 } IndexModel;
 
 void index_model_load(sqlite3 *db, IndexModel *m);
-/* Bind the codebook to parameter i of stmt and the PCA to i+1. */
+/* Bind the codebook to parameter i of stmt, the PCA to i+1 and the
+** vocabulary to i+2 (those the statement has). */
 void index_model_bind(const IndexModel *m, sqlite3_stmt *stmt, int i);
 void index_model_free(IndexModel *m);
 
@@ -97,15 +101,15 @@ typedef struct IndexStageTimes {
   double info;               /* img_info: the header */
   double sift;               /* img_sift: decode and SIFT */
   double sift_cpu;           /* the CPU time of the thread(s) in img_sift */
-  double vlad;               /* sift_count and img_vlad */
+  double vlad;               /* sift_count, img_vlad and img_words */
   double write, write_cpu;   /* the writer: wall, CPU */
   int workers;               /* how many workers ran */
 } IndexStageTimes;
 
 typedef struct IndexPipeline IndexPipeline;
 
-/* Prepare the writer's statements on db (has_vectors: image_vectors exists,
-** so vectors are written too).  NULL with the reason printed. */
+/* Prepare the writer's statements on db (has_vectors: image_vectors and
+** image_words exist, so vectors and words are written too).  NULL with the reason printed. */
 IndexPipeline *index_pipeline_open(sqlite3 *db, int has_vectors);
 
 /* Do the tasks: o->jobs workers (each with its own ":memory:" connection)

@@ -48,15 +48,15 @@ typedef struct IndexWorker {
   sqlite3 *db;               /* ":memory:", with the extension */
   sqlite3_stmt *info;        /* img_info -> width, height */
   sqlite3_stmt *sift;        /* img_sift */
-  sqlite3_stmt *vectorize;   /* sift_count, img_vlad */
+  sqlite3_stmt *vectorize;   /* sift_count, img_vlad, img_words */
   IndexStageTimes times;
 } IndexWorker;
 
 typedef struct IndexWriter {
   sqlite3 *db;
-  int has_vectors;           /* image_vectors exists */
+  int has_vectors;           /* image_vectors and image_words exist */
   sqlite3_stmt *upsert, *touch, *put_features, *drop_features;
-  sqlite3_stmt *put_vector, *drop_vector;
+  sqlite3_stmt *put_vector, *drop_vector, *put_words, *drop_words;
   int in_transaction, n_in_batch;
   double batch_start;
 } IndexWriter;
@@ -123,7 +123,8 @@ static void index_worker_extract(IndexWorker *w, IndexTask *task,
   w->times.sift += shell_now() - start;
 }
 
-/* sift_count and, with a codebook, img_vlad of the task's sift blob. */
+/* sift_count and, with a codebook, img_vlad of the task's sift blob; with
+** a vocabulary, img_words. */
 static void index_worker_vectorize(IndexWorker *w, IndexTask *task){
   double start = shell_now();
   sqlite3_bind_blob(w->vectorize, 1, task->sift, (int)task->sift_bytes, SQLITE_STATIC);
@@ -132,6 +133,9 @@ static void index_worker_vectorize(IndexWorker *w, IndexTask *task){
     task->features = sqlite3_column_int(w->vectorize, 0);
     if( sqlite3_column_type(w->vectorize, 1)==SQLITE_BLOB ){
       index_worker_copy(w->vectorize, 1, task, &task->vlad, &task->vlad_bytes);
+    }
+    if( sqlite3_column_type(w->vectorize, 2)==SQLITE_BLOB ){
+      index_worker_copy(w->vectorize, 2, task, &task->words, &task->words_bytes);
     }
   }
   index_worker_reset(w->vectorize);
@@ -206,7 +210,8 @@ static int index_worker_open(IndexWorker *w, IndexQueue *q){
     return SQLITE_ERROR;
   }
   if( sqlite3_prepare_v2(w->db,
-        "SELECT sift_count(?1), CASE WHEN ?2 IS NOT NULL THEN img_vlad(?1, ?2, ?3) END",
+        "SELECT sift_count(?1), CASE WHEN ?2 IS NOT NULL THEN img_vlad(?1, ?2, ?3) END,"
+        "       CASE WHEN ?4 IS NOT NULL THEN img_words(?1, ?4) END",
         -1, &w->vectorize, 0)!=SQLITE_OK ) return SQLITE_ERROR;
   return SQLITE_OK;
 }
@@ -241,6 +246,10 @@ static int index_writer_prepare(IndexWriter *w){
       offsetof(IndexWriter, put_vector) },
     { "DELETE FROM image_vectors WHERE rowid=?1", 1,
       offsetof(IndexWriter, drop_vector) },
+    { "INSERT OR REPLACE INTO image_words(rowid, words) VALUES (?1, ?2)", 1,
+      offsetof(IndexWriter, put_words) },
+    { "DELETE FROM image_words WHERE rowid=?1", 1,
+      offsetof(IndexWriter, drop_words) },
   };
   size_t i;
   for(i=0; i<sizeof(statements)/sizeof(statements[0]); i++){
@@ -256,11 +265,11 @@ static int index_writer_prepare(IndexWriter *w){
 
 static void index_writer_finalize(IndexWriter *w){
   sqlite3_stmt *all[] = { w->upsert, w->touch, w->put_features, w->drop_features,
-                          w->put_vector, w->drop_vector };
+                          w->put_vector, w->drop_vector, w->put_words, w->drop_words };
   size_t i;
   for(i=0; i<sizeof(all)/sizeof(all[0]); i++) sqlite3_finalize(all[i]);
   w->upsert = w->touch = w->put_features = w->drop_features = 0;
-  w->put_vector = w->drop_vector = 0;
+  w->put_vector = w->drop_vector = w->put_words = w->drop_words = 0;
 }
 
 static int index_writer_commit(IndexWriter *w){
@@ -291,7 +300,7 @@ static int index_writer_put_row(IndexWriter *w, const IndexTask *task){
   }
   sqlite3_bind_text(s, 8, ok ? "ok" : "error", -1, SQLITE_STATIC);
   if( !ok ) sqlite3_bind_text(s, 9, task->zError, -1, SQLITE_STATIC);
-  sqlite3_bind_int(s, 10, ok && task->vlad && w->has_vectors);
+  sqlite3_bind_int(s, 10, ok && task->vlad && task->words && w->has_vectors);
   rc = sqlite3_step(s);
   if( rc==SQLITE_ROW ){
     id = sqlite3_column_int64(s, 0);
@@ -316,6 +325,16 @@ static int index_writer_put_row(IndexWriter *w, const IndexTask *task){
     }else if( task->id ){
       sqlite3_bind_int64(w->drop_vector, 1, id);
       rc = db_step(w->drop_vector);
+    }
+  }
+  if( rc==SQLITE_OK && w->has_vectors ){
+    if( ok && task->words ){
+      sqlite3_bind_int64(w->put_words, 1, id);
+      sqlite3_bind_blob(w->put_words, 2, task->words, (int)task->words_bytes, SQLITE_STATIC);
+      rc = db_step(w->put_words);
+    }else if( task->id ){
+      sqlite3_bind_int64(w->drop_words, 1, id);
+      rc = db_step(w->drop_words);
     }
   }
   return rc;

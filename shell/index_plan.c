@@ -22,6 +22,7 @@
 void index_task_clear(IndexTask *task){
   free(task->sift);  task->sift = 0;
   free(task->vlad);  task->vlad = 0;
+  free(task->words); task->words = 0;
 }
 
 void index_tasks_free(IndexTask *tasks, int n_task){
@@ -127,25 +128,30 @@ static int index_prune_find(sqlite3 *db, int quiet, sqlite3_int64 **p_ids){
   return n_id;
 }
 
-/* Delete the records of ids[0..n_id) in one transaction. */
+/* Delete the records of ids[0..n_id) in one transaction: the images rows
+** (features go with them) and, has_vectors, their rows in the two virtual
+** tables, which no foreign key reaches. */
 static int index_prune_delete(sqlite3 *db, int has_vectors,
                               const sqlite3_int64 *ids, int n_id){
-  sqlite3_stmt *drop = 0, *drop_vector = 0;
-  int rc = sqlite3_prepare_v2(db, "DELETE FROM images WHERE id=?1", -1, &drop, 0);
-  int i;
-  if( rc==SQLITE_OK && has_vectors ) rc = sqlite3_prepare_v2(db,
-      "DELETE FROM image_vectors WHERE rowid=?1", -1, &drop_vector, 0);
+  static const char *const zDrop[] = {
+    "DELETE FROM images WHERE id=?1",
+    "DELETE FROM image_vectors WHERE rowid=?1",
+    "DELETE FROM image_words WHERE rowid=?1",
+  };
+  sqlite3_stmt *drop[3] = {0, 0, 0};
+  int n_drop = has_vectors ? 3 : 1, i, j, rc = SQLITE_OK;
+  for(j=0; rc==SQLITE_OK && j<n_drop; j++){
+    rc = sqlite3_prepare_v2(db, zDrop[j], -1, &drop[j], 0);
+  }
   if( rc!=SQLITE_OK ){
     db_error(db, "prune");
   }else{
     rc = db_exec(db, "BEGIN IMMEDIATE");
   }
   for(i=0; rc==SQLITE_OK && i<n_id; i++){
-    sqlite3_bind_int64(drop, 1, ids[i]);
-    rc = db_step(drop);
-    if( rc==SQLITE_OK && drop_vector ){
-      sqlite3_bind_int64(drop_vector, 1, ids[i]);
-      rc = db_step(drop_vector);
+    for(j=0; rc==SQLITE_OK && j<n_drop; j++){
+      sqlite3_bind_int64(drop[j], 1, ids[i]);
+      rc = db_step(drop[j]);
     }
     if( rc!=SQLITE_OK ){
       db_error(db, "prune");
@@ -153,8 +159,7 @@ static int index_prune_delete(sqlite3 *db, int has_vectors,
     }
   }
   if( rc==SQLITE_OK ) rc = db_exec(db, "COMMIT");
-  sqlite3_finalize(drop);
-  sqlite3_finalize(drop_vector);
+  for(j=0; j<3; j++) sqlite3_finalize(drop[j]);
   return rc;
 }
 

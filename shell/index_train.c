@@ -1,7 +1,7 @@
 /*
 ** index_train.c — the model of `imgsearch index`: when to train the
 ** codebook and the PCA, training them, (re)creating image_vectors for them,
-** and computing the vectors of the images that lack one.
+** and computing the vectors (and visual words) of the images that lack them.
 **
 ** The codebook is trained (img_codebook_train over features.sift) when
 ** there is none, or when the collection has grown to more than twice the
@@ -13,7 +13,11 @@
 ** search and memory flat as the collection grows.  Then image_vectors is
 ** (re)created (the template in sql/schema.sql) with as many dims as
 ** img_vlad gives under the new model, and every image lacking a vector
-** gets img_vlad(sift, codebook, pca), in batches.
+** gets img_vlad(sift, codebook, pca), in batches.  The vocabulary of
+** visual words (img_vocab_train, table vocabulary) is trained with the
+** codebook, on the same images, and every image gets img_words(sift,
+** vocab) in image_words with its vector; a database made before
+** image_words has no vocabulary, and its next index run trains one.
 **
 ** May call: common.h, db.h, progress.h, SQLite (the extension's
 ** img_codebook_train, img_pca_train, img_vlad), realpath.
@@ -47,16 +51,20 @@ void index_model_load(sqlite3 *db, IndexModel *m){
   m->codebook = index_load_blob(db, "SELECT codebook FROM codebook WHERE id=1",
                                 &m->codebook_bytes);
   m->pca = index_load_blob(db, "SELECT pca FROM projection WHERE id=1", &m->pca_bytes);
+  m->vocab = index_load_blob(db, "SELECT vocab FROM vocabulary WHERE id=1", &m->vocab_bytes);
 }
 
 void index_model_bind(const IndexModel *m, sqlite3_stmt *stmt, int i){
-  sqlite3_bind_blob(stmt, i, m->codebook, (int)m->codebook_bytes, SQLITE_STATIC);
-  sqlite3_bind_blob(stmt, i+1, m->pca, (int)m->pca_bytes, SQLITE_STATIC);
+  int n = sqlite3_bind_parameter_count(stmt);
+  if( i<=n ) sqlite3_bind_blob(stmt, i, m->codebook, (int)m->codebook_bytes, SQLITE_STATIC);
+  if( i+1<=n ) sqlite3_bind_blob(stmt, i+1, m->pca, (int)m->pca_bytes, SQLITE_STATIC);
+  if( i+2<=n ) sqlite3_bind_blob(stmt, i+2, m->vocab, (int)m->vocab_bytes, SQLITE_STATIC);
 }
 
 void index_model_free(IndexModel *m){
   free(m->codebook);
   free(m->pca);
+  free(m->vocab);
   memset(m, 0, sizeof(*m));
 }
 
@@ -69,6 +77,7 @@ void index_model_free(IndexModel *m){
 int index_needs_training(sqlite3 *db, const IndexOptions *o){
   sqlite3_int64 trained_on, now_have;
   if( o->retrain || o->zCodebookFrom || o->dims>=0 || !db_has_index(db) ) return 1;
+  if( !db_has_words(db) ) return 1;     /* made before image_words */
   if( db_query_int(db, "SELECT count(*) FROM shell_meta WHERE key='codebook_from'") ){
     return 0;
   }
@@ -93,6 +102,12 @@ int index_needs_training(sqlite3 *db, const IndexOptions *o){
 ** At most one less than the images it learns from; 0: full vectors. */
 #define INDEX_PCA_DIMS 256
 #define INDEX_PCA_MIN_IMAGES 1000
+
+/* The vocabulary: 32^2 = 1,024 words for a small collection, whose images
+** are few enough to tell apart with coarse words (and a 0.5 MB vocabulary
+** instead of 17 MB), 32^3 = 32,768 from INDEX_VOCAB_LARGE_IMAGES on
+** (docs/BENCHMARKS.md, "Copies at 12k images"). */
+#define INDEX_VOCAB_LARGE_IMAGES 1000
 
 static int index_pca_dims(sqlite3 *db, const IndexOptions *o, int n_images){
   int dims = o->dims;
@@ -137,16 +152,21 @@ static int index_training_count(sqlite3 *db, const char *zFolder){
 /* ---- training ------------------------------------------------------------------ */
 
 /* Replace the codebook, trained on the training set with o->clusters
-** clusters, and the projection: none when dims is 0, else a PCA to dims
+** clusters, the vocabulary, and the projection: none when dims is 0, else a PCA to dims
 ** trained on the VLADs of (up to) INDEX_PCA_MIN_IMAGES training images, the
 ** same ones whatever the row order (the smallest content hashes). */
 static int index_train_models(sqlite3 *db, const IndexOptions *o,
-                              const char *zFolder, int dims){
+                              const char *zFolder, int dims, int vocab_depth){
   int rc = index_train_exec(db,
       "INSERT OR REPLACE INTO codebook(id, codebook, clusters, images)"
       " SELECT 1, img_codebook_train(sift, ?2), ?2, count(*)"
       "   FROM features JOIN images ON images.id=features.image_id"
       "  WHERE " INDEX_TRAINING_SET, zFolder, o->clusters, 0);
+  if( rc==SQLITE_OK ) rc = index_train_exec(db,
+      "INSERT OR REPLACE INTO vocabulary(id, vocab, depth, images)"
+      " SELECT 1, img_vocab_train(sift, ?2), ?2, count(*)"
+      "   FROM features JOIN images ON images.id=features.image_id"
+      "  WHERE " INDEX_TRAINING_SET, zFolder, vocab_depth, 0);
   if( rc==SQLITE_OK ) rc = db_exec(db, "DELETE FROM projection");
   if( rc==SQLITE_OK && dims>0 ) rc = index_train_exec(db,
       "INSERT INTO projection(id, pca, dims, images)"
@@ -223,11 +243,12 @@ int index_train(sqlite3 *db, const IndexOptions *o){
   }
   dims = index_pca_dims(db, o, n_images);
   if( !o->quiet ){
-    fprintf(stderr, "training the codebook (%d clusters)%s on %d images%s%s...\n",
+    fprintf(stderr, "training the codebook (%d clusters), the vocabulary%s on %d images%s%s...\n",
             o->clusters, dims ? " and the PCA" : "", n_images,
             zFolder ? " under " : "", zFolder ? zFolder : "");
   }
-  rc = index_train_models(db, o, zFolder, dims);
+  rc = index_train_models(db, o, zFolder, dims,
+                          n_images>=INDEX_VOCAB_LARGE_IMAGES ? 3 : 2);
   if( rc!=SQLITE_OK ){
     fprintf(stderr, "imgsearch: cannot train the codebook: %s\n", sqlite3_errmsg(db));
   }
@@ -251,7 +272,7 @@ done:
   " ORDER BY id LIMIT 32"
 
 int index_fill_vectors(sqlite3 *db, const IndexOptions *o){
-  sqlite3_stmt *fill = 0, *mark = 0;
+  sqlite3_stmt *fill = 0, *fill_words = 0, *mark = 0;
   IndexModel model;
   int64_t total = db_query_int(db,
       "SELECT count(*) FROM images WHERE status='ok' AND features>0 AND vector=0");
@@ -266,10 +287,15 @@ int index_fill_vectors(sqlite3 *db, const IndexOptions *o){
       "   FROM features WHERE image_id IN (" INDEX_VECTORLESS_BATCH ")",
       -1, &fill, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
+      "INSERT OR REPLACE INTO image_words(rowid, words)"
+      " SELECT image_id, img_words(sift, ?3)"
+      "   FROM features WHERE image_id IN (" INDEX_VECTORLESS_BATCH ")",
+      -1, &fill_words, 0);
+  if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
       "UPDATE images SET vector=1 WHERE id IN (" INDEX_VECTORLESS_BATCH ")",
       -1, &mark, 0);
   index_model_load(db, &model);
-  if( rc==SQLITE_OK && model.codebook==0 ) rc = SQLITE_NOMEM;
+  if( rc==SQLITE_OK && (model.codebook==0 || model.vocab==0) ) rc = SQLITE_NOMEM;
   while( rc==SQLITE_OK && done<total && !shell_interrupted ){
     int n;
     rc = db_exec(db, "BEGIN IMMEDIATE");
@@ -277,6 +303,8 @@ int index_fill_vectors(sqlite3 *db, const IndexOptions *o){
     index_model_bind(&model, fill, 1);    /* db_step clears bindings */
     rc = db_step(fill);
     n = sqlite3_changes(db);
+    index_model_bind(&model, fill_words, 1);
+    if( rc==SQLITE_OK ) rc = db_step(fill_words);
     if( rc==SQLITE_OK ) rc = db_step(mark);
     if( rc!=SQLITE_OK ){
       db_error(db, "cannot compute vectors");
@@ -290,6 +318,7 @@ int index_fill_vectors(sqlite3 *db, const IndexOptions *o){
   }
   progress_finish(progress);
   sqlite3_finalize(fill);
+  sqlite3_finalize(fill_words);
   sqlite3_finalize(mark);
   index_model_free(&model);
   return rc;

@@ -45,14 +45,15 @@ int search_run(sqlite3 *db, const SearchOptions *o, int n_query, char **queries)
 typedef struct SearchHit {
   sqlite3_int64 id;
   char *zPath;          /* malloc'd */
-  double score;         /* cosine similarity, 1 = same */
-  int inliers;          /* with verify */
+  double score;         /* without words: the cosine similarity; with
+                        ** words: search_words.c; 1 = same */
+  int inliers;          /* with verify, or words */
 } SearchHit;
 typedef struct SearchTimes {   /* seconds */
   double read;              /* reading and hashing the query file */
   double sift;              /* img_sift (0 when the stored blob was used) */
   int stored;               /* the file is in the database: its sift blob used */
-  double vlad, nearest, verify;
+  double vlad, words, nearest, verify;
   double sift_cpu, total_cpu; /* this thread's CPU time: img_sift, the query */
 } SearchTimes;
 typedef struct SearchStatements {
@@ -62,6 +63,10 @@ typedef struct SearchStatements {
   sqlite3_stmt *nearest;    /* ?1 vector, ?2 k -> id, distance, path */
   sqlite3_stmt *match;      /* ?1 sift, ?2 image id -> inliers */
   sqlite3_stmt *stored;     /* ?1 hash, ?2 size -> sift already in DB */
+  int has_words;            /* the database has image_words: search_words */
+  sqlite3_stmt *words;      /* ?1 sift -> words, mirror words */
+  sqlite3_stmt *shortlist;  /* ?1 words, ?2 mirror words, ?3 k -> id, score, mirrored */
+  sqlite3_stmt *words_match;/* ?1 words, ?2 id, ?3 vector -> inliers, path, cosine */
 } SearchStatements;
 int search_prepare(sqlite3 *db, SearchStatements *s);
 void search_finalize(SearchStatements *s);
@@ -73,6 +78,30 @@ void search_finalize(SearchStatements *s);
 int search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
                const char *zQuery, SearchHit **p_hits, int *p_n_hit, char **pzErr);
 void search_hits_free(SearchHit *hits, int n_hit);
+/* qsort order of hits: by inliers, then score, then id. */
+int search_hit_compare(const void *a, const void *b);
+/* An error code and *pzErr = db's message (the convention of search_one). */
+int search_db_error(sqlite3 *db, char **pzErr);
+
+/* ---- search_words.c: the first stage with visual words ---- */
+#define SEARCH_WORDS_SHORTLIST 50   /* candidates from image_words */
+#define SEARCH_VLAD_NEIGHBOURS 10   /* and from image_vectors */
+
+/* One query: its words as is and mirrored (img_words values), its VLAD
+** vector (NULL: no neighbours, cosine 0), and how many candidates to take
+** from each index. */
+typedef struct SearchWordsQuery {
+  sqlite3_value *words, *mirror, *vector;
+  int n_words, n_vlad;
+} SearchWordsQuery;
+
+/* The candidates of q, verified and ranked: *p_hits (malloc'd, *p_n_hit;
+** search_hits_free). */
+int search_words_rank(sqlite3 *db, SearchStatements *s, const SearchWordsQuery *q,
+                      SearchHit **p_hits, int *p_n_hit, char **pzErr);
+/* The same for a sift blob (the words made with the stored vocabulary). */
+int search_words(sqlite3 *db, SearchStatements *s, const unsigned char *sift, int n_sift,
+                 sqlite3_value *vector, SearchHit **p_hits, int *p_n_hit, char **pzErr);
 /* What to tell the user about a failed search_one: zErr, or rc's text. */
 const char *search_error_text(int rc, const char *zErr);
 

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS images(
   features  INTEGER,                -- sift_count(features.sift)
   status    TEXT NOT NULL CHECK (status IN ('ok', 'error')),
   error     TEXT,                   -- why it failed, when status = 'error'
-  vector    INTEGER NOT NULL DEFAULT 0,  -- 1 when image_vectors has its row
+  vector    INTEGER NOT NULL DEFAULT 0,  -- 1 when image_vectors and image_words have its rows
   indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS images_hash ON images(hash);
@@ -66,6 +66,17 @@ CREATE TABLE IF NOT EXISTS projection(
   images     INTEGER NOT NULL       -- how many vectors it was trained on
 );
 
+-- The visual vocabulary (img_vocab_train over features.sift, trained with
+-- the codebook on the same images): 32^depth words, depth 2 below 1000
+-- images and 3 from then on.  Every row of image_words was made with it:
+-- image_words.words = img_words(sift, vocab).
+CREATE TABLE IF NOT EXISTS vocabulary(
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  vocab      BLOB NOT NULL,
+  depth      INTEGER NOT NULL,
+  images     INTEGER NOT NULL       -- how many images it was trained on
+);
+
 -- The annoy index of the global vectors, image_vectors(rowid, vlad), with
 -- metric=angular: img_vlad vectors have unit norm, so distance gives the
 -- cosine.  Its DIM is the length of img_vlad's vectors under the stored
@@ -74,8 +85,12 @@ CREATE TABLE IF NOT EXISTS projection(
 -- below when it trains the codebook, in the same transaction, as an
 -- sqlite3_mprintf format whose one conversion is DIM (so no other percent
 -- sign may appear below the marker line), and every vector is computed
--- again.
+-- again.  image_words (a wordindex table: ext/wordindex/) is the inverted
+-- file of every image's visual words, the first stage of `search` and
+-- `dups`; images.vector = 1 means the image has both rows.
 -- ==== image_vectors
 DROP TABLE IF EXISTS image_vectors;
 CREATE VIRTUAL TABLE image_vectors USING annoy(vlad float32[%d], metric=angular);
+DROP TABLE IF EXISTS image_words;
+CREATE VIRTUAL TABLE image_words USING wordindex;
 UPDATE images SET vector=0 WHERE vector<>0;

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "image/match.h"
 #include "image/pca.h"
 #include "image/sift_blob.h"
 #include "image/vlad.h"
@@ -53,6 +54,8 @@ typedef struct Image {
   uint32_t *word;            /* count: words[0]'s words, for the index */
   float *vlad;               /* with FUSE: the tool's vector (img_vlad with
                              ** the collection's codebook and PCA), or NULL */
+  unsigned char *sift;       /* with VERIFY_SIFT: its sift blob */
+  int sift_bytes;
   int distractor;            /* one of the 12,000 distractor photos */
   int group;                 /* ukbench object, or -1 */
   int dvd;                   /* dvd cover number (reference/canon/droid), or -1 */
@@ -63,11 +66,15 @@ typedef struct Postings { Posting *p; uint32_t n, cap; } Postings;
 
 typedef struct Settings {
   int branch, depth, hamming, shortlist, min_inliers, train_descriptors;
-  int norm;                  /* 0 sqrt(sum idf2), 1 sqrt(features), 2 none */
+  int norm;                  /* 0 sqrt(sum idf2), 1 sqrt(features), 2 none,
+                             ** 3 as the wordindex table (wordindex.h) */
+  int fuse_abs;              /* FUSE adds to min(score, 1), not score/best */
   int verify;                /* how many of the shortlist are verified */
   int verify_hamming;        /* Hamming gate of verification's correspondences */
   double fuse;               /* weight of the VLAD cosine in the score; 0: off */
   int full_only;             /* only the whole collection, not 1k and 5k */
+  int verify_sift;           /* the first n of the shortlist that words do
+                             ** not verify are matched by descriptors */
 } Settings;
 
 static Settings S;
@@ -204,7 +211,12 @@ static void quantize(Loaded *L){
       words_blob_feature(&im->words[0], j, &f);
       im->word[j] = f.word;
     }
-    free(L->sift[i]);
+    if( S.verify_sift ){
+      im->sift = L->sift[i];
+      im->sift_bytes = L->sift_bytes[i];
+    }else{
+      free(L->sift[i]);
+    }
     L->sift[i] = 0;
   }
 }
@@ -286,7 +298,7 @@ static void index_build(Index *x, const Loaded *L, int limit){
     double s = 0;
     const Image *im = &L->img[i];
     for(j=0; j<im->count; j++) s += x->idf2[im->word[j]];
-    if( S.norm==1 ) s = im->count;
+    if( S.norm==1 || S.norm==3 ) s = im->count;
     if( S.norm==2 ) s = 1;
     x->norm[i] = s>0 ? (float)sqrt(s) : 1.0f;
   }
@@ -325,6 +337,18 @@ static int verify(const Image *q, const Image *c, int o){
   return inliers;
 }
 
+/* Inliers of match_sift (descriptors, both orientations) of q against c. */
+static int verify_sift(const Image *q, const Image *c){
+  SiftBlob a, b;
+  MatchResult r;
+  if( sift_blob_parse(q->sift, q->sift_bytes, &a, 0)
+   || sift_blob_parse(c->sift, c->sift_bytes, &b, 0)
+   || match_sift(&a, &b, 0, &r, 0) ){
+    return 0;
+  }
+  return r.inliers;
+}
+
 static float dot(const float *a, const float *b, int n){
   float s = 0; int i;
   for(i=0; i<n; i++) s += a[i]*b[i];
@@ -351,7 +375,8 @@ static void fuse_vlad(const Index *x, const Image *q, Ranked *out, int *pn){
   for(i=0; i<n; i++) if( out[i].score>top ) top = out[i].score;
   for(i=0; i<n; i++){
     const Image *c = &x->L->img[out[i].image];
-    out[i].score = out[i].score/top + (float)S.fuse*(c->vlad ? dot(q->vlad, c->vlad, vlad_dims) : 0.0f);
+    float words = S.fuse_abs ? (out[i].score<1.0f ? out[i].score : 1.0f) : out[i].score/top;
+    out[i].score = words + (float)S.fuse*(c->vlad ? dot(q->vlad, c->vlad, vlad_dims) : 0.0f);
   }
   for(j=0; j<10 && best[j]>=0; j++){
     for(i=0; i<n && out[i].image!=best[j]; i++){}
@@ -367,6 +392,7 @@ static void fuse_vlad(const Index *x, const Image *q, Ranked *out, int *pn){
 static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
                 Timing *t, int *shortlist_has, int truth_fn(const Image*, const Image*)){
   int o, i, nt = 0, n = 0;
+  float qscale = 1.0f;
   double t0 = now(), t1;
   uint32_t stamp = 0;
   for(o=0; o<2; o++){
@@ -391,9 +417,18 @@ static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
     }
   }
   /* shortlist: the best by normalised score */
+  if( S.norm==3 ){
+    double qn = 0;
+    for(i=0; i<q->count; i++){
+      WordFeature f;
+      words_blob_feature(&q->words[0], i, &f);
+      qn += x->idf2[f.word];
+    }
+    qscale = qn>0 ? (float)(sqrt((double)q->count)/qn) : 0.0f;
+  }
   for(i=0; i<nt; i++){
     int im = s->touched[i];
-    float sc = s->score[im] / x->norm[im];
+    float sc = s->score[im] / x->norm[im] * qscale;
     int mirrored = s->mirrored[im] > 0.5f*s->score[im];
     if( n<S.shortlist ){
       out[n].image = im; out[n].score = sc; out[n].inliers = 0; out[n].mirrored = mirrored; n++;
@@ -416,6 +451,7 @@ static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
     if( i<S.verify ){
       /* the orientation that gave most of the votes */
       int inliers = verify(q, c, out[i].mirrored);
+      if( inliers<S.min_inliers && i<S.verify_sift ) inliers = verify_sift(q, c);
       out[i].inliers = inliers>=S.min_inliers ? inliers : 0;
     }
     if( truth_fn && truth_fn(q, c) ) *shortlist_has = 1;
@@ -472,6 +508,8 @@ int main(int argc, char **argv){
   S.verify_hamming = env_int("VERIFY_HAMMING", WORDS_MATCH_HAMMING);
   S.fuse = getenv("FUSE") ? atof(getenv("FUSE")) : 0.0;
   S.full_only = env_int("FULL_ONLY", 0);
+  S.verify_sift = env_int("VERIFY_SIFT", 0);
+  S.fuse_abs = env_int("FUSE_ABS", 0);
 
   t0 = now();
   load(argv[1], &C);
@@ -495,8 +533,8 @@ int main(int argc, char **argv){
   sizes[2] = C.n;
 
   printf("settings: branch %d, depth %d (%lld words), Hamming <= %d of 32, shortlist %d, "
-         "verified %d (Hamming <= %d), min inliers %d, norm %d, fuse %.2f\n\n", S.branch, S.depth,
-         (long long)V.words, S.hamming, S.shortlist, S.verify, S.verify_hamming, S.min_inliers, S.norm,
+         "verified %d (Hamming <= %d; by descriptors %d), min inliers %d, norm %d, fuse %.2f\n\n", S.branch, S.depth,
+         (long long)V.words, S.hamming, S.shortlist, S.verify, S.verify_hamming, S.verify_sift, S.min_inliers, S.norm,
          S.fuse);
   printf("| images | copies R@1 (report half) | tune half | shortlist recall | false verified top-1 "
          "| wrong verified in list | UKBench N-S | DVD phone R@1 | ms score | ms verify |\n");
@@ -551,6 +589,13 @@ int main(int argc, char **argv){
       n = rank(&x, q, &s, out, &t, &has, is_cover);
       phone_n++;
       if( n>0 && is_cover(q, &C.img[out[0].image]) ) phone_hit++;
+      else if( getenv("SHOW_WRONG") ){
+        int r;
+        for(r=0; r<n && !is_cover(q, &C.img[out[r].image]); r++){}
+        fprintf(stderr, "phone miss: %s (%d features): cover at rank %d (%d inliers); top %s (%d inliers)\n",
+                q->path, q->count, r<n ? r+1 : 0, r<n ? out[r].inliers : 0,
+                n>0 ? C.img[out[0].image].path : "-", n>0 ? out[0].inliers : 0);
+      }
     }
     /* UKBench N-S: the collection's own ukbench photos as queries */
     for(i=0; i<C.n; i++){

@@ -1,0 +1,155 @@
+/*
+** search_words.c — the first stage of `search` when the database has
+** visual words (image_words, sql/schema.sql), and what follows it:
+**
+**   1. the query's words, as is and of its mirror image (img_words with
+**      the stored vocabulary);
+**   2. the shortlist: the SEARCH_WORDS_SHORTLIST best images of
+**      image_words (wordindex: the inverted file), joined by the
+**      SEARCH_VLAD_NEIGHBOURS nearest global vectors (image_vectors), which
+**      find different photos of the same thing that share few words;
+**   3. verification of every candidate: img_words_match of the query's
+**      words (in the orientation that gave most of the votes) against the
+**      stored ones — RANSAC over word correspondences, no descriptors;
+**   4. ranking: verified images first, by inliers; then the rest by score.
+**
+** score = (min(words score, 1) + cosine of the VLAD vectors) / 2, so the
+** same image scores about 1 (docs/BENCHMARKS.md, "Copies at 12k images":
+** the words score finds copies, the cosine similar photos).
+**
+** May call: common.h, db.h, search.h, SQLite (img_words, img_words_match,
+** the wordindex and annoy tables).
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "db.h"
+#include "search.h"
+
+
+/* A candidate, before it becomes a SearchHit. */
+typedef struct Candidate {
+  sqlite3_int64 id;
+  double words_score;
+  int mirrored;
+} Candidate;
+
+/* Add id unless it is there; returns the new count. */
+static int candidate_add(Candidate *c, int n, sqlite3_int64 id, double words_score,
+                         int mirrored){
+  int i;
+  for(i=0; i<n; i++) if( c[i].id==id ) return n;
+  c[n].id = id;
+  c[n].words_score = words_score;
+  c[n].mirrored = mirrored;
+  return n+1;
+}
+
+/* Steps 2: the words shortlist, then VLAD's neighbours, into c (room for
+** both); their count in *pn. */
+static int search_words_shortlist(sqlite3 *db, SearchStatements *s, const SearchWordsQuery *q,
+                                  Candidate *c, int *pn, char **pzErr){
+  int n = 0, rc = SQLITE_OK, step;
+  sqlite3_stmt *st = s->shortlist;
+  sqlite3_bind_value(st, 1, q->words);
+  sqlite3_bind_value(st, 2, q->mirror);
+  sqlite3_bind_int(st, 3, q->n_words);
+  while( (step = sqlite3_step(st))==SQLITE_ROW && n<q->n_words ){
+    n = candidate_add(c, n, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1),
+                      sqlite3_column_int(st, 2));
+  }
+  if( step!=SQLITE_ROW && step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
+  sqlite3_reset(st);
+  if( rc==SQLITE_OK && q->vector && q->n_vlad>0 ){
+    st = s->nearest;
+    sqlite3_bind_value(st, 1, q->vector);
+    sqlite3_bind_int(st, 2, q->n_vlad);
+    while( (step = sqlite3_step(st))==SQLITE_ROW ){
+      n = candidate_add(c, n, sqlite3_column_int64(st, 0), 0.0, 0);
+    }
+    if( step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
+    sqlite3_reset(st);
+  }
+  *pn = n;
+  return rc;
+}
+
+/* Steps 3 and 4 for the candidates: hits (n long) in rank order. */
+static int search_words_verify(sqlite3 *db, SearchStatements *s, const SearchWordsQuery *q,
+                               const Candidate *c, int n, SearchHit *hits, char **pzErr){
+  sqlite3_stmt *st = s->words_match;
+  int i, rc = SQLITE_OK;
+  for(i=0; i<n && rc==SQLITE_OK; i++){
+    double words_score = c[i].words_score<1.0 ? c[i].words_score : 1.0;
+    const char *zPath;
+    sqlite3_bind_value(st, 1, c[i].mirrored ? q->mirror : q->words);
+    sqlite3_bind_int64(st, 2, c[i].id);
+    if( q->vector ) sqlite3_bind_value(st, 3, q->vector);
+    if( sqlite3_step(st)!=SQLITE_ROW ){
+      rc = search_db_error(db, pzErr);
+    }else{
+      zPath = (const char*)sqlite3_column_text(st, 1);
+      hits[i].id = c[i].id;
+      hits[i].inliers = sqlite3_column_int(st, 0);
+      hits[i].score = (words_score + sqlite3_column_double(st, 2))/2;
+      hits[i].zPath = strdup(zPath ? zPath : "?");
+      if( hits[i].zPath==0 ) rc = SQLITE_NOMEM;
+    }
+    sqlite3_reset(st);
+  }
+  if( rc==SQLITE_OK ) qsort(hits, n, sizeof(SearchHit), search_hit_compare);
+  return rc;
+}
+
+int search_words_rank(sqlite3 *db, SearchStatements *s, const SearchWordsQuery *q,
+                      SearchHit **p_hits, int *p_n_hit, char **pzErr){
+  Candidate *c = calloc(q->n_words + q->n_vlad + 1, sizeof(Candidate));
+  SearchHit *hits = 0;
+  int n = 0, rc;
+  double start = shell_now();
+  *p_hits = 0;
+  *p_n_hit = 0;
+  rc = c ? search_words_shortlist(db, s, q, c, &n, pzErr) : SQLITE_NOMEM;
+  s->times.nearest = shell_now() - start;
+  start = shell_now();
+  if( rc==SQLITE_OK && n>0 ){
+    hits = calloc(n, sizeof(SearchHit));
+    rc = hits ? search_words_verify(db, s, q, c, n, hits, pzErr) : SQLITE_NOMEM;
+  }
+  s->times.verify = shell_now() - start;
+  free(c);
+  if( rc!=SQLITE_OK ){
+    search_hits_free(hits, n);
+    return rc;
+  }
+  *p_hits = hits;
+  *p_n_hit = n;
+  return SQLITE_OK;
+}
+
+int search_words(sqlite3 *db, SearchStatements *s, const unsigned char *sift, int n_sift,
+                 sqlite3_value *vector, SearchHit **p_hits, int *p_n_hit, char **pzErr){
+  SearchWordsQuery q;
+  int rc;
+  double start = shell_now();
+  *p_hits = 0;
+  *p_n_hit = 0;
+  sqlite3_bind_blob(s->words, 1, sift, n_sift, SQLITE_STATIC);
+  rc = sqlite3_step(s->words)==SQLITE_ROW ? SQLITE_OK : search_db_error(db, pzErr);
+  s->times.words = shell_now() - start;
+  if( rc==SQLITE_OK && sqlite3_column_type(s->words, 0)!=SQLITE_BLOB ){
+    *pzErr = sqlite3_mprintf("no SIFT features in the query image");
+    rc = SQLITE_ERROR;
+  }
+  if( rc==SQLITE_OK ){
+    q.words = sqlite3_column_value(s->words, 0);
+    q.mirror = sqlite3_column_value(s->words, 1);
+    q.vector = vector;
+    q.n_words = SEARCH_WORDS_SHORTLIST;
+    q.n_vlad = SEARCH_VLAD_NEIGHBOURS;
+    rc = search_words_rank(db, s, &q, p_hits, p_n_hit, pzErr);
+  }
+  sqlite3_reset(s->words);
+  return rc;
+}
