@@ -1,58 +1,87 @@
 /*
 ** postings.c — posting lists and votes (postings.h).
 **
-** May call: sqlite3_malloc64/sqlite3_free, error.h.
+** May call: sqlite3_malloc64/sqlite3_free, bytes.h.
 */
+#include <stdlib.h>
 #include <string.h>
-#include "error.h"
 #include "postings.h"
 
-int postings_check(const unsigned char *p, size_t n, char **pzErr){
+int postings_check(const unsigned char *p, size_t n){
   size_t i, count = n/POSTING_BYTES;
-  int last = 0;
-  if( n%POSTING_BYTES ){
-    return error_set(pzErr, SQLITE_CORRUPT_VTAB,
-        "wordindex: a posting list of %llu bytes is not whole %d-byte entries",
-        (unsigned long long)n, POSTING_BYTES);
+  if( n%POSTING_BYTES ) return SQLITE_CORRUPT_VTAB;
+  for(i=1; i<count; i++){
+    if( postings_rowid(p, i)<postings_rowid(p, i-1) ) return SQLITE_CORRUPT_VTAB;
   }
+  return SQLITE_OK;
+}
+
+size_t postings_remove(unsigned char *p, size_t n, sqlite3_int64 rowid){
+  size_t count = n/POSTING_BYTES, i, kept = 0;
   for(i=0; i<count; i++){
-    int offset = postings_offset(p, i);
-    if( offset>=POSTINGS_BLOCK_DOCS || offset<last ){
-      return error_set(pzErr, SQLITE_CORRUPT_VTAB,
-          "wordindex: a posting list has offset %d after %d", offset, last);
-    }
-    last = offset;
+    if( postings_rowid(p, i)==rowid ) continue;
+    if( kept!=i ) memmove(p + kept*POSTING_BYTES, p + i*POSTING_BYTES, POSTING_BYTES);
+    kept++;
   }
+  return kept*POSTING_BYTES;
+}
+
+void postings_merge(const unsigned char *a, size_t na, const unsigned char *b, size_t nb,
+                    unsigned char *out){
+  size_t i = 0, j = 0, ca = na/POSTING_BYTES, cb = nb/POSTING_BYTES;
+  while( i<ca || j<cb ){
+    if( j==cb || (i<ca && postings_rowid(a, i)<=postings_rowid(b, j)) ){
+      memcpy(out, a + i++*POSTING_BYTES, POSTING_BYTES);
+    }else{
+      memcpy(out, b + j++*POSTING_BYTES, POSTING_BYTES);
+    }
+    out += POSTING_BYTES;
+  }
+}
+
+/* ---- pending ------------------------------------------------------------------------ */
+
+int pending_add(Pending *pending, uint32_t word, uint32_t signature, sqlite3_int64 rowid){
+  PendingPosting *e;
+  if( pending->n==pending->cap ){
+    size_t cap = pending->cap ? 2*pending->cap : 4096;
+    PendingPosting *p = (PendingPosting*)sqlite3_realloc64(pending->p, sizeof(*p)*cap);
+    if( p==0 ) return SQLITE_NOMEM;
+    pending->p = p;
+    pending->cap = cap;
+  }
+  e = &pending->p[pending->n];
+  e->word = word;
+  e->signature = signature;
+  e->rowid = rowid;
+  e->order = (uint32_t)pending->n++;
   return SQLITE_OK;
 }
 
-static void posting_put(unsigned char *e, int offset, uint32_t sig){
-  bytes_put_u16(e, (uint16_t)offset);
-  bytes_put_u32(e + 2, sig);
+size_t pending_remove(Pending *pending, sqlite3_int64 rowid){
+  size_t i, kept = 0, removed;
+  for(i=0; i<pending->n; i++){
+    if( pending->p[i].rowid!=rowid ) pending->p[kept++] = pending->p[i];
+  }
+  removed = pending->n - kept;
+  pending->n = kept;
+  return removed;
 }
 
-int postings_replace(const unsigned char *p, size_t n, int offset,
-                     const uint32_t *sig, int n_sig,
-                     unsigned char **out, size_t *pn){
-  size_t count = n/POSTING_BYTES, before = 0, after, kept;
-  unsigned char *q;
-  int i;
-  *out = 0;
-  *pn = 0;
-  while( before<count && postings_offset(p, before)<offset ) before++;
-  after = before;
-  while( after<count && postings_offset(p, after)==offset ) after++;
-  kept = count - (after - before);
-  if( kept + (size_t)n_sig==0 ) return SQLITE_OK;
-  q = (unsigned char*)sqlite3_malloc64((kept + (size_t)n_sig)*POSTING_BYTES);
-  if( q==0 ) return SQLITE_NOMEM;
-  memcpy(q, p, before*POSTING_BYTES);
-  for(i=0; i<n_sig; i++) posting_put(q + (before + i)*POSTING_BYTES, offset, sig[i]);
-  memcpy(q + (before + n_sig)*POSTING_BYTES, p + after*POSTING_BYTES,
-         (count - after)*POSTING_BYTES);
-  *out = q;
-  *pn = (kept + (size_t)n_sig)*POSTING_BYTES;
-  return SQLITE_OK;
+static int pending_compare(const void *a, const void *b){
+  const PendingPosting *x = (const PendingPosting*)a, *y = (const PendingPosting*)b;
+  if( x->word!=y->word ) return x->word<y->word ? -1 : 1;
+  if( x->rowid!=y->rowid ) return x->rowid<y->rowid ? -1 : 1;
+  return x->order<y->order ? -1 : x->order>y->order;
+}
+
+void pending_sort(Pending *pending){
+  qsort(pending->p, pending->n, sizeof(PendingPosting), pending_compare);
+}
+
+void pending_clear(Pending *pending){
+  sqlite3_free(pending->p);
+  memset(pending, 0, sizeof(*pending));
 }
 
 /* ---- votes -------------------------------------------------------------------------- */

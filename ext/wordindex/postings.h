@@ -1,18 +1,16 @@
 /*
-** postings.h — the posting lists of the wordindex table, and the votes a
-** query gathers from them.
+** postings.h — the posting lists of the wordindex table, the postings a
+** transaction has not written yet, and the votes a query gathers.
 **
-** A posting list holds, for one visual word and one block of
-** POSTINGS_BLOCK_DOCS consecutive rowids (block = rowid >> 10), one entry
-** per feature of those documents that has the word:
+** A posting list holds, for one visual word in one segment (a batch of
+** documents written together, wordindex_store.c), one entry per feature
+** that has the word:
 **
-**     u16 offset      rowid - block*POSTINGS_BLOCK_DOCS (0 .. 1023)
+**     i64 rowid       the document
 **     u32 signature   the feature's Hamming signature (words.h)
 **
-** little-endian, POSTING_BYTES each, sorted by offset (a document's entries
-** are adjacent).  Blocks keep the lists short enough to rewrite on every
-** insert and delete, and their number (rowids / 1024) bounds the rows a
-** query reads per word.
+** little-endian, POSTING_BYTES each, sorted by rowid (a document's entries
+** are adjacent, in its features' order).
 **
 ** Contract: plain C over bytes; no database access.  Memory comes from
 ** sqlite3_malloc64.  Errors follow ext/error.h.
@@ -24,34 +22,47 @@
 #include "bytes.h"
 #include "sqlite_ext.h"
 
-#define POSTINGS_BLOCK_SHIFT 10
-#define POSTINGS_BLOCK_DOCS  (1 << POSTINGS_BLOCK_SHIFT)
-#define POSTING_BYTES        6
+#define POSTING_BYTES 12
 
-#define POSTINGS_BLOCK(rowid)  ((rowid) >> POSTINGS_BLOCK_SHIFT)
-#define POSTINGS_OFFSET(rowid) ((int)((rowid) & (POSTINGS_BLOCK_DOCS - 1)))
+/* SQLITE_OK if p[0..n) is a well-formed list (whole entries, rowids
+** non-decreasing); else SQLITE_CORRUPT_VTAB. */
+int postings_check(const unsigned char *p, size_t n);
 
-/* SQLITE_OK if p[0..n) is a well-formed list (whole entries, offsets in
-** range and non-decreasing); else SQLITE_CORRUPT_VTAB with a message. */
-int postings_check(const unsigned char *p, size_t n, char **pzErr);
-
-/* Entry i of a checked list. */
-static inline int postings_offset(const unsigned char *p, size_t i){
-  return bytes_get_u16(p + i*POSTING_BYTES);
+static inline sqlite3_int64 postings_rowid(const unsigned char *p, size_t i){
+  return (sqlite3_int64)bytes_get_u64(p + i*POSTING_BYTES);
 }
 static inline uint32_t postings_signature(const unsigned char *p, size_t i){
-  return bytes_get_u32(p + i*POSTING_BYTES + 2);
+  return bytes_get_u32(p + i*POSTING_BYTES + 8);
 }
 
-/* A new list (sqlite3_malloc64, *pn its bytes): the checked list p[0..n)
-** without the entries of offset, and with n_sig entries for it (sig[]) in
-** their place.  n_sig = 0 removes the document; the result may then be
-** empty (NULL with *pn = 0 and SQLITE_OK).  SQLITE_NOMEM if out of memory. */
-int postings_replace(const unsigned char *p, size_t n, int offset,
-                     const uint32_t *sig, int n_sig,
-                     unsigned char **out, size_t *pn);
+/* The list p[0..n) without rowid's entries, in place; the new size. */
+size_t postings_remove(unsigned char *p, size_t n, sqlite3_int64 rowid);
 
-/* ---- votes ------------------------------------------------------------------------
+/* a and b merged by rowid into out (na + nb bytes of room); a's entries
+** first among equal rowids. */
+void postings_merge(const unsigned char *a, size_t na, const unsigned char *b, size_t nb,
+                    unsigned char *out);
+
+/* ---- pending: postings added in this transaction, not yet written ---------------- */
+typedef struct PendingPosting {
+  uint32_t word, signature;
+  sqlite3_int64 rowid;
+  uint32_t order;          /* arrival, to keep a document's features in order */
+} PendingPosting;
+
+typedef struct Pending {
+  PendingPosting *p;
+  size_t n, cap;
+} Pending;
+
+int pending_add(Pending *pending, uint32_t word, uint32_t signature, sqlite3_int64 rowid);
+/* Drop rowid's postings; returns how many there were. */
+size_t pending_remove(Pending *pending, sqlite3_int64 rowid);
+/* Sort by word, then rowid, then arrival: the order of the lists to write. */
+void pending_sort(Pending *pending);
+void pending_clear(Pending *pending);
+
+/* ---- votes -------------------------------------------------------------------------
 ** A query's votes, by rowid: an open-addressing hash table that grows. */
 typedef struct VoteEntry {
   sqlite3_int64 rowid;
@@ -60,7 +71,7 @@ typedef struct VoteEntry {
 } VoteEntry;
 
 typedef struct Votes {
-  VoteEntry *slot;         /* capacity entries; rowid 0 with used[i] = 0 */
+  VoteEntry *slot;         /* capacity entries, used where used[i] */
   unsigned char *used;
   size_t capacity, count;
 } Votes;

@@ -26,80 +26,201 @@ static int word_run_end(const WordsBlob *b, int i, uint32_t *word){
   return j;
 }
 
-/* Set rowid's posting entries for every word of b: its features'
-** signatures (add), or none (remove). */
-static int put_postings(WordIndexStore *s, sqlite3_int64 rowid, const WordsBlob *b,
-                        int add, char **pzErr){
-  sqlite3_int64 block = POSTINGS_BLOCK(rowid);
-  int offset = POSTINGS_OFFSET(rowid), i = 0, rc = SQLITE_OK;
-  uint32_t *sig = (uint32_t*)sqlite3_malloc64(sizeof(uint32_t)*(b->count ? b->count : 1));
-  if( sig==0 ) return SQLITE_NOMEM;
-  while( rc==SQLITE_OK && i<b->count ){
-    unsigned char *old = 0, *list = 0;
-    size_t n_old = 0, n_list = 0;
-    uint32_t word;
-    int end = word_run_end(b, i, &word), j;
-    for(j=i; add && j<end; j++){
-      WordFeature f;
-      words_blob_feature(b, j, &f);
-      sig[j-i] = f.signature;
-    }
-    rc = wordindex_store_postings(s, word, block, &old, &n_old, pzErr);
-    if( rc==SQLITE_OK ){
-      rc = postings_replace(old, n_old, offset, sig, add ? end-i : 0, &list, &n_list);
-    }
-    if( rc==SQLITE_OK ) rc = wordindex_store_put_postings(s, word, block, list, n_list, pzErr);
-    sqlite3_free(old);
-    sqlite3_free(list);
-    i = end;
-  }
-  sqlite3_free(sig);
-  return rc;
-}
-
 static int put_count(WordIndexStore *s, sqlite3_int64 rowid, int count, char **pzErr){
-  uint16_t counts[POSTINGS_BLOCK_DOCS];
-  sqlite3_int64 block = POSTINGS_BLOCK(rowid);
+  uint16_t counts[WORDINDEX_BLOCK_DOCS];
+  sqlite3_int64 block = WORDINDEX_BLOCK(rowid);
   int rc = wordindex_store_counts(s, block, counts, pzErr);
   if( rc ) return rc;
-  counts[POSTINGS_OFFSET(rowid)] = (uint16_t)(count<COUNT_MAX ? count : COUNT_MAX);
+  counts[WORDINDEX_OFFSET(rowid)] = (uint16_t)(count<COUNT_MAX ? count : COUNT_MAX);
   return wordindex_store_put_counts(s, block, counts, pzErr);
 }
 
-int wordindex_insert(WordIndexStore *s, sqlite3_int64 rowid,
+int wordindex_insert(WordIndex *x, sqlite3_int64 rowid,
                      const unsigned char *blob, size_t n, char **pzErr){
   WordsBlob b;
-  int rc = words_blob_parse(blob, n, &b, pzErr);
+  int rc = words_blob_parse(blob, n, &b, pzErr), i;
   if( rc ) return rc;
-  rc = wordindex_store_put_doc(s, rowid, blob, n, pzErr);
-  if( rc==SQLITE_OK ) rc = put_postings(s, rowid, &b, 1, pzErr);
-  if( rc==SQLITE_OK ) rc = put_count(s, rowid, b.count, pzErr);
-  if( rc==SQLITE_OK ) rc = wordindex_store_add_docs(s, 1, pzErr);
+  rc = wordindex_store_put_doc(x->store, rowid, blob, n, pzErr);
+  for(i=0; rc==SQLITE_OK && i<b.count; i++){
+    WordFeature f;
+    words_blob_feature(&b, i, &f);
+    rc = pending_add(&x->pending, f.word, f.signature, rowid);
+  }
+  if( rc==SQLITE_OK ) rc = put_count(x->store, rowid, b.count, pzErr);
+  if( rc==SQLITE_OK ) rc = wordindex_store_add_docs(x->store, 1, pzErr);
   return rc;
 }
 
-int wordindex_delete(WordIndexStore *s, sqlite3_int64 rowid, int *found, char **pzErr){
+/* Remove rowid's entries from the lists of b's words in every segment. */
+static int remove_postings(WordIndex *x, sqlite3_int64 rowid, const WordsBlob *b,
+                           char **pzErr){
+  WordIndexSegment *seg = 0;
+  int n_seg = 0, i = 0, j, rc = wordindex_store_segments(x->store, &seg, &n_seg, pzErr);
+  while( rc==SQLITE_OK && i<b->count ){
+    uint32_t word;
+    int end = word_run_end(b, i, &word);
+    for(j=0; rc==SQLITE_OK && j<n_seg; j++){
+      unsigned char *p = 0;
+      size_t n = 0, kept;
+      rc = wordindex_store_postings(x->store, seg[j].id, word, &p, &n, pzErr);
+      if( rc==SQLITE_OK && p && (kept = postings_remove(p, n, rowid))!=n ){
+        rc = wordindex_store_put_postings(x->store, seg[j].id, word, p, kept, pzErr);
+      }
+      sqlite3_free(p);
+    }
+    i = end;
+  }
+  sqlite3_free(seg);
+  return rc;
+}
+
+int wordindex_delete(WordIndex *x, sqlite3_int64 rowid, int *found, char **pzErr){
   unsigned char *blob = 0;
   size_t n = 0;
   WordsBlob b;
-  int rc = wordindex_store_doc(s, rowid, &blob, &n, pzErr);
+  int rc = wordindex_store_doc(x->store, rowid, &blob, &n, pzErr);
   *found = blob!=0;
   if( rc || blob==0 ) return rc;
   if( words_blob_parse(blob, n, &b, 0)!=SQLITE_OK ){
     rc = error_set(pzErr, SQLITE_CORRUPT_VTAB,
                    "wordindex: the stored words of rowid %lld are damaged", (long long)rowid);
   }
-  if( rc==SQLITE_OK ) rc = put_postings(s, rowid, &b, 0, pzErr);
-  if( rc==SQLITE_OK ) rc = put_count(s, rowid, 0, pzErr);
-  if( rc==SQLITE_OK ) rc = wordindex_store_add_docs(s, -1, pzErr);
-  if( rc==SQLITE_OK ) rc = wordindex_store_delete_doc(s, rowid, pzErr);
+  /* A document's postings are all waiting, or all in one segment. */
+  if( rc==SQLITE_OK && pending_remove(&x->pending, rowid)==0 ){
+    rc = remove_postings(x, rowid, &b, pzErr);
+  }
+  if( rc==SQLITE_OK ) rc = put_count(x->store, rowid, 0, pzErr);
+  if( rc==SQLITE_OK ) rc = wordindex_store_add_docs(x->store, -1, pzErr);
+  if( rc==SQLITE_OK ) rc = wordindex_store_delete_doc(x->store, rowid, pzErr);
   sqlite3_free(blob);
   return rc;
 }
 
+/* ---- flush and merge ---------------------------------------------------------------- */
+
+/* Grow *buf to hold n bytes. */
+static int buffer_reserve(unsigned char **buf, size_t *cap, size_t n){
+  unsigned char *p;
+  if( n<=*cap ) return SQLITE_OK;
+  p = (unsigned char*)sqlite3_realloc64(*buf, 2*n);
+  if( p==0 ) return SQLITE_NOMEM;
+  *buf = p;
+  *cap = 2*n;
+  return SQLITE_OK;
+}
+
+/* Merge the segments seg[0..n) into one new segment at level. */
+static int merge_segments(WordIndex *x, const WordIndexSegment *seg, int n, int level,
+                          char **pzErr){
+  WordIndexSegScan **scan = (WordIndexSegScan**)sqlite3_malloc64(sizeof(*scan)*(size_t)n);
+  uint32_t *word = (uint32_t*)sqlite3_malloc64(sizeof(uint32_t)*(size_t)n);
+  const unsigned char **p = (const unsigned char**)sqlite3_malloc64(sizeof(*p)*(size_t)n);
+  size_t *np = (size_t*)sqlite3_malloc64(sizeof(size_t)*(size_t)n), cap = 0, cap2 = 0;
+  int *live = (int*)sqlite3_malloc64(sizeof(int)*(size_t)n);
+  unsigned char *out = 0, *tmp = 0;
+  sqlite3_int64 id;
+  int rc = scan && word && p && np && live ? SQLITE_OK : SQLITE_NOMEM, i;
+  for(i=0; scan && i<n; i++) scan[i] = 0;
+  if( rc==SQLITE_OK ) rc = wordindex_store_new_segment(x->store, level, &id, pzErr);
+  for(i=0; rc==SQLITE_OK && i<n; i++){
+    rc = wordindex_segscan_open(x->store, seg[i].id, &scan[i], pzErr);
+    if( rc==SQLITE_OK ){
+      rc = wordindex_segscan_next(scan[i], &word[i], &p[i], &np[i], pzErr);
+      live[i] = rc==SQLITE_ROW;
+      if( rc==SQLITE_ROW || rc==SQLITE_DONE ) rc = SQLITE_OK;
+    }
+  }
+  while( rc==SQLITE_OK ){
+    uint32_t w = 0;
+    size_t len = 0;
+    int any = 0;
+    for(i=0; i<n; i++){
+      if( live[i] && (!any || word[i]<w) ){ w = word[i]; any = 1; }
+    }
+    if( !any ) break;
+    /* the lists of w, merged by rowid one segment at a time */
+    for(i=0; rc==SQLITE_OK && i<n; i++){
+      if( !live[i] || word[i]!=w ) continue;
+      rc = buffer_reserve(&tmp, &cap2, len + np[i]);
+      if( rc==SQLITE_OK ) rc = buffer_reserve(&out, &cap, len + np[i]);
+      if( rc ) break;
+      memcpy(tmp, out, len);
+      postings_merge(tmp, len, p[i], np[i], out);
+      len += np[i];
+      rc = wordindex_segscan_next(scan[i], &word[i], &p[i], &np[i], pzErr);
+      live[i] = rc==SQLITE_ROW;
+      if( rc==SQLITE_ROW || rc==SQLITE_DONE ) rc = SQLITE_OK;
+    }
+    if( rc==SQLITE_OK && len ) rc = wordindex_store_put_postings(x->store, id, w, out, len, pzErr);
+  }
+  for(i=0; scan && i<n; i++) wordindex_segscan_close(scan[i]);
+  for(i=0; rc==SQLITE_OK && i<n; i++) rc = wordindex_store_drop_segment(x->store, seg[i].id, pzErr);
+  sqlite3_free(scan); sqlite3_free(word); sqlite3_free(p); sqlite3_free(np); sqlite3_free(live);
+  sqlite3_free(out); sqlite3_free(tmp);
+  return rc;
+}
+
+/* While some level has WORDINDEX_MERGE segments, merge its oldest into the
+** next level. */
+static int merge_levels(WordIndex *x, char **pzErr){
+  int rc = SQLITE_OK, merged = 1;
+  while( rc==SQLITE_OK && merged ){
+    WordIndexSegment *seg = 0, same[WORDINDEX_MERGE];
+    int n_seg = 0, level, i, n;
+    merged = 0;
+    rc = wordindex_store_segments(x->store, &seg, &n_seg, pzErr);
+    for(level=0; rc==SQLITE_OK && !merged && level<WORDINDEX_MAX_LEVEL; level++){
+      for(i=0, n=0; i<n_seg && n<WORDINDEX_MERGE; i++){
+        if( seg[i].level==level ) same[n++] = seg[i];
+      }
+      if( n==WORDINDEX_MERGE ){
+        rc = merge_segments(x, same, n, level+1, pzErr);
+        merged = 1;
+      }
+    }
+    sqlite3_free(seg);
+  }
+  return rc;
+}
+
+int wordindex_flush(WordIndex *x, char **pzErr){
+  Pending *pending = &x->pending;
+  unsigned char *buf = 0;
+  size_t cap = 0, i = 0;
+  sqlite3_int64 id;
+  int rc;
+  if( pending->n==0 ) return SQLITE_OK;
+  pending_sort(pending);
+  rc = wordindex_store_new_segment(x->store, 0, &id, pzErr);
+  while( rc==SQLITE_OK && i<pending->n ){
+    uint32_t word = pending->p[i].word;
+    size_t j = i, len;
+    while( j<pending->n && pending->p[j].word==word ) j++;
+    len = (j - i)*POSTING_BYTES;
+    rc = buffer_reserve(&buf, &cap, len);
+    for(; rc==SQLITE_OK && i<j; i++){
+      unsigned char *e = buf + (len - (j - i)*POSTING_BYTES);
+      bytes_put_u64(e, (uint64_t)pending->p[i].rowid);
+      bytes_put_u32(e + 8, pending->p[i].signature);
+    }
+    if( rc==SQLITE_OK ) rc = wordindex_store_put_postings(x->store, id, word, buf, len, pzErr);
+    i = j;
+  }
+  sqlite3_free(buf);
+  if( rc==SQLITE_OK ){
+    pending_clear(pending);
+    rc = merge_levels(x, pzErr);
+  }
+  return rc;
+}
+
+void wordindex_discard(WordIndex *x){
+  pending_clear(&x->pending);
+}
+
 /* ---- search ------------------------------------------------------------------------ */
 
-/* One word's postings from every block: rowid and signature. */
+/* One word's postings from every segment: rowid and signature. */
 typedef struct WordList {
   sqlite3_int64 *rowid;
   uint32_t *sig;
@@ -107,45 +228,46 @@ typedef struct WordList {
   sqlite3_int64 df;        /* distinct documents */
 } WordList;
 
-static int word_list_read(WordIndexStore *s, uint32_t word, WordList *w, char **pzErr){
-  sqlite3_int64 block;
-  const unsigned char *p;
-  size_t n;
-  int rc = wordindex_store_word_begin(s, word, pzErr);
+static int word_list_read(WordIndexStore *s, const WordIndexSegment *seg, int n_seg,
+                          uint32_t word, WordList *w, char **pzErr){
+  int j, rc = SQLITE_OK;
   w->n = 0;
   w->df = 0;
-  while( rc==SQLITE_OK && (rc = wordindex_store_word_next(s, &block, &p, &n, pzErr))==SQLITE_ROW ){
-    size_t count = n/POSTING_BYTES, i;
-    rc = SQLITE_OK;
-    if( w->n + count > w->cap ){
+  for(j=0; rc==SQLITE_OK && j<n_seg; j++){
+    unsigned char *p = 0;
+    size_t n = 0, count, i;
+    rc = wordindex_store_postings(s, seg[j].id, word, &p, &n, pzErr);
+    count = n/POSTING_BYTES;
+    if( rc==SQLITE_OK && w->n + count > w->cap ){
       size_t cap = 2*(w->n + count);
       sqlite3_int64 *r = (sqlite3_int64*)sqlite3_realloc64(w->rowid, sizeof(*r)*cap);
       uint32_t *g = r ? (uint32_t*)sqlite3_realloc64(w->sig, sizeof(*g)*cap) : 0;
       if( r ) w->rowid = r;
       if( g ) w->sig = g;
-      if( r==0 || g==0 ){ rc = SQLITE_NOMEM; break; }
-      w->cap = cap;
+      if( r==0 || g==0 ) rc = SQLITE_NOMEM; else w->cap = cap;
     }
-    for(i=0; i<count; i++){
-      sqlite3_int64 rowid = (block << POSTINGS_BLOCK_SHIFT) + postings_offset(p, i);
-      if( w->n==0 || w->rowid[w->n-1]!=rowid ) w->df++;
+    for(i=0; rc==SQLITE_OK && i<count; i++){
+      sqlite3_int64 rowid = postings_rowid(p, i);
+      if( i==0 || postings_rowid(p, i-1)!=rowid ) w->df++;
       w->rowid[w->n] = rowid;
       w->sig[w->n] = postings_signature(p, i);
       w->n++;
     }
+    sqlite3_free(p);
   }
-  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+  return rc;
 }
 
 /* The votes of one orientation of the query; *norm += its idf² sum. */
-static int vote(WordIndexStore *s, const WordsBlob *q, int mirror, int hamming,
+static int vote(WordIndexStore *s, const WordIndexSegment *seg, int n_seg,
+                const WordsBlob *q, int mirror, int hamming,
                 sqlite3_int64 docs, WordList *w, Votes *votes, double *norm, char **pzErr){
   int i = 0, rc = SQLITE_OK;
   while( rc==SQLITE_OK && i<q->count ){
     uint32_t word;
     int end = word_run_end(q, i, &word), j;
     double idf2;
-    rc = word_list_read(s, word, w, pzErr);
+    rc = word_list_read(s, seg, n_seg, word, w, pzErr);
     if( rc || w->df==0 ){ i = end; continue; }
     idf2 = log((double)docs/(double)w->df);
     idf2 *= idf2;
@@ -185,7 +307,7 @@ static int by_score(const void *a, const void *b){
 ** in hits[0..*n_hits) (k+1 entries of room). */
 static int normalise_and_rank(WordIndexStore *s, VoteEntry *e, size_t n, double scale,
                               int k, WordIndexHit *hits, int *n_hits, char **pzErr){
-  uint16_t counts[POSTINGS_BLOCK_DOCS];
+  uint16_t counts[WORDINDEX_BLOCK_DOCS];
   sqlite3_int64 block = 0;
   size_t i;
   int loaded = 0, rc = SQLITE_OK, m = 0;
@@ -193,13 +315,13 @@ static int normalise_and_rank(WordIndexStore *s, VoteEntry *e, size_t n, double 
   for(i=0; rc==SQLITE_OK && i<n; i++){
     WordIndexHit h;
     int count;
-    if( !loaded || POSTINGS_BLOCK(e[i].rowid)!=block ){
-      block = POSTINGS_BLOCK(e[i].rowid);
+    if( !loaded || WORDINDEX_BLOCK(e[i].rowid)!=block ){
+      block = WORDINDEX_BLOCK(e[i].rowid);
       rc = wordindex_store_counts(s, block, counts, pzErr);
       loaded = 1;
       if( rc ) break;
     }
-    count = counts[POSTINGS_OFFSET(e[i].rowid)];
+    count = counts[WORDINDEX_OFFSET(e[i].rowid)];
     if( count==0 ) continue;              /* counts lag the postings: damage */
     h.rowid = e[i].rowid;
     h.score = e[i].score*scale/sqrt((double)count);
@@ -215,22 +337,30 @@ static int normalise_and_rank(WordIndexStore *s, VoteEntry *e, size_t n, double 
   return rc;
 }
 
-int wordindex_search(WordIndexStore *s, const WordsBlob *query, const WordsBlob *mirror,
+int wordindex_search(WordIndex *x, const WordsBlob *query, const WordsBlob *mirror,
                      int hamming, int k, WordIndexHit **hits, int *n_hits, char **pzErr){
+  WordIndexStore *s = x->store;
+  WordIndexSegment *seg = 0;
   WordList w;
   Votes votes;
   VoteEntry *e = 0;
   sqlite3_int64 docs;
   double norm = 0.0;
   size_t i, n = 0;
-  int rc = wordindex_store_docs(s, &docs, pzErr);
+  int n_seg = 0, rc = wordindex_flush(x, pzErr);
   *hits = 0;
   *n_hits = 0;
+  if( rc==SQLITE_OK ) rc = wordindex_store_docs(s, &docs, pzErr);
   if( rc || docs==0 || k<=0 ) return rc;
+  rc = wordindex_store_segments(s, &seg, &n_seg, pzErr);
+  if( rc ) return rc;
   memset(&w, 0, sizeof(w));
   votes_init(&votes);
-  rc = vote(s, query, 0, hamming, docs, &w, &votes, &norm, pzErr);
-  if( rc==SQLITE_OK && mirror ) rc = vote(s, mirror, 1, hamming, docs, &w, &votes, &norm, pzErr);
+  rc = vote(s, seg, n_seg, query, 0, hamming, docs, &w, &votes, &norm, pzErr);
+  if( rc==SQLITE_OK && mirror ){
+    rc = vote(s, seg, n_seg, mirror, 1, hamming, docs, &w, &votes, &norm, pzErr);
+  }
+  sqlite3_free(seg);
   sqlite3_free(w.rowid);
   sqlite3_free(w.sig);
   if( rc==SQLITE_OK && votes.count ){

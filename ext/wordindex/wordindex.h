@@ -14,6 +14,16 @@
 ** of the query's mirror image) both orientations vote, and `mirrored`
 ** says which gave most of a document's votes.
 **
+** WRITES.  An insert writes its document row at once and keeps its
+** postings in memory; wordindex_flush (at commit and savepoints, and
+** before a search) writes them as one new segment, so a batch of
+** documents appends rows instead of rewriting lists all over the b-tree.
+** Segments merge in a log-structured way: WORDINDEX_MERGE of one level
+** make one of the next, so a collection of N documents in batches of b has
+** at most (WORDINDEX_MERGE - 1) x log(N/b) segments, and each posting is
+** rewritten once a level.  A delete removes the document's entries from
+** every segment at once.
+**
 ** Contract: over wordindex_store.h; no SQL of its own.  Errors follow
 ** ext/error.h: a malformed words blob from the caller is SQLITE_ERROR,
 ** damage in the tables SQLITE_CORRUPT_VTAB.  The work of a search is
@@ -26,6 +36,15 @@
 #include "wordindex_store.h"
 
 #define WORDINDEX_DEFAULT_HAMMING 11   /* of WORDS_SIGNATURE_BITS */
+#define WORDINDEX_MERGE 4              /* segments of one level merged into one */
+
+/* A table's documents: the store, and the postings added since the last
+** flush (kept in memory, so that a transaction's inserts become one
+** segment instead of a rewrite of many lists). */
+typedef struct WordIndex {
+  WordIndexStore *store;
+  Pending pending;
+} WordIndex;
 
 typedef struct WordIndexHit {
   sqlite3_int64 rowid;
@@ -34,15 +53,21 @@ typedef struct WordIndexHit {
 } WordIndexHit;
 
 /* Add rowid with its words blob (n bytes, not yet parsed).  The rowid
-** must not be in the table. */
-int wordindex_insert(WordIndexStore *s, sqlite3_int64 rowid,
+** must not be in the table.  Its postings wait in memory for
+** wordindex_flush. */
+int wordindex_insert(WordIndex *x, sqlite3_int64 rowid,
                      const unsigned char *blob, size_t n, char **pzErr);
 /* Remove rowid; *found says whether it was there. */
-int wordindex_delete(WordIndexStore *s, sqlite3_int64 rowid, int *found, char **pzErr);
+int wordindex_delete(WordIndex *x, sqlite3_int64 rowid, int *found, char **pzErr);
+/* Write the waiting postings as a new segment, then merge every
+** WORDINDEX_MERGE segments of one level into one of the next. */
+int wordindex_flush(WordIndex *x, char **pzErr);
+/* Forget the waiting postings (the transaction rolled back). */
+void wordindex_discard(WordIndex *x);
 
 /* The k best documents for query (and mirror, when not NULL), best first:
-** *hits (sqlite3_malloc64; caller frees), *n_hits <= k. */
-int wordindex_search(WordIndexStore *s, const WordsBlob *query, const WordsBlob *mirror,
+** *hits (sqlite3_malloc64; caller frees), *n_hits <= k.  Flushes first. */
+int wordindex_search(WordIndex *x, const WordsBlob *query, const WordsBlob *mirror,
                      int hamming, int k, WordIndexHit **hits, int *n_hits, char **pzErr);
 
 #endif

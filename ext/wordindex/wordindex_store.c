@@ -4,20 +4,24 @@
 ** DATABASE FORMAT (version 1). For a table NAME:
 **
 **   CREATE TABLE NAME_info(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-**     format = 1; docs = how many documents.
+**     format = 1; docs = how many documents; next_segment = the id the
+**     next segment gets.
 **   CREATE TABLE NAME_docs(id INTEGER PRIMARY KEY, words BLOB NOT NULL);
 **     rowid -> the document's words blob (ext/image/words_blob.c), as
 **     inserted: what verification reads back.
-**   CREATE TABLE NAME_postings(word INTEGER NOT NULL, block INTEGER NOT NULL,
-**                              data BLOB NOT NULL, PRIMARY KEY(word, block))
+**   CREATE TABLE NAME_segments(id INTEGER PRIMARY KEY, level INTEGER NOT NULL);
+**   CREATE TABLE NAME_postings(seg INTEGER NOT NULL, word INTEGER NOT NULL,
+**                              data BLOB NOT NULL, PRIMARY KEY(seg, word))
 **                              WITHOUT ROWID;
-**     the posting list (postings.h) of one word in one block of 1024
-**     rowids; a word's blocks are adjacent in the b-tree, so a query reads
-**     each word it has with one seek.
+**     the posting list (postings.h) of one word in one segment.  A
+**     segment is the postings of the documents one transaction added, or
+**     the merge of several segments (wordindex.c); its rows are adjacent in
+**     the b-tree, so writing one appends, and a query reads a word with one
+**     seek per segment.
 **   CREATE TABLE NAME_counts(block INTEGER PRIMARY KEY, data BLOB NOT NULL);
-**     per block, 1024 x u16 little-endian: each document's feature count
-**     (the length its votes are normalised by; capped at 65535), 0 where
-**     there is no document.
+**     per block of 1024 rowids (rowid >> 10), 1024 x u16 little-endian:
+**     each document's feature count (what its votes are divided by;
+**     capped at 65535), 0 where there is no document.
 **
 ** May call: shadow.h, postings.h, bytes.h, error.h, SQLite.
 */
@@ -28,15 +32,16 @@
 #include "wordindex_store.h"
 
 #define FORMAT_VERSION 1
-#define COUNTS_BYTES (2*POSTINGS_BLOCK_DOCS)
+#define COUNTS_BYTES (2*WORDINDEX_BLOCK_DOCS)
 
-static const char *const shadow_suffix[] = { "info", "docs", "postings", "counts" };
-#define N_SHADOW 4
+static const char *const shadow_suffix[] = { "info", "docs", "segments", "postings", "counts" };
+#define N_SHADOW 5
 
 enum {
   STMT_INFO_GET, STMT_INFO_SET,
   STMT_DOC_GET, STMT_DOC_PUT, STMT_DOC_DEL, STMT_DOC_MAX,
-  STMT_POST_GET, STMT_POST_PUT, STMT_POST_DEL, STMT_POST_WORD,
+  STMT_POST_GET, STMT_POST_PUT, STMT_POST_DEL,
+  STMT_SEG_LIST, STMT_SEG_ADD, STMT_SEG_DEL, STMT_SEG_CLEAR,
   STMT_COUNTS_GET, STMT_COUNTS_PUT,
   STMT_COUNT
 };
@@ -48,17 +53,19 @@ static const char *const stmt_sql[STMT_COUNT] = {
   "INSERT INTO \"%w\".\"%w_docs\"(id, words) VALUES(?1, ?2)",
   "DELETE FROM \"%w\".\"%w_docs\" WHERE id=?1",
   "SELECT max(id) FROM \"%w\".\"%w_docs\"",
-  "SELECT data FROM \"%w\".\"%w_postings\" WHERE word=?1 AND block=?2",
-  "INSERT OR REPLACE INTO \"%w\".\"%w_postings\"(word, block, data) VALUES(?1, ?2, ?3)",
-  "DELETE FROM \"%w\".\"%w_postings\" WHERE word=?1 AND block=?2",
-  "SELECT block, data FROM \"%w\".\"%w_postings\" WHERE word=?1 ORDER BY block",
+  "SELECT data FROM \"%w\".\"%w_postings\" WHERE seg=?1 AND word=?2",
+  "INSERT OR REPLACE INTO \"%w\".\"%w_postings\"(seg, word, data) VALUES(?1, ?2, ?3)",
+  "DELETE FROM \"%w\".\"%w_postings\" WHERE seg=?1 AND word=?2",
+  "SELECT id, level FROM \"%w\".\"%w_segments\" ORDER BY id",
+  "INSERT INTO \"%w\".\"%w_segments\"(id, level) VALUES(?1, ?2)",
+  "DELETE FROM \"%w\".\"%w_segments\" WHERE id=?1",
+  "DELETE FROM \"%w\".\"%w_postings\" WHERE seg=?1",
   "SELECT data FROM \"%w\".\"%w_counts\" WHERE block=?1",
   "INSERT OR REPLACE INTO \"%w\".\"%w_counts\"(block, data) VALUES(?1, ?2)",
 };
 
 struct WordIndexStore {
   ShadowTables t;
-  sqlite3_stmt *word_scan;     /* STMT_POST_WORD while a word is read */
 };
 
 /* The table's damage as SQLITE_CORRUPT_VTAB. */
@@ -104,13 +111,17 @@ static int create_tables(WordIndexStore *s, char **pzErr){
   if( rc==SQLITE_OK ) rc = shadow_exec(&s->t,
       "CREATE TABLE \"%w\".\"%w_docs\"(id INTEGER PRIMARY KEY, words BLOB NOT NULL);", pzErr);
   if( rc==SQLITE_OK ) rc = shadow_exec(&s->t,
-      "CREATE TABLE \"%w\".\"%w_postings\"(word INTEGER NOT NULL, block INTEGER NOT NULL,"
-      " data BLOB NOT NULL, PRIMARY KEY(word, block)) WITHOUT ROWID;", pzErr);
+      "CREATE TABLE \"%w\".\"%w_segments\"(id INTEGER PRIMARY KEY, level INTEGER NOT NULL);",
+      pzErr);
+  if( rc==SQLITE_OK ) rc = shadow_exec(&s->t,
+      "CREATE TABLE \"%w\".\"%w_postings\"(seg INTEGER NOT NULL, word INTEGER NOT NULL,"
+      " data BLOB NOT NULL, PRIMARY KEY(seg, word)) WITHOUT ROWID;", pzErr);
   if( rc==SQLITE_OK ) rc = shadow_exec(&s->t,
       "CREATE TABLE \"%w\".\"%w_counts\"(block INTEGER PRIMARY KEY, data BLOB NOT NULL);",
       pzErr);
   if( rc==SQLITE_OK ) rc = info_set(s, "format", FORMAT_VERSION, pzErr);
   if( rc==SQLITE_OK ) rc = info_set(s, "docs", 0, pzErr);
+  if( rc==SQLITE_OK ) rc = info_set(s, "next_segment", 1, pzErr);
   return rc;
 }
 
@@ -249,17 +260,77 @@ int wordindex_store_add_docs(WordIndexStore *s, int delta, char **pzErr){
   return info_set(s, "docs", n+delta, pzErr);
 }
 
-/* ---- postings ---------------------------------------------------------------------- */
+/* ---- segments and postings -------------------------------------------------------- */
 
-int wordindex_store_postings(WordIndexStore *s, uint32_t word, sqlite3_int64 block,
+int wordindex_store_segments(WordIndexStore *s, WordIndexSegment **out, int *pn, char **pzErr){
+  sqlite3_stmt *st;
+  WordIndexSegment *seg = 0;
+  int n = 0, cap = 0, rc = shadow_stmt(&s->t, STMT_SEG_LIST, &st, pzErr);
+  *out = 0;
+  *pn = 0;
+  if( rc ) return rc;
+  while( (rc = sqlite3_step(st))==SQLITE_ROW ){
+    sqlite3_int64 level = sqlite3_column_int64(st, 1);
+    if( level<0 || level>WORDINDEX_MAX_LEVEL ){
+      rc = corrupt(s, pzErr, "a segment with a bad level");
+      break;
+    }
+    if( n==cap ){
+      WordIndexSegment *p;
+      cap = cap ? 2*cap : 16;
+      p = (WordIndexSegment*)sqlite3_realloc64(seg, sizeof(*seg)*(size_t)cap);
+      if( p==0 ){ rc = SQLITE_NOMEM; break; }
+      seg = p;
+    }
+    seg[n].id = sqlite3_column_int64(st, 0);
+    seg[n].level = (int)level;
+    n++;
+  }
+  sqlite3_reset(st);
+  if( rc==SQLITE_DONE ){
+    *out = seg;
+    *pn = n;
+    return SQLITE_OK;
+  }
+  sqlite3_free(seg);
+  return rc==SQLITE_ROW || (rc & 0xff)==SQLITE_CORRUPT || rc==SQLITE_NOMEM
+         ? rc : shadow_failed(&s->t, rc, pzErr);
+}
+
+int wordindex_store_new_segment(WordIndexStore *s, int level, sqlite3_int64 *id, char **pzErr){
+  sqlite3_stmt *st;
+  int found, rc = info_get(s, "next_segment", id, &found, pzErr);
+  if( rc ) return rc;
+  if( found!=1 || *id<1 ) return corrupt(s, pzErr, "no valid next_segment");
+  rc = info_set(s, "next_segment", *id + 1, pzErr);
+  if( rc==SQLITE_OK ) rc = shadow_stmt(&s->t, STMT_SEG_ADD, &st, pzErr);
+  if( rc ) return rc;
+  sqlite3_bind_int64(st, 1, *id);
+  sqlite3_bind_int(st, 2, level);
+  return shadow_run(&s->t, st, pzErr);
+}
+
+int wordindex_store_drop_segment(WordIndexStore *s, sqlite3_int64 id, char **pzErr){
+  sqlite3_stmt *st;
+  int rc = shadow_stmt(&s->t, STMT_SEG_DEL, &st, pzErr);
+  if( rc ) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  rc = shadow_run(&s->t, st, pzErr);
+  if( rc==SQLITE_OK ) rc = shadow_stmt(&s->t, STMT_SEG_CLEAR, &st, pzErr);
+  if( rc ) return rc;
+  sqlite3_bind_int64(st, 1, id);
+  return shadow_run(&s->t, st, pzErr);
+}
+
+int wordindex_store_postings(WordIndexStore *s, sqlite3_int64 seg, uint32_t word,
                              unsigned char **p, size_t *pn, char **pzErr){
   sqlite3_stmt *st;
   int rc = shadow_stmt(&s->t, STMT_POST_GET, &st, pzErr);
   if( rc ) return rc;
-  sqlite3_bind_int64(st, 1, word);
-  sqlite3_bind_int64(st, 2, block);
+  sqlite3_bind_int64(st, 1, seg);
+  sqlite3_bind_int64(st, 2, word);
   rc = blob_row(s, st, p, pn, "a posting list that is not a blob", pzErr);
-  if( rc==SQLITE_OK && (rc = postings_check(*p, *pn, 0))!=SQLITE_OK ){
+  if( rc==SQLITE_OK && postings_check(*p, *pn)!=SQLITE_OK ){
     sqlite3_free(*p);
     *p = 0;
     rc = corrupt(s, pzErr, "a posting list with a bad entry");
@@ -267,52 +338,72 @@ int wordindex_store_postings(WordIndexStore *s, uint32_t word, sqlite3_int64 blo
   return rc;
 }
 
-int wordindex_store_put_postings(WordIndexStore *s, uint32_t word, sqlite3_int64 block,
+int wordindex_store_put_postings(WordIndexStore *s, sqlite3_int64 seg, uint32_t word,
                                  const unsigned char *p, size_t n, char **pzErr){
   sqlite3_stmt *st;
   int rc = shadow_stmt(&s->t, n ? STMT_POST_PUT : STMT_POST_DEL, &st, pzErr);
   if( rc ) return rc;
-  sqlite3_bind_int64(st, 1, word);
-  sqlite3_bind_int64(st, 2, block);
+  sqlite3_bind_int64(st, 1, seg);
+  sqlite3_bind_int64(st, 2, word);
   if( n ) sqlite3_bind_blob64(st, 3, p, n, SQLITE_STATIC);
   return shadow_run(&s->t, st, pzErr);
 }
 
-int wordindex_store_word_begin(WordIndexStore *s, uint32_t word, char **pzErr){
-  int rc = shadow_stmt(&s->t, STMT_POST_WORD, &s->word_scan, pzErr);
-  if( rc ) return rc;
-  sqlite3_reset(s->word_scan);
-  sqlite3_bind_int64(s->word_scan, 1, word);
+struct WordIndexSegScan {
+  WordIndexStore *s;
+  sqlite3_stmt *st;
+};
+
+int wordindex_segscan_open(WordIndexStore *s, sqlite3_int64 seg, WordIndexSegScan **out,
+                           char **pzErr){
+  WordIndexSegScan *scan = (WordIndexSegScan*)sqlite3_malloc64(sizeof(*scan));
+  char *zSql = sqlite3_mprintf("SELECT word, data FROM \"%w\".\"%w_postings\""
+                               " WHERE seg=?1 ORDER BY word", s->t.schema, s->t.name);
+  int rc = scan && zSql ? SQLITE_OK : SQLITE_NOMEM;
+  *out = 0;
+  if( rc==SQLITE_OK ){
+    scan->s = s;
+    scan->st = 0;
+    rc = sqlite3_prepare_v2(s->t.db, zSql, -1, &scan->st, 0);
+    if( rc ) rc = shadow_failed(&s->t, rc, pzErr);
+  }
+  sqlite3_free(zSql);
+  if( rc ){
+    sqlite3_free(scan);
+    return rc;
+  }
+  sqlite3_bind_int64(scan->st, 1, seg);
+  *out = scan;
   return SQLITE_OK;
 }
 
-int wordindex_store_word_next(WordIndexStore *s, sqlite3_int64 *block,
-                              const unsigned char **p, size_t *pn, char **pzErr){
-  sqlite3_stmt *st = s->word_scan;
-  int rc = sqlite3_step(st);
-  if( rc==SQLITE_DONE ){
-    sqlite3_reset(st);
-    return SQLITE_DONE;
+int wordindex_segscan_next(WordIndexSegScan *scan, uint32_t *word,
+                           const unsigned char **p, size_t *pn, char **pzErr){
+  sqlite3_int64 w;
+  int rc = sqlite3_step(scan->st);
+  if( rc==SQLITE_DONE ) return rc;
+  if( rc!=SQLITE_ROW ) return shadow_failed(&scan->s->t, rc, pzErr);
+  w = sqlite3_column_int64(scan->st, 0);
+  *p = (const unsigned char*)sqlite3_column_blob(scan->st, 1);
+  *pn = (size_t)sqlite3_column_bytes(scan->st, 1);
+  if( w<0 || w>UINT32_MAX || sqlite3_column_type(scan->st, 1)!=SQLITE_BLOB
+   || postings_check(*p, *pn)!=SQLITE_OK ){
+    return corrupt(scan->s, pzErr, "a posting list with a bad entry");
   }
-  if( rc!=SQLITE_ROW ){
-    rc = shadow_failed(&s->t, rc, pzErr);
-    sqlite3_reset(st);
-    return rc;
-  }
-  *block = sqlite3_column_int64(st, 0);
-  *p = (const unsigned char*)sqlite3_column_blob(st, 1);
-  *pn = (size_t)sqlite3_column_bytes(st, 1);
-  if( sqlite3_column_type(st, 1)!=SQLITE_BLOB || postings_check(*p, *pn, 0)!=SQLITE_OK ){
-    sqlite3_reset(st);
-    return corrupt(s, pzErr, "a posting list with a bad entry");
-  }
+  *word = (uint32_t)w;
   return SQLITE_ROW;
+}
+
+void wordindex_segscan_close(WordIndexSegScan *scan){
+  if( scan==0 ) return;
+  sqlite3_finalize(scan->st);
+  sqlite3_free(scan);
 }
 
 /* ---- counts ------------------------------------------------------------------------ */
 
 int wordindex_store_counts(WordIndexStore *s, sqlite3_int64 block,
-                           uint16_t counts[POSTINGS_BLOCK_DOCS], char **pzErr){
+                           uint16_t counts[WORDINDEX_BLOCK_DOCS], char **pzErr){
   sqlite3_stmt *st;
   unsigned char *p = 0;
   size_t n = 0;
@@ -325,18 +416,18 @@ int wordindex_store_counts(WordIndexStore *s, sqlite3_int64 block,
     sqlite3_free(p);
     return corrupt(s, pzErr, "feature counts of the wrong size");
   }
-  for(i=0; i<POSTINGS_BLOCK_DOCS; i++) counts[i] = p ? bytes_get_u16(p + 2*i) : 0;
+  for(i=0; i<WORDINDEX_BLOCK_DOCS; i++) counts[i] = p ? bytes_get_u16(p + 2*i) : 0;
   sqlite3_free(p);
   return SQLITE_OK;
 }
 
 int wordindex_store_put_counts(WordIndexStore *s, sqlite3_int64 block,
-                               const uint16_t counts[POSTINGS_BLOCK_DOCS], char **pzErr){
+                               const uint16_t counts[WORDINDEX_BLOCK_DOCS], char **pzErr){
   unsigned char p[COUNTS_BYTES];
   sqlite3_stmt *st;
   int rc = shadow_stmt(&s->t, STMT_COUNTS_PUT, &st, pzErr), i;
   if( rc ) return rc;
-  for(i=0; i<POSTINGS_BLOCK_DOCS; i++) bytes_put_u16(p + 2*i, counts[i]);
+  for(i=0; i<WORDINDEX_BLOCK_DOCS; i++) bytes_put_u16(p + 2*i, counts[i]);
   sqlite3_bind_int64(st, 1, block);
   sqlite3_bind_blob(st, 2, p, COUNTS_BYTES, SQLITE_TRANSIENT);
   return shadow_run(&s->t, st, pzErr);

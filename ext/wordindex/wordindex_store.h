@@ -36,23 +36,39 @@ int wordindex_store_max_rowid(WordIndexStore *s, sqlite3_int64 *out, char **pzEr
 int wordindex_store_docs(WordIndexStore *s, sqlite3_int64 *out, char **pzErr);
 int wordindex_store_add_docs(WordIndexStore *s, int delta, char **pzErr);
 
-/* ---- postings: (word, block) -> posting list (postings.h) ---- */
-int wordindex_store_postings(WordIndexStore *s, uint32_t word, sqlite3_int64 block,
+/* ---- segments: id, level; and their postings: (segment, word) -> list ---- */
+#define WORDINDEX_MAX_LEVEL 64
+typedef struct WordIndexSegment { sqlite3_int64 id; int level; } WordIndexSegment;
+/* Every segment, by id: *out (sqlite3_malloc64), *pn of them. */
+int wordindex_store_segments(WordIndexStore *s, WordIndexSegment **out, int *pn, char **pzErr);
+/* A new, empty segment at level. */
+int wordindex_store_new_segment(WordIndexStore *s, int level, sqlite3_int64 *id, char **pzErr);
+/* Remove a segment and its postings. */
+int wordindex_store_drop_segment(WordIndexStore *s, sqlite3_int64 id, char **pzErr);
+/* A copy of one list (NULL, *pn 0 when there is none). */
+int wordindex_store_postings(WordIndexStore *s, sqlite3_int64 seg, uint32_t word,
                              unsigned char **p, size_t *pn, char **pzErr);
 /* n = 0 deletes the row. */
-int wordindex_store_put_postings(WordIndexStore *s, uint32_t word, sqlite3_int64 block,
+int wordindex_store_put_postings(WordIndexStore *s, sqlite3_int64 seg, uint32_t word,
                                  const unsigned char *p, size_t n, char **pzErr);
-/* Every block of one word, in block order: begin, then next until it
-** returns SQLITE_DONE; *p points into the statement until the next call. */
-int wordindex_store_word_begin(WordIndexStore *s, uint32_t word, char **pzErr);
-int wordindex_store_word_next(WordIndexStore *s, sqlite3_int64 *block,
-                              const unsigned char **p, size_t *pn, char **pzErr);
+/* One segment's lists in word order: next returns SQLITE_ROW with *p
+** pointing into the scan until the next call, then SQLITE_DONE. */
+typedef struct WordIndexSegScan WordIndexSegScan;
+int wordindex_segscan_open(WordIndexStore *s, sqlite3_int64 seg, WordIndexSegScan **out,
+                           char **pzErr);
+int wordindex_segscan_next(WordIndexSegScan *scan, uint32_t *word,
+                           const unsigned char **p, size_t *pn, char **pzErr);
+void wordindex_segscan_close(WordIndexSegScan *scan);
 
 /* ---- feature counts: block -> u16 count per offset (0: no document) ---- */
+#define WORDINDEX_BLOCK_SHIFT 10
+#define WORDINDEX_BLOCK_DOCS  (1 << WORDINDEX_BLOCK_SHIFT)
+#define WORDINDEX_BLOCK(rowid)  ((rowid) >> WORDINDEX_BLOCK_SHIFT)
+#define WORDINDEX_OFFSET(rowid) ((int)((rowid) & (WORDINDEX_BLOCK_DOCS - 1)))
 int wordindex_store_counts(WordIndexStore *s, sqlite3_int64 block,
-                           uint16_t counts[POSTINGS_BLOCK_DOCS], char **pzErr);
+                           uint16_t counts[WORDINDEX_BLOCK_DOCS], char **pzErr);
 int wordindex_store_put_counts(WordIndexStore *s, sqlite3_int64 block,
-                               const uint16_t counts[POSTINGS_BLOCK_DOCS], char **pzErr);
+                               const uint16_t counts[WORDINDEX_BLOCK_DOCS], char **pzErr);
 
 /* ---- a scan of every document in rowid order (xFilter without MATCH) ---- */
 typedef struct WordIndexScan WordIndexScan;

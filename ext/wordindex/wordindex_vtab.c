@@ -50,7 +50,7 @@ typedef struct WordIndexTable {
   sqlite3_vtab base;
   sqlite3 *db;
   char *name;
-  WordIndexStore *store;
+  WordIndex x;               /* the store and the postings not yet written */
   int hamming;
 } WordIndexTable;
 
@@ -117,7 +117,7 @@ static int wordindex_init(sqlite3 *db, int argc, const char *const *argv,
   t->db = db;
   t->hamming = hamming;
   t->name = sqlite3_mprintf("%s", argv[2]);
-  rc = t->name ? wordindex_store_open(db, argv[1], argv[2], create, &t->store, pzErr)
+  rc = t->name ? wordindex_store_open(db, argv[1], argv[2], create, &t->x.store, pzErr)
                : SQLITE_NOMEM;
   if( rc ){
     sqlite3_free(t->name);
@@ -143,7 +143,8 @@ static int wordindex_connect(sqlite3 *db, void *aux, int argc, const char *const
 
 static int wordindex_disconnect(sqlite3_vtab *vtab){
   WordIndexTable *t = (WordIndexTable*)vtab;
-  wordindex_store_close(t->store);
+  wordindex_discard(&t->x);
+  wordindex_store_close(t->x.store);
   sqlite3_free(t->name);
   sqlite3_free(t);
   return SQLITE_OK;
@@ -152,7 +153,7 @@ static int wordindex_disconnect(sqlite3_vtab *vtab){
 static int wordindex_destroy(sqlite3_vtab *vtab){
   WordIndexTable *t = (WordIndexTable*)vtab;
   char *zErr = 0;
-  int rc = wordindex_store_drop(t->store, &zErr);
+  int rc = wordindex_store_drop(t->x.store, &zErr);
   return rc ? vtab_failed(t, rc, zErr) : wordindex_disconnect(vtab);
 }
 
@@ -160,7 +161,7 @@ static int wordindex_rename(sqlite3_vtab *vtab, const char *new_name){
   WordIndexTable *t = (WordIndexTable*)vtab;
   char *zErr = 0;
   char *name = sqlite3_mprintf("%s", new_name);
-  int rc = name ? wordindex_store_rename(t->store, new_name, &zErr) : SQLITE_NOMEM;
+  int rc = name ? wordindex_store_rename(t->x.store, new_name, &zErr) : SQLITE_NOMEM;
   if( rc ){
     sqlite3_free(name);
     return vtab_failed(t, rc, zErr);
@@ -277,6 +278,18 @@ static int words_arg(WordIndexTable *t, sqlite3_value *v, const char *zWhat, Wor
             : SQLITE_OK;
 }
 
+/* ---- transactions: the waiting postings are written at commit and at
+** savepoints, and forgotten on rollback (SQLite undoes the rest) ---- */
+
+static int wordindex_flush_vtab(sqlite3_vtab *vtab){
+  WordIndexTable *t = (WordIndexTable*)vtab;
+  sqlite3_int64 last_rowid = sqlite3_last_insert_rowid(t->db);
+  char *zErr = 0;
+  int rc = wordindex_flush(&t->x, &zErr);
+  sqlite3_set_last_insert_rowid(t->db, last_rowid);   /* moved by our own inserts */
+  return rc ? vtab_failed(t, rc, zErr) : SQLITE_OK;
+}
+
 static int search(WordIndexCursor *c, const char *plan, int argc, sqlite3_value **argv){
   WordIndexTable *t = (WordIndexTable*)c->base.pVtab;
   WordsBlob query, mirror;
@@ -300,8 +313,9 @@ static int search(WordIndexCursor *c, const char *plan, int argc, sqlite3_value 
       k = (int)v;
     }
   }
+  if( rc==SQLITE_OK ) rc = wordindex_flush_vtab(&t->base);
   if( rc ) return rc;
-  rc = wordindex_search(t->store, &query, has_mirror ? &mirror : 0, t->hamming, k,
+  rc = wordindex_search(&t->x, &query, has_mirror ? &mirror : 0, t->hamming, k,
                         &c->hits, &c->n_hits, &zErr);
   if( rc ) return vtab_failed(t, rc, zErr);
   c->eof = c->n_hits==0;
@@ -321,7 +335,7 @@ static int wordindex_filter(sqlite3_vtab_cursor *cur, int plan, const char *plan
     c->eof = 1;               /* a rowid that is not an integer matches nothing */
     return SQLITE_OK;
   }
-  rc = wordindex_scan_open(t->store, plan==PLAN_ROWID,
+  rc = wordindex_scan_open(t->x.store, plan==PLAN_ROWID,
                            plan==PLAN_ROWID ? sqlite3_value_int64(argv[0]) : 0,
                            &c->scan, &zErr);
   return rc ? vtab_failed(t, rc, zErr) : scan_step(c);
@@ -348,7 +362,7 @@ static int wordindex_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int 
     unsigned char *blob = 0;
     size_t n = 0;
     char *zErr = 0;
-    int rc = wordindex_store_doc(t->store, c->rowid, &blob, &n, &zErr);
+    int rc = wordindex_store_doc(t->x.store, c->rowid, &blob, &n, &zErr);
     if( rc ){
       if( zErr ) sql_func_errorf(ctx, rc, "%s", zErr); else sqlite3_result_error_code(ctx, rc);
       sqlite3_free(zErr);
@@ -375,14 +389,14 @@ static int wordindex_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid){
 static int claim_rowid(WordIndexTable *t, sqlite3_int64 rowid, char **pzErr){
   unsigned char *blob = 0;
   size_t n;
-  int found, rc = wordindex_store_doc(t->store, rowid, &blob, &n, pzErr);
+  int found, rc = wordindex_store_doc(t->x.store, rowid, &blob, &n, pzErr);
   sqlite3_free(blob);
   if( rc || blob==0 ) return rc;
   if( sqlite3_vtab_on_conflict(t->db)!=SQLITE_REPLACE ){
     return error_set(pzErr, SQLITE_CONSTRAINT, "UNIQUE constraint failed: %s.rowid (%lld)",
                      t->name, (long long)rowid);
   }
-  return wordindex_delete(t->store, rowid, &found, pzErr);
+  return wordindex_delete(&t->x, rowid, &found, pzErr);
 }
 
 /* The rowid an INSERT gets: argv[1], or after the largest one. */
@@ -392,7 +406,7 @@ static int new_rowid(WordIndexTable *t, sqlite3_value *v, sqlite3_int64 *rowid, 
     *rowid = sqlite3_value_int64(v);
     return SQLITE_OK;
   }
-  rc = wordindex_store_max_rowid(t->store, rowid, pzErr);
+  rc = wordindex_store_max_rowid(t->x.store, rowid, pzErr);
   if( rc==SQLITE_OK && *rowid==LARGEST_ROWID ){
     return error_set(pzErr, SQLITE_FULL, "wordindex: no rowid left after %lld", *rowid);
   }
@@ -408,7 +422,7 @@ static int wordindex_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv,
   char *zErr = 0;
   int rc = SQLITE_OK, found, i;
   if( argc==1 ){
-    rc = wordindex_delete(t->store, sqlite3_value_int64(argv[0]), &found, &zErr);
+    rc = wordindex_delete(&t->x, sqlite3_value_int64(argv[0]), &found, &zErr);
   }else if( sqlite3_value_type(words)!=SQLITE_BLOB ){
     zErr = sqlite3_mprintf("wordindex: words must be a words blob (img_words)");
     rc = SQLITE_CONSTRAINT;
@@ -427,12 +441,12 @@ static int wordindex_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv,
     if( rc==SQLITE_OK && sqlite3_value_type(argv[0])!=SQLITE_NULL ){       /* UPDATE */
       sqlite3_int64 old_rowid = sqlite3_value_int64(argv[0]);
       if( rowid!=old_rowid ) rc = claim_rowid(t, rowid, &zErr);
-      if( rc==SQLITE_OK ) rc = wordindex_delete(t->store, old_rowid, &found, &zErr);
+      if( rc==SQLITE_OK ) rc = wordindex_delete(&t->x, old_rowid, &found, &zErr);
     }else if( rc==SQLITE_OK ){                                               /* INSERT */
       rc = claim_rowid(t, rowid, &zErr);
     }
     if( rc==SQLITE_OK ){
-      rc = wordindex_insert(t->store, rowid, (const unsigned char*)sqlite3_value_blob(words),
+      rc = wordindex_insert(&t->x, rowid, (const unsigned char*)sqlite3_value_blob(words),
                             (size_t)sqlite3_value_bytes(words), &zErr);
     }
     if( rc==SQLITE_OK ) *out_rowid = rowid;
@@ -441,6 +455,29 @@ static int wordindex_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv,
   sqlite3_set_last_insert_rowid(t->db, rc==SQLITE_OK && argc>1
                                 && sqlite3_value_type(argv[0])==SQLITE_NULL ? rowid : last_rowid);
   return rc ? vtab_failed(t, rc, zErr) : SQLITE_OK;
+}
+
+static int wordindex_begin(sqlite3_vtab *vtab){ (void)vtab; return SQLITE_OK; }
+static int wordindex_commit(sqlite3_vtab *vtab){ (void)vtab; return SQLITE_OK; }
+
+static int wordindex_rollback(sqlite3_vtab *vtab){
+  wordindex_discard(&((WordIndexTable*)vtab)->x);
+  return SQLITE_OK;
+}
+
+static int wordindex_savepoint(sqlite3_vtab *vtab, int n){
+  (void)n;
+  return wordindex_flush_vtab(vtab);
+}
+
+static int wordindex_release(sqlite3_vtab *vtab, int n){
+  (void)vtab; (void)n;
+  return SQLITE_OK;
+}
+
+static int wordindex_rollback_to(sqlite3_vtab *vtab, int n){
+  (void)n;
+  return wordindex_rollback(vtab);
 }
 
 static int wordindex_shadow_name(const char *suffix){
@@ -453,10 +490,10 @@ static const sqlite3_module wordindex_module = {
   wordindex_disconnect, wordindex_destroy,
   wordindex_open, wordindex_close, wordindex_filter, wordindex_next, wordindex_eof,
   wordindex_column, wordindex_rowid, wordindex_update,
-  0, 0, 0, 0,               /* xBegin, xSync, xCommit, xRollback: nothing cached */
+  wordindex_begin, wordindex_flush_vtab, wordindex_commit, wordindex_rollback,
   0,                        /* xFindFunction */
   wordindex_rename,
-  0, 0, 0,                  /* savepoints: nothing cached */
+  wordindex_savepoint, wordindex_release, wordindex_rollback_to,
   wordindex_shadow_name
 };
 
