@@ -39,7 +39,7 @@ job test_shell '"$B/tests/test_shell" "$B/imgsearch.so"'
 job "sqltest --oom 05_functions" '"$B/tests/sqltest" --oom "$B/imgsearch.so" tests/cases/05_functions.test'
 # ... and short: the cases that create and change tables, at 2 values of N
 # per case and kind (make reliability: all files, every N).
-job "sqltest --oom=2" '"$B/tests/sqltest" --oom=2 "$B/imgsearch.so" tests/cases/01_create.test tests/cases/04_changes.test'
+job "sqltest --oom=2" '"$B/tests/sqltest" --oom=2 "$B/imgsearch.so" tests/cases/01_create.test tests/cases/04_changes.test tests/cases/08_helpers.test tests/cases/09_int8.test'
 for t in "$B"/tests/test_*; do
   name=$(basename "$t")
   [ -x "$t" ] && [ "$name" != test_shell ] && job "$name" "\"\$B/tests/$name\" \"\$B/imgsearch.so\""

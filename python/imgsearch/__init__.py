@@ -12,13 +12,13 @@ imgsearch_vec.so (the annoy table and vec_* only; needs nothing but libc).
 
 Vectors go in as BLOBs, and anything with the buffer protocol is one:
 bytes, a C-contiguous numpy array of dtype float32 (float32[N] columns) or
-uint8 (uint8[N] and bit[N] columns). Other dtypes must be converted first
+uint8 (uint8[N] and bit[N] columns) or int8 (int8[N]). Other dtypes must be converted first
 (numpy's default float64 has 8 bytes a value: v.astype(numpy.float32)).
 """
 import os
 import struct
 
-__all__ = ["load", "loadable_path", "serialize_float32"]
+__all__ = ["load", "loadable_path", "serialize_float32", "serialize_int8"]
 
 
 def loadable_path(vector_only=False):
@@ -40,3 +40,8 @@ def serialize_float32(vector):
     """A sequence of numbers as the little-endian float32 BLOB that
     float32[N] columns and vec_* functions take."""
     return struct.pack("<%df" % len(vector), *vector)
+
+
+def serialize_int8(vector):
+    """A sequence of integers -128..127 as the BLOB int8[N] columns take."""
+    return struct.pack("%db" % len(vector), *vector)

@@ -110,6 +110,18 @@ def _():
     assert imgsearch.serialize_float32([0.5, -2, 3]) == blob
 
 
+@case("2.5 int8: numpy int8 arrays and serialize_int8")
+def _():
+    db = connect(vector_only=True)
+    db.execute("CREATE VIRTUAL TABLE t USING annoy(v int8[3])")
+    db.execute("INSERT INTO t(rowid, v) VALUES (1, ?)", (numpy.array([-128, 0, 127], dtype=numpy.int8),))
+    db.execute("INSERT INTO t(rowid, v) VALUES (2, ?)", (imgsearch.serialize_int8([1, 2, 3]),))
+    rows = db.execute("SELECT rowid, vec_json(v, 'int8') FROM t ORDER BY rowid").fetchall()
+    assert rows == [(1, "[-128,0,127]"), (2, "[1,2,3]")], rows
+    rows = db.execute("SELECT rowid FROM t WHERE v MATCH ? AND k = 1", (imgsearch.serialize_int8([1, 2, 2]),)).fetchall()
+    assert rows == [(2,)], rows
+
+
 @case("3.1 the full extension's image functions read a numpy uint8 buffer")
 def _():
     db = connect()
