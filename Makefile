@@ -1,7 +1,11 @@
 # imgsearch — build, test, demo, benchmark.
 #
-#   make            build/imgsearch.so (the SQLite extension) and
+#   make            build/imgsearch.so (the SQLite extension),
+#                   build/imgsearch_vec.so (the vector-only extension),
+#                   build/lib/ (the C libraries, ext/imgsearch.h) and
 #                   build/imgsearch (the command-line tool, shell/)
+#   make install PREFIX=/usr/local   (and DESTDIR=) all of that, the header,
+#                   pkg-config files and the man page
 #   make test       every test; closes with "N passed, N failed"
 #   make test SANITIZE=1   the same under ASan + UBSan (separate build dir)
 #   make demo       install missing packages, build, index samples/, search
@@ -39,13 +43,20 @@ EXT_H   = $(wildcard ext/*.h ext/*/*.h)
 EXT_OBJ = $(EXT_C:ext/%.c=$(B)/obj/%.o) $(EXT_CXX:ext/%.cpp=$(B)/obj/%.o)
 OPENCV_LIBS = -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core
 EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) -lm
+# The vector-only build: the annoy table and vec_* functions, C and libm
+# only (no OpenCV, no stb_image, no C++ runtime); entry point
+# sqlite3_imgsearchvec_init (ext/imgsearch_vec.c).
+VEC_C   = ext/error.c ext/imgsearch_vec.c $(sort $(wildcard ext/annoy/*.c))
+VEC_OBJ = $(VEC_C:ext/%.c=$(B)/obj/%.o)
+VERSION := $(shell sed -n 's/^\#define IMGSEARCH_VERSION  *"\(.*\)"/\1/p' ext/imgsearch.h)
 
 DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
   libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev \
-  libreadline-dev zlib1g-dev
+  libreadline-dev zlib1g-dev pkgconf python3 python3-pip python3-setuptools \
+  python3-wheel python3-numpy
 
-.PHONY: all test demo bench deps clean reliability
-all: $(B)/imgsearch.so
+.PHONY: all test demo bench deps clean reliability install
+all: $(B)/imgsearch.so $(B)/imgsearch_vec.so
 
 $(B)/obj/%.o: ext/%.c $(EXT_H)
 	@mkdir -p $(@D)
@@ -59,6 +70,8 @@ $(B)/obj/annoy/distance.o $(B)/obj/annoy/forest.o: OPT = -O3
 # Linked with the C++ driver only when there is C++ (OpenCV) inside.
 $(B)/imgsearch.so: $(EXT_OBJ) ext/exports.map
 	$(if $(EXT_CXX),$(CXX),$(CC)) -shared -Wl,--version-script=ext/exports.map $(LDFLAGS_ALL) -o $@ $(EXT_OBJ) $(EXT_LIBS)
+$(B)/imgsearch_vec.so: $(VEC_OBJ) ext/exports_vec.map
+	$(CC) -shared -Wl,--version-script=ext/exports_vec.map $(LDFLAGS_ALL) -o $@ $(VEC_OBJ) -lm
 
 # ---- tests ------------------------------------------------------------------
 # Unit tests link single modules; the SQL-level tests load the built .so.
@@ -80,17 +93,49 @@ $(TEST_BIN)/sqltest: tests/sqltest.c | $(TEST_BIN)
 TEST_PROGRAMS = $(TEST_BIN)/sqltest $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(wildcard tests/unit/test_*.c)) \
                 $(patsubst tests/sql/%.c,$(TEST_BIN)/%,$(wildcard tests/sql/test_*.c))
 
-test: $(B)/imgsearch.so $(TEST_PROGRAMS)
-	@BUILD=$(B) sh tests/run.sh
+# make test also installs into $(B)/test-prefix, for tests/library.sh.
+test: $(B)/imgsearch.so $(B)/imgsearch_vec.so $(TEST_PROGRAMS)
+	@rm -rf $(B)/test-prefix && $(MAKE) -s --no-print-directory install PREFIX=$(CURDIR)/$(B)/test-prefix
+	@BUILD=$(B) CC='$(CC)' LDFLAGS_ALL='$(LDFLAGS_ALL)' sh tests/run.sh
+
+# ---- the C libraries: build/lib/ (ext/imgsearch.h) --------------------------
+# The extension's sources compiled again with -DSQLITE_CORE (direct
+# sqlite3_* calls; objects in $(B)/shell/ext/, the tool links them too):
+# libimgsearch (both entry points) and libimgsearch_vec (the vector-only
+# one), each static and shared (soname lib*.so.MAJOR).
+CORE_OBJ     = $(EXT_C:ext/%.c=$(B)/shell/ext/%.o) $(EXT_CXX:ext/%.cpp=$(B)/shell/ext/%.o)
+CORE_VEC_OBJ = $(VEC_C:ext/%.c=$(B)/shell/ext/%.o)
+SOMAJOR = $(firstword $(subst ., ,$(VERSION)))
+LIBS_BUILT = $(addprefix $(B)/lib/,libimgsearch.a libimgsearch_vec.a libimgsearch.so libimgsearch_vec.so)
+all: $(LIBS_BUILT)
+$(B)/lib/libimgsearch.a: $(CORE_OBJ)
+$(B)/lib/libimgsearch_vec.a: $(CORE_VEC_OBJ)
+$(B)/lib/%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && $(AR) rcs $@ $^
+$(B)/lib/libimgsearch.so: $(CORE_OBJ) ext/library.map
+	@mkdir -p $(@D)
+	$(CXX) -shared -Wl,-soname,libimgsearch.so.$(SOMAJOR) -Wl,--version-script=ext/library.map \
+	  $(LDFLAGS_ALL) -o $@ $(CORE_OBJ) -lsqlite3 $(EXT_LIBS)
+$(B)/lib/libimgsearch_vec.so: $(CORE_VEC_OBJ) ext/exports_vec.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libimgsearch_vec.so.$(SOMAJOR) -Wl,--version-script=ext/exports_vec.map \
+	  $(LDFLAGS_ALL) -o $@ $(CORE_VEC_OBJ) -lsqlite3 -lm
+
+# samples/embed.c: a program with the vector-only library in its own
+# sqlite3 (run by tests/run.sh; tests/install.sh builds it again from an
+# installed copy, through pkg-config).
+$(B)/samples/embed: samples/embed.c ext/imgsearch.h $(B)/lib/libimgsearch_vec.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(B)/lib/libimgsearch_vec.a $(LDFLAGS_ALL) -lsqlite3 -lm
+test: $(B)/samples/embed $(LIBS_BUILT)
 
 # ---- the command-line tool: build/imgsearch ---------------------------------
-# shell/*.c plus the extension's sources compiled again with -DSQLITE_CORE
-# (direct sqlite3_* calls) and linked in statically; registered with
+# shell/*.c linked with libimgsearch.a; the extension is registered with
 # sqlite3_auto_extension.  sql/schema.sql is compiled in as a C string.
 SHELL_C   = $(sort $(wildcard shell/*.c))
-SHELL_OBJ = $(SHELL_C:shell/%.c=$(B)/shell/%.o) \
-            $(EXT_C:ext/%.c=$(B)/shell/ext/%.o) $(EXT_CXX:ext/%.cpp=$(B)/shell/ext/%.o)
-SHELL_LIBS = -lsqlite3 -lreadline -lpthread $(EXT_LIBS)
+SHELL_OBJ = $(SHELL_C:shell/%.c=$(B)/shell/%.o)
+SHELL_LIBS = $(B)/lib/libimgsearch.a -lsqlite3 -lreadline -lpthread $(EXT_LIBS)
 
 all: $(B)/imgsearch
 
@@ -114,7 +159,7 @@ $(B)/shell/ext/%.o: ext/%.cpp $(EXT_H)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS_ALL) -DSQLITE_CORE -c $< -o $@
 $(B)/shell/ext/annoy/distance.o $(B)/shell/ext/annoy/forest.o: OPT = -O3
-$(B)/imgsearch: $(SHELL_OBJ)
+$(B)/imgsearch: $(SHELL_OBJ) $(B)/lib/libimgsearch.a
 	$(CXX) $(LDFLAGS_ALL) -o $@ $(SHELL_OBJ) $(SHELL_LIBS)
 
 # tests/shell/test_shell.c drives build/imgsearch end to end (run by run.sh).
@@ -122,6 +167,30 @@ $(TEST_BIN)/test_shell: tests/shell/test_shell.c tests/sql/testlib.h | $(TEST_BI
 	$(CC) $(CFLAGS_ALL) -Itests/sql -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
 test: $(B)/imgsearch $(TEST_BIN)/test_shell
 # ---- end of the command-line tool -------------------------------------------
+
+# ---- make install PREFIX=... [DESTDIR=...] ----------------------------------
+# PREFIX/lib: the libraries (lib*.so.VERSION, .so.MAJOR and .so links),
+# lib/imgsearch/: the loadable extensions, lib/pkgconfig/: imgsearch.pc and
+# imgsearch-vec.pc (packaging/*.pc.in), include/imgsearch.h, bin/imgsearch,
+# share/man/man1/imgsearch.1.  tests/install.sh checks an install into a
+# scratch prefix (make test does one).
+PREFIX ?= /usr/local
+INSTALL_DIR = $(DESTDIR)$(PREFIX)
+install: all
+	install -d $(INSTALL_DIR)/bin $(INSTALL_DIR)/include $(INSTALL_DIR)/lib/imgsearch \
+	  $(INSTALL_DIR)/lib/pkgconfig $(INSTALL_DIR)/share/man/man1
+	install -m 755 $(B)/imgsearch $(INSTALL_DIR)/bin/
+	install -m 644 ext/imgsearch.h $(INSTALL_DIR)/include/
+	install -m 755 $(B)/imgsearch.so $(B)/imgsearch_vec.so $(INSTALL_DIR)/lib/imgsearch/
+	install -m 644 $(B)/lib/libimgsearch.a $(B)/lib/libimgsearch_vec.a $(INSTALL_DIR)/lib/
+	for l in libimgsearch libimgsearch_vec; do \
+	  install -m 755 $(B)/lib/$$l.so $(INSTALL_DIR)/lib/$$l.so.$(VERSION) && \
+	  ln -sf $$l.so.$(VERSION) $(INSTALL_DIR)/lib/$$l.so.$(SOMAJOR) && \
+	  ln -sf $$l.so.$(SOMAJOR) $(INSTALL_DIR)/lib/$$l.so || exit 1; done
+	for f in imgsearch.pc imgsearch-vec.pc; do \
+	  sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' packaging/$$f.in \
+	    > $(INSTALL_DIR)/lib/pkgconfig/$$f || exit 1; done
+	sed -e 's|@VERSION@|$(VERSION)|' packaging/imgsearch.1.in > $(INSTALL_DIR)/share/man/man1/imgsearch.1
 
 # ---- reliability (docs/RELIABILITY.md) --------------------------------------
 # tests/reliability/NAME.c -> $(B)/reliability/NAME, run as

@@ -11,7 +11,7 @@
 ** and from the line DB_VECTORS_MARKER on the image_vectors template, run by
 ** db_create_vectors when the model is trained.
 **
-** May call: SQLite, the extension's entry point, stdio.
+** May call: SQLite, the extension's entry point (imgsearch.h), stdio.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +19,7 @@
 #include <unistd.h>
 
 #include "db.h"
-
-int sqlite3_imgsearch_init(sqlite3 *db, char **pzErr,
-                           const sqlite3_api_routines *api);
+#include "imgsearch.h"
 
 static const char db_schema_sql[] =
 #include "schema.h"

@@ -39,7 +39,7 @@ job test_shell '"$B/tests/test_shell" "$B/imgsearch.so"'
 job "sqltest --oom 05_functions" '"$B/tests/sqltest" --oom "$B/imgsearch.so" tests/cases/05_functions.test'
 # ... and short: the cases that create and change tables, at 2 values of N
 # per case and kind (make reliability: all files, every N).
-job "sqltest --oom=2" '"$B/tests/sqltest" --oom=2 "$B/imgsearch.so" tests/cases/01_create.test tests/cases/04_changes.test'
+job "sqltest --oom=2" '"$B/tests/sqltest" --oom=2 "$B/imgsearch.so" tests/cases/01_create.test tests/cases/04_changes.test tests/cases/08_helpers.test tests/cases/09_int8.test'
 for t in "$B"/tests/test_*; do
   name=$(basename "$t")
   [ -x "$t" ] && [ "$name" != test_shell ] && job "$name" "\"\$B/tests/$name\" \"\$B/imgsearch.so\""
@@ -50,18 +50,40 @@ for t in "$B"/reliability/*; do
   [ -x "$t" ] && job "$name" "\"\$B/reliability/$name\" \"\$B/imgsearch.so\""
 done
 job sqltest '"$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test'
+# The vector-only extension: the vector cases (0*.test; 1*.test are the
+# image functions) and what it must not have (vector_only/).
+job "sqltest imgsearch_vec.so" '"$B/tests/sqltest" "$B/imgsearch_vec.so" tests/cases/0*.test tests/cases/vector_only/*.test'
+# The C library and make install (make test installs into $B/test-prefix).
+job library 'sh tests/library.sh'
+# The Python package, installed with Debian's pip.
+job python 'sh tests/python/run.sh'
 
 njobs=$(wc -l <"$dir/jobs")
 seq "$njobs" | xargs -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$0" --job "$dir" {}
 log=$dir/all.log
 for n in $(seq "$njobs"); do cat "$dir/$n.log"; done >"$log"
 
-# The shared object exports its entry point and nothing else.
-exported=$(nm -D --defined-only "$B/imgsearch.so" | awk '$2 ~ /^[TDBWVRi]$/ {print $3}' | sort | tr '\n' ' ')
-if [ "$exported" = "sqlite3_imgsearch_init " ]; then
-  echo "ok - nm -D: only sqlite3_imgsearch_init is exported" >>"$log"
+# Each shared object exports its entry points and nothing else.
+exports() {   # exports FILE EXPECTED: nm -D lists exactly EXPECTED (sorted, space-separated)
+  exported=$(nm -D --defined-only "$1" | awk '$2 ~ /^[TDBWVRi]$/ {print $3}' | sort | tr '\n' ' ')
+  if [ "$exported" = "$2 " ]; then
+    echo "ok - nm -D $(basename "$1"): only $2 exported"
+  else
+    echo "not ok - nm -D $(basename "$1"): exported symbols are: $exported"
+  fi
+} >>"$log"
+exports "$B/imgsearch.so" sqlite3_imgsearch_init
+exports "$B/imgsearch_vec.so" sqlite3_imgsearchvec_init
+exports "$B/lib/libimgsearch_vec.so" sqlite3_imgsearchvec_init
+exports "$B/lib/libimgsearch.so" "sqlite3_imgsearch_init sqlite3_imgsearchvec_init"
+# The vector-only extension needs the C library and libm, and (with
+# SANITIZE=1) the sanitizer runtimes: no OpenCV, no C++ runtime.
+needed=$(readelf -d "$B/imgsearch_vec.so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -v -e '^libasan' -e '^libubsan' | sort | tr '\n' ' ')
+stb=$(nm "$B/imgsearch_vec.so" | grep -c stbi_)
+if [ "$needed" = "libc.so.6 libm.so.6 " ] && [ "$stb" = 0 ]; then
+  echo "ok - imgsearch_vec.so needs only libc and libm, and has no stb_image code" >>"$log"
 else
-  echo "not ok - nm -D: exported symbols are: $exported" >>"$log"
+  echo "not ok - imgsearch_vec.so needs: $needed; stbi_ symbols: $stb" >>"$log"
 fi
 
 grep -v '^ok' "$log"

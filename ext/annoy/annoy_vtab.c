@@ -181,7 +181,7 @@ static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **pz
   }
   cfg->forest.type = vec_type_from_name(type, (size_t)(lb-type));
   if( cfg->forest.type==0 ){
-    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: unknown element type '%.*s' (use float32, uint8 or bit)",
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: unknown element type '%.*s' (use float32, uint8, int8 or bit)",
                            (int)(lb-type), type), pzErr);
   }
   if( parse_int(lb+1, (size_t)(rb-lb-1), 1, 65536, &dim)

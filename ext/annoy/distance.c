@@ -1,5 +1,5 @@
 /*
-** distance.c — distance kernels for float32, uint8 and bit vectors.
+** distance.c — distance kernels for float32, uint8, int8 and bit vectors.
 **
 ** The hot loops of every query live here (VEC_KERNEL: AVX2 and baseline
 ** builds, chosen at load time).
@@ -131,6 +131,44 @@ static float u8_negdot(const void *a, const void *b, int dim){
   return -(float)r[0];
 }
 
+/* ---- int8: exact integer arithmetic ------------------------------------ */
+VEC_KERNEL static float i8_l2sq(const void *pa, const void *pb, int dim){
+  const int8_t *a = pa, *b = pb;
+  uint32_t s = 0;                    /* 255*255*dim fits for dim < 66051 */
+  int i;
+  for(i=0; i<dim; i++){ int d = (int)a[i]-(int)b[i]; s += (uint32_t)(d*d); }
+  return (float)s;
+}
+
+VEC_KERNEL static float i8_l1(const void *pa, const void *pb, int dim){
+  const int8_t *a = pa, *b = pb;
+  uint32_t s = 0;
+  int i;
+  for(i=0; i<dim; i++){ int d = (int)a[i]-(int)b[i]; s += (uint32_t)(d<0 ? -d : d); }
+  return (float)s;
+}
+
+VEC_KERNEL static void i8_dot3(const int8_t *a, const int8_t *b, int dim, int64_t out[3]){
+  int32_t ab = 0, aa = 0, bb = 0;    /* |128*128*dim| < 2^31 for dim <= 65536 */
+  int i;
+  for(i=0; i<dim; i++){
+    ab += (int32_t)a[i]*b[i]; aa += (int32_t)a[i]*a[i]; bb += (int32_t)b[i]*b[i];
+  }
+  out[0] = ab; out[1] = aa; out[2] = bb;
+}
+
+static float i8_angular(const void *a, const void *b, int dim){
+  int64_t r[3];
+  i8_dot3(a, b, dim, r);
+  return cosine_score((float)r[0], (float)r[1], (float)r[2]);
+}
+
+static float i8_negdot(const void *a, const void *b, int dim){
+  int64_t r[3];
+  i8_dot3(a, b, dim, r);
+  return -(float)r[0];
+}
+
 /* ---- bit ----------------------------------------------------------------- */
 static float bit_hamming(const void *pa, const void *pb, int dim){
   const uint8_t *a = pa, *b = pb;
@@ -147,6 +185,15 @@ static float bit_hamming(const void *pa, const void *pb, int dim){
 
 DistanceKernel distance_kernel(VecType type, Metric metric){
   if( type==VEC_BIT ) return metric==METRIC_HAMMING ? bit_hamming : 0;
+  if( type==VEC_INT8 ){
+    switch( metric ){
+      case METRIC_EUCLIDEAN: return i8_l2sq;
+      case METRIC_MANHATTAN: return i8_l1;
+      case METRIC_ANGULAR:   return i8_angular;
+      case METRIC_DOT:       return i8_negdot;
+      default:               return 0;
+    }
+  }
   switch( metric ){
     case METRIC_EUCLIDEAN: return type==VEC_UINT8 ? u8_l2sq : f32_l2sq;
     case METRIC_MANHATTAN: return type==VEC_UINT8 ? u8_l1 : f32_l1;

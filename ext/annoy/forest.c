@@ -185,22 +185,28 @@ void forest_close(Forest *f){
 
 /* ---- which side of a split a vector falls on --------------------------- */
 
-/* normal.x - threshold. For uint8 vectors the dot product is an exact
-** integer; for float32 vectors it is 8 interleaved partial sums added in a
-** fixed order. Either way inserts and removes agree bit for bit with the
-** split that placed an item, on any machine (-ffp-contract=off forbids
+/* normal.x for integer elements of type T: exact. */
+#define INTEGER_DOT(T) do{ \
+    const T *x = vec; \
+    int32_t s[8] = {0}; \
+    for(i=0; i+8<=dim; i+=8){ \
+      for(j=0; j<8; j++) s[j] += (int32_t)n->normal[i+j]*(int32_t)x[i+j]; \
+    } \
+    for(; i<dim; i++) s[0] += (int32_t)n->normal[i]*(int32_t)x[i]; \
+    sum = (int64_t)s[0]+s[1]+s[2]+s[3]+s[4]+s[5]+s[6]+s[7]; \
+  }while(0)
+
+/* normal.x - threshold. For uint8 and int8 vectors the dot product is an
+** exact integer; for float32 vectors it is 8 interleaved partial sums added
+** in a fixed order. Either way inserts and removes agree bit for bit with
+** the split that placed an item, on any machine (-ffp-contract=off forbids
 ** fused multiply-adds), and eight independent lanes vectorise. */
 VEC_KERNEL static float margin_of(const Forest *f, const ForestNode *n, const void *vec){
   int i, j, dim = f->cfg.dim;
-  if( f->cfg.type==VEC_UINT8 ){
-    const uint8_t *x = vec;
-    int32_t s[8] = {0};
+  if( f->cfg.type==VEC_UINT8 || f->cfg.type==VEC_INT8 ){
     int64_t sum;
-    for(i=0; i+8<=dim; i+=8){
-      for(j=0; j<8; j++) s[j] += (int32_t)n->normal[i+j]*(int32_t)x[i+j];
-    }
-    for(; i<dim; i++) s[0] += (int32_t)n->normal[i]*(int32_t)x[i];
-    sum = (int64_t)s[0]+s[1]+s[2]+s[3]+s[4]+s[5]+s[6]+s[7];
+    if( f->cfg.type==VEC_UINT8 ) INTEGER_DOT(uint8_t);
+    else INTEGER_DOT(int8_t);
     return (float)((double)sum - (double)n->threshold);
   }else{
     const float *x = vec;

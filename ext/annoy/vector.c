@@ -23,13 +23,24 @@
 size_t vec_bytes(VecType type, int dim){
   switch( type ){
     case VEC_FLOAT32: return (size_t)dim * 4;
-    case VEC_UINT8:   return (size_t)dim;
+    case VEC_UINT8:
+    case VEC_INT8:    return (size_t)dim;
     case VEC_BIT:     return (size_t)dim / 8;
   }
   return 0;
 }
 
-static const char *const type_names[] = { 0, "float32", "uint8", "bit" };
+int vec_dim_of_bytes(VecType type, int n){
+  switch( type ){
+    case VEC_FLOAT32: return n%4==0 ? n/4 : -1;
+    case VEC_UINT8:
+    case VEC_INT8:    return n;
+    case VEC_BIT:     return n<=0x0FFFFFFF ? n*8 : -1;
+  }
+  return -1;
+}
+
+static const char *const type_names[] = { 0, "float32", "uint8", "bit", "int8" };
 
 const char *vec_type_name(VecType type){ return type_names[type]; }
 
@@ -40,6 +51,7 @@ static int name_is(const char *name, size_t n, const char *want){
 VecType vec_type_from_name(const char *name, size_t n){
   if( name_is(name, n, "float32") || name_is(name, n, "float") ) return VEC_FLOAT32;
   if( name_is(name, n, "uint8") ) return VEC_UINT8;
+  if( name_is(name, n, "int8") ) return VEC_INT8;
   if( name_is(name, n, "bit") ) return VEC_BIT;
   return 0;
 }
@@ -135,6 +147,13 @@ static int store_element(VecType type, int dim, void *out, int i, double value,
                          "element %d is %g: uint8 vectors take integers 0..255", i, value);
       }
       ((uint8_t*)out)[i] = (uint8_t)value;
+      return SQLITE_OK;
+    case VEC_INT8:
+      if( value!=floor(value) || value<-128 || value>127 ){
+        return error_set(pzErr, SQLITE_ERROR,
+                         "element %d is %g: int8 vectors take integers -128..127", i, value);
+      }
+      ((int8_t*)out)[i] = (int8_t)value;
       return SQLITE_OK;
     case VEC_BIT:
       if( value!=0 && value!=1 ){

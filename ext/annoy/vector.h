@@ -1,17 +1,17 @@
 /*
 ** vector.h — what a stored vector is, and vectors as users write them.
 **
-** Owns: the element types (float32, uint8, bit), how many bytes a vector of
+** Owns: the element types (float32, uint8, int8, bit), how many bytes a vector of
 ** a type and dimension takes, and the text and BLOB forms users give.
 ** Accepted forms, for a column declared TYPE[dim]:
 **   JSON text   '[0.5, 1, -2e3]'  exactly dim finite numbers
-**               (uint8: integers 0..255; bit: 0 or 1)
-**   float32     a BLOB of dim little-endian IEEE floats (any type: uint8
-**               and bit columns accept it when every value fits)
-**   uint8       a BLOB of dim bytes
+**               (uint8: integers 0..255; int8: -128..127; bit: 0 or 1)
+**   float32     a BLOB of dim little-endian IEEE floats (any type: uint8,
+**               int8 and bit columns accept it when every value fits)
+**   uint8, int8 a BLOB of dim bytes (int8: two's complement)
 **   bit         a BLOB of dim/8 bytes; element i is bit (i%8) of byte i/8
 ** NaN and infinities are always rejected.  In memory a float32 vector is
-** an array of float; uint8 and bit vectors are their stored bytes.
+** an array of float; uint8, int8 and bit vectors are their stored bytes.
 **
 ** Errors follow ext/error.h: an SQLite result code, the message in *pzErr.
 ** May call: bytes.h, error.h, SQLite's allocator and string builder.
@@ -21,12 +21,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum VecType { VEC_FLOAT32 = 1, VEC_UINT8 = 2, VEC_BIT = 3 } VecType;
+/* The numbers are stored in _info (annoy_store.c): never renumber. */
+typedef enum VecType { VEC_FLOAT32 = 1, VEC_UINT8 = 2, VEC_BIT = 3, VEC_INT8 = 4 } VecType;
 
 /* Bytes one vector of dim elements takes (bit: dim/8, dim a multiple of 8). */
 size_t vec_bytes(VecType type, int dim);
+/* The dimension of a BLOB of n bytes of this type; -1 when n does not
+** fit (float32: not a multiple of 4). */
+int vec_dim_of_bytes(VecType type, int n);
 const char *vec_type_name(VecType type);
-/* Parse "float32" (or "float") / "uint8" / "bit"; 0 if unknown. */
+/* Parse "float32" (or "float") / "uint8" / "int8" / "bit"; 0 if unknown. */
 VecType vec_type_from_name(const char *name, size_t n);
 
 /* Element i of a vector in memory as a float (bit vectors: 0 or 1). */
@@ -34,6 +38,7 @@ static inline float vec_element(VecType type, const void *v, int i){
   switch( type ){
     case VEC_FLOAT32: return ((const float*)v)[i];
     case VEC_UINT8:   return (float)((const uint8_t*)v)[i];
+    case VEC_INT8:    return (float)((const int8_t*)v)[i];
     default:          return (float)((((const uint8_t*)v)[i>>3] >> (i&7)) & 1);
   }
 }

@@ -16,8 +16,7 @@
 #include <stdlib.h>
 
 #include <sqlite3.h>
-
-int sqlite3_imgsearch_init(sqlite3 *db, char **err, const sqlite3_api_routines *api);
+#include "imgsearch.h"
 
 static inline void fuzz_register_extension(void){
   if( sqlite3_auto_extension((void(*)(void))sqlite3_imgsearch_init)!=SQLITE_OK ){

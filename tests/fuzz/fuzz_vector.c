@@ -10,9 +10,11 @@
 **     same values (float32 JSON is printed with 9 digits, which is exact;
 **     only the sign of -0 is lost);
 **   - a float32 BLOB that parses is stored byte for byte as given, and so
-**     is a uint8/bit BLOB of the column's own size.
+**     is a uint8/int8/bit BLOB of the column's own size.
 ** Then, through SQL on one in-memory connection: vec_f32, vec_json with
-** each type name, and vec_distance of the two halves of the input.
+** each type name, vec_distance of the two halves of the input, and the
+** other helpers (vec_length, vec_normalize, vec_add/vec_sub of the
+** halves, vec_slice, vec_quantize_binary, vec_each).
 **
 ** Built and run by tests/fuzz/run.sh.  Any sanitizer report or abort() is
 ** a bug.
@@ -28,8 +30,10 @@
 #define FUZZ_HEADER 3
 
 static const int fuzz_dims[] = { 1, 2, 3, 4, 7, 8, 16, 128 };
+/* ?3: a metric for vec_distance, a type for vec_length and vec_each */
 static const char *const fuzz_metrics[] = {
-  "euclidean", "angular", "cosine", "dot", "manhattan", "hamming", "bogus"
+  "euclidean", "angular", "cosine", "dot", "manhattan", "hamming", "bogus",
+  "float32", "uint8", "int8", "bit"
 };
 static sqlite3 *fuzz_db;
 
@@ -39,7 +43,10 @@ static const char *const fuzz_sql[] = {
   "SELECT vec_f32(?1), vec_f32(CAST(?1 AS BLOB))",
   "SELECT vec_json(?1), vec_json(CAST(?1 AS BLOB), ?3)",
   "SELECT vec_json(CAST(?1 AS BLOB), 'float32'), vec_json(CAST(?1 AS BLOB), 'uint8')",
-  "SELECT vec_json(CAST(?1 AS BLOB), 'bit')",
+  "SELECT vec_json(CAST(?1 AS BLOB), 'bit'), vec_json(CAST(?1 AS BLOB), 'int8')",
+  "SELECT vec_length(?1), vec_length(CAST(?1 AS BLOB), ?3), vec_normalize(?1), vec_quantize_binary(?1)",
+  "SELECT vec_add(?1, ?2), vec_sub(CAST(?1 AS BLOB), CAST(?2 AS BLOB)), vec_slice(?1, 1, 3)",
+  "SELECT sum(value) FROM vec_each(?1) UNION ALL SELECT sum(value) FROM vec_each(CAST(?1 AS BLOB), ?3)",
   "SELECT vec_distance(?1, ?2), vec_distance(?1, ?2, ?3)",
   "SELECT vec_distance(CAST(?1 AS BLOB), CAST(?2 AS BLOB), ?3)",
   "SELECT vec_distance(vec_f32(?1), ?1, ?3)",
@@ -139,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   VecType type;
   int dim;
   if( size<FUZZ_HEADER || size>100000 ) return 0;
-  type = (VecType)(VEC_FLOAT32 + data[0]%3);
+  type = (VecType)(VEC_FLOAT32 + data[0]%4);       /* float32, uint8, bit, int8 */
   dim = fuzz_dims[data[1] % (sizeof(fuzz_dims)/sizeof(fuzz_dims[0]))];
   if( type==VEC_BIT ) dim = (dim+7)/8*8;        /* bit[N]: N a multiple of 8 */
   fuzz_parsers(type, dim, data + FUZZ_HEADER, (int)(size - FUZZ_HEADER));
