@@ -56,7 +56,13 @@
 
 void image_connection_release(void *p){
   ImageConnection *conn = (ImageConnection*)p;
-  if( conn && --conn->references==0 ) sqlite3_free(conn);
+  int i;
+  if( conn==0 || --conn->references>0 ) return;
+  for(i=0; i<IMAGE_SQL_MODEL_KINDS; i++){
+    image_sql_model_release(conn->model[i]);
+    sqlite3_free(conn->model_blob[i]);
+  }
+  sqlite3_free(conn);
 }
 
 /* Return n floats as a little-endian float32 BLOB. */
@@ -327,8 +333,8 @@ static const ImageSqlFunction image_sql_functions[] = {
   {"img_sift",       1, 1, READS, img_sift_func},
   {"img_sift",       2, 1, READS, img_sift_func},
   {"sift_count",     1, 0, PURE,  sift_count_func},
-  {"img_vlad",       2, 0, PURE,  img_vlad_func},
-  {"img_vlad",       3, 0, PURE,  img_vlad_func},
+  {"img_vlad",       2, 1, PURE,  img_vlad_func},
+  {"img_vlad",       3, 1, PURE,  img_vlad_func},
   {"img_match",      2, 0, PURE,  img_match_func},
   {"img_match_json", 2, 0, PURE,  img_match_json_func},
   {"img_thumb",      1, 1, READS, img_thumb_func},
@@ -348,6 +354,7 @@ int image_sql_register(sqlite3 *db){
 
   conn = (ImageConnection*)sqlite3_malloc64(sizeof(*conn));
   if( conn==0 ) return SQLITE_NOMEM;
+  memset(conn, 0, sizeof(*conn));
   image_limits_default(&conn->limits);
   /* One reference for the duration of this function, so that a failed
   ** registration (which calls the destructor at once) cannot free it. */
@@ -363,7 +370,7 @@ int image_sql_register(sqlite3 *db){
                                     f->needsConnection ? image_connection_release : 0);
   }
   if( rc==SQLITE_OK ) rc = train_sql_register(db);
-  if( rc==SQLITE_OK ) rc = words_sql_register(db);
+  if( rc==SQLITE_OK ) rc = words_sql_register(db, conn);
   image_connection_release(conn);
   return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "image_sql.h"
 #include "image_sql_args.h"
 
 const char *image_sql_type_name(int type){
@@ -81,10 +82,10 @@ int image_sql_int_arg(sqlite3_context *ctx, sqlite3_value *value,
   return 1;
 }
 
-/* ---- models, cached per statement ----------------------------------------- */
+/* ---- models, cached per statement and per connection ----------------------------------------- */
 
-static void image_sql_model_delete(void *p){
-  ImageSqlModel *model = (ImageSqlModel*)p;
+void image_sql_model_release(ImageSqlModel *model){
+  if( model==0 || --model->references>0 ) return;
   switch( model->kind ){
     case IMAGE_SQL_CODEBOOK:   vlad_codebook_free(&model->u.codebook); break;
     case IMAGE_SQL_PCA:        pca_model_free(&model->u.pca); break;
@@ -93,26 +94,24 @@ static void image_sql_model_delete(void *p){
   sqlite3_free(model);
 }
 
-const ImageSqlModel *image_sql_model_arg(sqlite3_context *ctx,
-                                         sqlite3_value **argv, int i,
-                                         const char *zFunction,
-                                         ImageSqlModelKind kind){
-  static const char *const azWhat[] = {"the codebook", "the PCA model", "the vocabulary"};
-  ImageSqlModel *model = (ImageSqlModel*)sqlite3_get_auxdata(ctx, i);
-  const unsigned char *data = 0;
-  size_t n = 0;
+static void image_sql_model_auxdata_free(void *p){
+  image_sql_model_release((ImageSqlModel*)p);
+}
+
+/* The model of kind parsed from data[0..n), with no reference taken; NULL
+** after reporting an error. */
+static ImageSqlModel *image_sql_model_parse(sqlite3_context *ctx, const unsigned char *data,
+                                            size_t n, const char *zFunction,
+                                            ImageSqlModelKind kind){
+  ImageSqlModel *model = (ImageSqlModel*)sqlite3_malloc64(sizeof(*model));
   char *zErr = 0;
   int rc = SQLITE_OK;
-  if( model && model->kind==kind ) return model;
-  if( image_sql_blob_arg(ctx, argv[i], zFunction, azWhat[kind], &data, &n)<0 ){
-    return 0;
-  }
-  model = (ImageSqlModel*)sqlite3_malloc64(sizeof(*model));
   if( model==0 ){
     sqlite3_result_error_nomem(ctx);
     return 0;
   }
   model->kind = kind;
+  model->references = 0;
   switch( kind ){
     case IMAGE_SQL_CODEBOOK:
       rc = vlad_codebook_parse(data, n, &model->u.codebook, &zErr); break;
@@ -126,8 +125,49 @@ const ImageSqlModel *image_sql_model_arg(sqlite3_context *ctx,
     image_sql_error_from(ctx, zFunction, rc, zErr);
     return 0;
   }
-  sqlite3_set_auxdata(ctx, i, model, image_sql_model_delete);
-  /* set_auxdata may have freed it already (out of memory): ask again. */
+  return model;
+}
+
+/* Keep model as conn's model of its kind (a copy of its bytes with it);
+** without memory for the copy the cache stays as it was. */
+static void image_sql_model_keep(ImageConnection *conn, ImageSqlModel *model,
+                                 const unsigned char *data, size_t n){
+  unsigned char *copy = (unsigned char*)sqlite3_malloc64(n ? n : 1);
+  int kind = (int)model->kind;
+  if( copy==0 ) return;
+  memcpy(copy, data, n);
+  image_sql_model_release(conn->model[kind]);
+  sqlite3_free(conn->model_blob[kind]);
+  conn->model[kind] = model;
+  conn->model_blob[kind] = copy;
+  conn->model_bytes[kind] = n;
+  model->references++;
+}
+
+const ImageSqlModel *image_sql_model_arg(sqlite3_context *ctx,
+                                         sqlite3_value **argv, int i,
+                                         const char *zFunction,
+                                         ImageSqlModelKind kind){
+  static const char *const azWhat[] = {"the codebook", "the PCA model", "the vocabulary"};
+  ImageConnection *conn = (ImageConnection*)sqlite3_user_data(ctx);
+  ImageSqlModel *model = (ImageSqlModel*)sqlite3_get_auxdata(ctx, i);
+  const unsigned char *data = 0;
+  size_t n = 0;
+  if( model && model->kind==kind ) return model;
+  if( image_sql_blob_arg(ctx, argv[i], zFunction, azWhat[kind], &data, &n)<0 ){
+    return 0;
+  }
+  if( conn && conn->model[kind] && conn->model_bytes[kind]==n
+   && memcmp(conn->model_blob[kind], data, n)==0 ){
+    model = conn->model[kind];
+  }else{
+    model = image_sql_model_parse(ctx, data, n, zFunction, kind);
+    if( model==0 ) return 0;
+    if( conn ) image_sql_model_keep(conn, model, data, n);
+  }
+  model->references++;
+  sqlite3_set_auxdata(ctx, i, model, image_sql_model_auxdata_free);
+  /* set_auxdata may have released it already (out of memory): ask again. */
   model = (ImageSqlModel*)sqlite3_get_auxdata(ctx, i);
   if( model==0 ) sqlite3_result_error_nomem(ctx);
   return model;

@@ -41,12 +41,15 @@ int image_sql_int_arg(sqlite3_context *ctx, sqlite3_value *value,
 
 /* A model argument (codebook, PCA model or vocabulary blob), parsed once
 ** and cached with sqlite3_set_auxdata while the argument stays the same (a
-** literal or a bound parameter).  NULL after reporting an error. */
+** literal or a bound parameter), and, for a function whose user data is
+** the ImageConnection, kept there for the next statement with the same
+** bytes (compared in full).  NULL after reporting an error. */
 typedef enum ImageSqlModelKind {
   IMAGE_SQL_CODEBOOK, IMAGE_SQL_PCA, IMAGE_SQL_VOCABULARY
 } ImageSqlModelKind;
 typedef struct ImageSqlModel {
   ImageSqlModelKind kind;
+  int references;          /* the connection's cache, statements' auxdata */
   union {
     VladCodebook codebook;
     PcaModel pca;
@@ -62,6 +65,9 @@ const ImageSqlModel *image_sql_model_arg(sqlite3_context *ctx,
 ** "zFunction: zErr", and free zErr.  The modules give a message with
 ** every failure (the fuzz targets check that), so a missing one could not
 ** be allocated: SQLITE_NOMEM. */
+/* Drop a reference; the last frees the model.  NULL is a no-op. */
+void image_sql_model_release(struct ImageSqlModel *model);
+
 void image_sql_error_from(sqlite3_context *ctx, const char *zFunction,
                           int rc, char *zErr);
 

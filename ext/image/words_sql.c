@@ -77,22 +77,25 @@ static void img_words_match_func(sqlite3_context *ctx, int argc,
   sqlite3_result_int(ctx, inliers>=MATCH_MIN_INLIERS ? inliers : 0);
 }
 
-int words_sql_register(sqlite3 *db){
+int words_sql_register(sqlite3 *db, ImageConnection *conn){
   static const struct {
     const char *zName;
     int nArg;
     void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
+    int needsConnection;     /* user data = conn: its model cache */
   } functions[] = {
-    {"img_words",       2, img_words_func},
-    {"img_words",       3, img_words_func},
-    {"img_words_match", 2, img_words_match_func},
+    {"img_words",       2, img_words_func, 1},
+    {"img_words",       3, img_words_func, 1},
+    {"img_words_match", 2, img_words_match_func, 0},
   };
   size_t i;
   int rc = SQLITE_OK;
   for(i=0; rc==SQLITE_OK && i<sizeof(functions)/sizeof(functions[0]); i++){
+    if( functions[i].needsConnection ) conn->references++;
     rc = sqlite3_create_function_v2(db, functions[i].zName, functions[i].nArg,
-        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0,
-        functions[i].xFunc, 0, 0, 0);
+        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+        functions[i].needsConnection ? conn : 0, functions[i].xFunc, 0, 0,
+        functions[i].needsConnection ? image_connection_release : 0);
   }
   return rc;
 }

@@ -17,6 +17,10 @@
 #   sh tests/bench/scale.sh eval      build/bench/scale_eval on the two dbs
 #   sh tests/bench/scale.sh vlad      the tool's VLAD first stage on the same
 #                                     queries (scale_vlad.sql), for comparison
+#   sh tests/bench/scale.sh search    `imgsearch search` as a user runs it
+#        (visual words, verification) on the report-half copies, the DVD
+#        phone photos and UKBench's photos, -k 10; scale_search.sql reads
+#        its CSV.  DB=... picks the database (default the collection).
 #
 # BUILD=build/x selects the build (default build), JOBS the workers (2).
 set -eu
@@ -58,10 +62,28 @@ index() {
     "$DATA/dvd_covers/canon" "$DATA/dvd_covers/droid"
 }
 
+search() {
+  DB=${DB:-$OUT/collection.db}
+  awk -F'\t' '($2 ~ /^ukbench/ && substr($2, 8, 5)/4 >= 50) || ($2 !~ /^ukbench/ && $2+0 >= 50) { print $3 }' \
+    "$OUT/copies/list.txt" > "$OUT/search_queries.txt"
+  ls "$DATA"/dvd_covers/canon/*.jpg "$DATA"/dvd_covers/droid/*.jpg "$DATA"/ukbench/*.jpg \
+    >> "$OUT/search_queries.txt"
+  # shellcheck disable=SC2046
+  "$BUILD/imgsearch" search "$DB" $(cat "$OUT/search_queries.txt") -k 10 --format csv --stats \
+    > "$OUT/search.csv" 2> "$OUT/search_stats.txt" || true
+  sqlite3 < tests/bench/scale_search.sql
+  awk '/^stats:/ { n++; s += $4; first = 1; for(i=1;i<=NF;i++){ if($i=="rest" && first){ r += $(i+1); first = 0 }
+       if($i=="(read+hash") rh += $(i+1); if($i=="words") w += $(i+1); if($i=="nearest") nn += $(i+1);
+       if($i=="verify") v += $(i+1) } }
+       END { printf "per query (ms): sift %.1f, rest %.1f (read %.1f, words %.1f, shortlist %.1f, verify %.1f), %d queries\n",
+             s/n, r/n, rh/n, w/n, nn/n, v/n, n }' "$OUT/search_stats.txt"
+}
+
 case "${1:-}" in
   collect) collect ;;
   index)   index ;;
   vlad)    sqlite3 "$OUT/collection.db" < tests/bench/scale_vlad.sql ;;
+  search)  search ;;
   eval)    "$BUILD/bench/scale_eval" "$OUT/collection.db" "$OUT/queries.db" "$OUT/copies/list.txt" "$DATA" ;;
-  *) echo "usage: sh tests/bench/scale.sh collect|index|eval" >&2; exit 2 ;;
+  *) echo "usage: sh tests/bench/scale.sh collect|index|eval|vlad|search" >&2; exit 2 ;;
 esac
