@@ -1227,6 +1227,7 @@ static int knn_exact(AnnoyStore *s, const void *query, Topk *top, const RowidSet
   }
   if( (rc = cache_load_all(s, pzErr)) ) return rc;
   for(i=0; i<s->next_slot; i++){
+    if( (i & 0xFFFF)==0xFFFF && (rc = sql_interrupted(s->db, pzErr)) ) return rc;
     if( !cache_has(s, i) ) continue;
     if( filter && !rowid_set_has(filter, cache_item(s, i)) ) continue;
     topk_push(top, kernel(query, cache_vector(s, i), dim), i);
