@@ -204,9 +204,16 @@ static const char index_usage[] =
 static int index_parse_options(int argc, char **argv, IndexOptions *o,
                                const char **pzDb, char **paths, int *p_n_path,
                                int *p_help){
-  int i;
+  int i, operands = 0;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
+    ShellArg kind = shell_arg_kind(z, &operands);
+    if( kind==SHELL_ARG_END_OF_OPTIONS ) continue;
+    if( kind==SHELL_ARG_OPERAND ){
+      if( *pzDb==0 ) *pzDb = z;
+      else paths[(*p_n_path)++] = argv[i];
+      continue;
+    }
     if( shell_is_help(z) ){
       *p_help = 1;
       return EXIT_OK;
@@ -234,10 +241,6 @@ static int index_parse_options(int argc, char **argv, IndexOptions *o,
       o->stats = 1;
     }else if( shell_unknown_option("index", z) ){
       return EXIT_USAGE;
-    }else if( *pzDb==0 ){
-      *pzDb = z;
-    }else{
-      paths[(*p_n_path)++] = argv[i];
     }
   }
   if( *pzDb==0 || (*p_n_path==0 && !o->prune && !o->retrain && o->dims<0) ){
