@@ -397,30 +397,28 @@ static const char dups_usage[] =
   "exit status: 0 ok, 2 usage error, 3 no index, database error or the\n"
   "HTML file cannot be written\n";
 
-/* The value of --min-score: a number from 0 to 1, else -1 (printed). */
-static double dups_parse_score(const char *zValue){
-  char *zEnd = 0;
-  double v = strtod(zValue, &zEnd);
-  if( zEnd==zValue || *zEnd || v<0 || v>1 ){
-    fprintf(stderr, "imgsearch dups: --min-score must be a number from 0 to 1, not '%s'\n",
-            zValue);
-    return -1;
-  }
-  return v;
-}
-
 /* The command line of `dups` into o and *pzDb.  EXIT_OK (*p_help set for
 ** --help) or EXIT_USAGE with the problem printed. */
 static int dups_parse_options(int argc, char **argv, DupsOptions *o,
                               const char **pzDb, int *p_help){
-  int i;
+  int i, operands = 0;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
+    ShellArg kind = shell_arg_kind(z, &operands);
+    if( kind==SHELL_ARG_END_OF_OPTIONS ) continue;
+    if( kind==SHELL_ARG_OPERAND ){
+      if( *pzDb ){
+        fprintf(stderr, "imgsearch dups: unexpected argument %s\n", z);
+        return EXIT_USAGE;
+      }
+      *pzDb = z;
+      continue;
+    }
     if( shell_is_help(z) ){
       *p_help = 1;
       return EXIT_OK;
     }else if( strcmp(z, "--min-score")==0 ){
-      if( i+1>=argc || (o->min_score = dups_parse_score(argv[++i]))<0 ) return EXIT_USAGE;
+      if( i+1>=argc || (o->min_score = shell_parse_fraction("dups --min-score", argv[++i]))<0 ) return EXIT_USAGE;
     }else if( strcmp(z, "-k")==0 ){
       if( i+1>=argc || (o->k = shell_parse_int(z, argv[++i], 1, 1000))<0 ) return EXIT_USAGE;
     }else if( strcmp(z, "-o")==0 || strcmp(z, "--output")==0 ){
@@ -439,11 +437,6 @@ static int dups_parse_options(int argc, char **argv, DupsOptions *o,
       o->mode = (OutputMode)mode;
     }else if( shell_unknown_option("dups", z) ){
       return EXIT_USAGE;
-    }else if( *pzDb ){
-      fprintf(stderr, "imgsearch dups: unexpected argument %s\n", z);
-      return EXIT_USAGE;
-    }else{
-      *pzDb = z;
     }
   }
   if( *pzDb==0 ){

@@ -19,9 +19,12 @@
 **
 ** May call: common.h, db.h, files.h, progress.h, index_parts.h.
 */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -201,9 +204,16 @@ static const char index_usage[] =
 static int index_parse_options(int argc, char **argv, IndexOptions *o,
                                const char **pzDb, char **paths, int *p_n_path,
                                int *p_help){
-  int i;
+  int i, operands = 0;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
+    ShellArg kind = shell_arg_kind(z, &operands);
+    if( kind==SHELL_ARG_END_OF_OPTIONS ) continue;
+    if( kind==SHELL_ARG_OPERAND ){
+      if( *pzDb==0 ) *pzDb = z;
+      else paths[(*p_n_path)++] = argv[i];
+      continue;
+    }
     if( shell_is_help(z) ){
       *p_help = 1;
       return EXIT_OK;
@@ -231,10 +241,6 @@ static int index_parse_options(int argc, char **argv, IndexOptions *o,
       o->stats = 1;
     }else if( shell_unknown_option("index", z) ){
       return EXIT_USAGE;
-    }else if( *pzDb==0 ){
-      *pzDb = z;
-    }else{
-      paths[(*p_n_path)++] = argv[i];
     }
   }
   if( *pzDb==0 || (*p_n_path==0 && !o->prune && !o->retrain && o->dims<0) ){
@@ -244,11 +250,31 @@ static int index_parse_options(int argc, char **argv, IndexOptions *o,
   return EXIT_OK;
 }
 
+/* One index run at a time on a database. The writer decides at start-up
+** what the database holds (features, a codebook, vectors) and acts on it
+** for the whole run, so two overlapping runs would each undo part of the
+** other's work. The second waits: a flock(2) on the database file, held
+** from before the plan until the connection is closed, released by the
+** kernel if the process dies. flock is not SQLite's lock (SQLite locks
+** byte ranges with fcntl), and this descriptor stays open to the end, so
+** closing it cannot drop SQLite's locks. Returns the descriptor to close
+** after sqlite3_close, or -1 where there is nothing to lock (":memory:"). */
+static int index_lock_database(const char *zDb, int quiet){
+  int fd = open(zDb, O_RDONLY|O_CLOEXEC);
+  if( fd<0 ) return -1;
+  if( flock(fd, LOCK_EX|LOCK_NB)!=0 ){
+    if( !quiet ) fprintf(stderr, "imgsearch index: another index run is working on this "
+                                 "database (%s); waiting for it to finish\n", zDb);
+    while( flock(fd, LOCK_EX)!=0 && errno==EINTR ){}
+  }
+  return fd;
+}
+
 int cmd_index(int argc, char **argv){
   IndexOptions o;
   char **paths = calloc(argc>0 ? argc : 1, sizeof(char*));
   const char *zDb = 0;
-  int n_path = 0, help = 0, exit_code;
+  int n_path = 0, help = 0, exit_code, lock_fd;
   sqlite3 *db;
   index_options_default(&o);
   if( paths==0 ) return EXIT_ERROR;
@@ -259,10 +285,16 @@ int cmd_index(int argc, char **argv){
     fputs(index_usage, stderr);
   }else if( (db = db_open(zDb))==0 ){
     exit_code = EXIT_ERROR;
+  }else if( sqlite3_db_readonly(db, "main")==1 ){
+    fprintf(stderr, "imgsearch index: %s is read-only (this user cannot write it)\n", zDb);
+    sqlite3_close(db);
+    exit_code = EXIT_ERROR;
   }else{
+    lock_fd = index_lock_database(zDb, o.quiet);
     shell_install_interrupt();
     exit_code = index_run(db, &o, n_path, paths);
     sqlite3_close(db);
+    if( lock_fd>=0 ) close(lock_fd);
   }
   free(paths);
   return exit_code;

@@ -380,7 +380,7 @@ static void search_command_free(SearchCommand *c){
 ** its usage), or EXIT_ERROR.  Free with search_command_free in every case. */
 static int search_parse_options(const char *zCommand, int argc, char **argv,
                                 SearchCommand *c){
-  int is_report = strcmp(zCommand, "report")==0, i;
+  int is_report = strcmp(zCommand, "report")==0, i, operands = 0;
   memset(c, 0, sizeof(*c));
   c->o.k = 10;
   c->o.shortlist = 20;
@@ -392,6 +392,13 @@ static int search_parse_options(const char *zCommand, int argc, char **argv,
   }
   for(i=0; i<argc; i++){
     const char *z = argv[i];
+    ShellArg kind = shell_arg_kind(z, &operands);
+    if( kind==SHELL_ARG_END_OF_OPTIONS ) continue;
+    if( kind==SHELL_ARG_OPERAND ){
+      if( c->zDb==0 ) c->zDb = z;
+      else c->queries[c->n_query++] = argv[i];
+      continue;
+    }
     if( shell_is_help(z) ){
       c->help = 1;
       return EXIT_OK;
@@ -417,10 +424,6 @@ static int search_parse_options(const char *zCommand, int argc, char **argv,
       c->zOutput = argv[++i];
     }else if( shell_unknown_option(zCommand, z) ){
       return EXIT_USAGE;
-    }else if( c->zDb==0 ){
-      c->zDb = z;
-    }else{
-      c->queries[c->n_query++] = argv[i];
     }
   }
   if( c->zDb==0 || c->n_query==0 ){

@@ -36,8 +36,27 @@ int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi){
   return (int)v;
 }
 
+double shell_parse_fraction(const char *zOption, const char *zValue){
+  char *zEnd = 0;
+  double v = strtod(zValue, &zEnd);
+  if( zEnd==zValue || *zEnd || !(v>=0 && v<=1) ){     /* NaN fails both */
+    fprintf(stderr, "imgsearch: %s must be a number from 0 to 1, not '%s'\n", zOption, zValue);
+    return -1;
+  }
+  return v;
+}
+
 int shell_is_help(const char *arg){
   return strcmp(arg, "-h")==0 || strcmp(arg, "--help")==0;
+}
+
+ShellArg shell_arg_kind(const char *arg, int *p_operands){
+  if( *p_operands || arg[0]!='-' || arg[1]==0 ) return SHELL_ARG_OPERAND;
+  if( strcmp(arg, "--")==0 ){
+    *p_operands = 1;
+    return SHELL_ARG_END_OF_OPTIONS;
+  }
+  return SHELL_ARG_OPTION;
 }
 
 int shell_unknown_option(const char *zCommand, const char *arg){

@@ -21,8 +21,18 @@ void shell_install_interrupt(void);
 /* Parse a positive integer option value; prints and returns -1 if bad. */
 int shell_parse_int(const char *zOption, const char *zValue, int lo, int hi);
 
+/* Parse a number from 0 to 1 (not NaN); prints and returns -1 if bad. */
+double shell_parse_fraction(const char *zOption, const char *zValue);
+
 /* 1 if arg is -h or --help. */
 int shell_is_help(const char *arg);
+
+/* What an argument is: an option (starts with '-', is not "-"), an
+** operand (a database, a path, an image: any other argument, and every
+** one after "--"), or the "--" that ends the options, after which
+** *p_operands is set. */
+typedef enum ShellArg { SHELL_ARG_OPTION, SHELL_ARG_OPERAND, SHELL_ARG_END_OF_OPTIONS } ShellArg;
+ShellArg shell_arg_kind(const char *arg, int *p_operands);
 
 /* 1 if arg looks like an option (starts with '-' and is not "-").  For an
 ** option no command knows, prints "imgsearch COMMAND: unknown option ARG"

@@ -81,6 +81,10 @@ sqlite3 *db_open(const char *zPath){
     return 0;
   }
   sqlite3_busy_timeout(db, 10000);
+  /* A file this user cannot write (0444, another user's, read-only media)
+  ** is opened read-only by SQLite: it is searched as it is, without the
+  ** journal mode or the schema, which would be writes. */
+  if( sqlite3_db_readonly(db, "main")==1 ) return db;
   /* WAL: readers (a REPL, a search) are not blocked by an index run. */
   sqlite3_exec(db, "PRAGMA journal_mode=WAL", 0, 0, 0);
   if( db_ensure_schema(db)!=SQLITE_OK ){

@@ -11,8 +11,10 @@
 ** before any thread starts. */
 int db_register_extension(void);
 
-/* Open zPath (created if missing) with the schema in place.  On failure
-** prints the reason to stderr and returns NULL. */
+/* Open zPath (created if missing) with the schema in place.  A file that
+** cannot be written is opened read-only, as it is (no schema, no journal
+** mode): reading must not write.  On failure prints the reason to stderr
+** and returns NULL. */
 sqlite3 *db_open(const char *zPath);
 
 /* Apply the tables of sql/schema.sql to db.  SQLITE_OK or an error printed

@@ -158,16 +158,43 @@ int output_table_add(OutputTable *t, const char *zTypes, ...){
   return SQLITE_OK;
 }
 
+/* The length of the well-formed UTF-8 sequence at z (1 to 4), or 0 if the
+** byte at z does not start one (a stray continuation byte, an overlong
+** form, a surrogate, beyond U+10FFFF, or cut short). */
+static int utf8_sequence_len(const unsigned char *z){
+  unsigned c = z[0], lo = 0x80, hi = 0xBF;
+  int n, i;
+  if( c<0x80 ) return 1;
+  if( c>=0xC2 && c<=0xDF ) n = 2;
+  else if( c>=0xE0 && c<=0xEF ){ n = 3; if( c==0xE0 ) lo = 0xA0; if( c==0xED ) hi = 0x9F; }
+  else if( c>=0xF0 && c<=0xF4 ){ n = 4; if( c==0xF0 ) lo = 0x90; if( c==0xF4 ) hi = 0x8F; }
+  else return 0;
+  for(i=1; i<n; i++){
+    if( z[i]<lo || z[i]>hi ) return 0;     /* a NUL ends it here too */
+    lo = 0x80; hi = 0xBF;
+  }
+  return n;
+}
+
+/* A JSON string. Paths are bytes, not always UTF-8: a byte that is not
+** part of a well-formed UTF-8 sequence is written as \udcXX, the lone
+** surrogate Python's "surrogateescape" uses for it (PEP 383), so strict
+** parsers accept the output and os.fsencode() gives the bytes back. */
 void output_json_string(FILE *f, const char *z){
+  const unsigned char *p = (const unsigned char*)z;
   fputc('"', f);
-  for(; *z; z++){
-    unsigned char c = (unsigned char)*z;
-    if( c=='"' || c=='\\' ) fprintf(f, "\\%c", c);
+  while( *p ){
+    unsigned char c = *p;
+    int n = utf8_sequence_len(p);
+    if( n==0 ) fprintf(f, "\\udc%02x", c);
+    else if( n>1 ) fwrite(p, 1, (size_t)n, f);
+    else if( c=='"' || c=='\\' ) fprintf(f, "\\%c", c);
     else if( c=='\n' ) fputs("\\n", f);
     else if( c=='\r' ) fputs("\\r", f);
     else if( c=='\t' ) fputs("\\t", f);
     else if( c<0x20 ) fprintf(f, "\\u%04x", c);
     else fputc(c, f);
+    p += n ? n : 1;
   }
   fputc('"', f);
 }

@@ -181,7 +181,10 @@ static void repl_dot_command(Repl *r, char *zLine){
   }else if( strcmp(zCmd, "dups")==0 ){
     DupsOptions o;
     dups_options_default(&o);
-    if( n_arg>1 ) o.min_score = atof(args[1]);
+    if( n_arg>1 && (o.min_score = shell_parse_fraction(".dups MIN_SCORE", args[1]))<0 ){
+      r->n_error++;
+      return;
+    }
     o.mode = r->mode==OUTPUT_LINE ? OUTPUT_TABLE : r->mode;
     if( dups_run(r->db, &o)!=EXIT_OK ) r->n_error++;
   }else{
@@ -286,11 +289,22 @@ static const char repl_usage[] =
 int cmd_repl(int argc, char **argv){
   Repl r;
   const char *zDb = 0, *zSql = 0;
-  int i;
+  int i, operands = 0;
   memset(&r, 0, sizeof(r));
   r.mode = OUTPUT_TABLE;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
+    ShellArg kind = shell_arg_kind(z, &operands);
+    if( kind==SHELL_ARG_END_OF_OPTIONS ) continue;
+    if( kind==SHELL_ARG_OPERAND ){
+      if( zDb==0 ) zDb = z;
+      else if( zSql==0 ) zSql = z;
+      else{
+        fprintf(stderr, "imgsearch: unexpected argument %s (quote the SQL)\n", z);
+        return EXIT_USAGE;
+      }
+      continue;
+    }
     if( shell_is_help(z) ){
       fputs(repl_usage, stdout);
       return EXIT_OK;
@@ -303,13 +317,6 @@ int cmd_repl(int argc, char **argv){
       r.mode = (OutputMode)mode;
     }else if( shell_unknown_option(0, z) ){
       fputs(repl_usage, stderr);
-      return EXIT_USAGE;
-    }else if( zDb==0 ){
-      zDb = z;
-    }else if( zSql==0 ){
-      zSql = z;
-    }else{
-      fprintf(stderr, "imgsearch: unexpected argument %s (quote the SQL)\n", z);
       return EXIT_USAGE;
     }
   }

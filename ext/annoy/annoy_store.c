@@ -54,6 +54,7 @@
 #include "annoy_store.h"
 #include "bytes.h"
 #include "error.h"
+#include "interrupt.h"
 
 #define FORMAT_VERSION 1
 #define NODE_LEAF  0
@@ -67,6 +68,7 @@ enum {
   STMT_NODE_GET, STMT_NODE_PUT, STMT_NODE_CLEAR,
   STMT_ROWID_SCAN, STMT_FREE_ALL,
   STMT_DB_BYTES,
+  STMT_VEC_RANGE, STMT_VEC_ITEM, STMT_FREE_CLEAR,
   STMT_COUNT
 };
 
@@ -91,6 +93,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
   "SELECT rowid, slot FROM \"%w\".\"%w_rowids\" ORDER BY rowid",
   "SELECT slot FROM \"%w\".\"%w_free\"",
   "SELECT c.page_count * s.page_size FROM pragma_page_count AS c, pragma_page_size AS s WHERE c.schema = '%q' AND s.schema = c.schema",
+  "SELECT min(slot), max(slot) FROM \"%w\".\"%w_vectors\"",
+  "UPDATE \"%w\".\"%w_vectors\" SET item=?2 WHERE slot=?1",
+  "DELETE FROM \"%w\".\"%w_free\"",
 };
 
 static const char *const shadow_suffix[] = { "info", "rowids", "vectors", "free", "nodes" };
@@ -118,11 +123,10 @@ struct AnnoyStore {
   ForestSearcher searcher;
   int searcher_busy;
 
-  /* Vector cache, indexed by slot. */
-  uint8_t *vec;
-  sqlite3_int64 *vec_item;
-  uint8_t *vec_loaded;
-  uint32_t vec_alloc;
+  /* Vector cache: slots in chunks of 2^chunk_shift (see cache_chunk). */
+  uint8_t **chunk;            /* chunk[slot >> chunk_shift]; NULL: none read */
+  uint32_t n_chunk;           /* entries in chunk[] */
+  int chunk_shift;
   int all_loaded;             /* every live slot is in the cache */
 };
 
@@ -349,31 +353,79 @@ static int io_load_node(void *ctx, uint32_t id, ForestNode **out, char **pzErr){
 
 /* ---- vector cache ---------------------------------------------------------------- */
 
-static int cache_reserve(AnnoyStore *s, uint32_t n_slots){
-  uint32_t alloc = s->vec_alloc ? s->vec_alloc : 1024;
-  void *a, *b, *c;
-  if( n_slots<=s->vec_alloc ) return SQLITE_OK;
-  while( alloc<n_slots ) alloc = alloc>0x7FFFFFFFu ? 0xFFFFFFFFu : alloc*2;
-  a = sqlite3_realloc64(s->vec, (sqlite3_uint64)alloc*s->vbytes);
-  if( a==0 ) return SQLITE_NOMEM;
-  s->vec = a;
-  b = sqlite3_realloc64(s->vec_item, (sqlite3_uint64)alloc*sizeof(sqlite3_int64));
-  if( b==0 ) return SQLITE_NOMEM;
-  s->vec_item = b;
-  c = sqlite3_realloc64(s->vec_loaded, alloc);
-  if( c==0 ) return SQLITE_NOMEM;
-  s->vec_loaded = c;
-  memset(s->vec_loaded + s->vec_alloc, 0, alloc - s->vec_alloc);
-  s->vec_alloc = alloc;
-  return SQLITE_OK;
+/* The cache holds the vectors read so far, in chunks of 2^chunk_shift
+** slots (about 64 KB of vectors each), each allocated when a vector in it
+** is first read: memory follows the rows that exist, whatever next_slot
+** says, and a vector never moves once cached (a search holds pointers).
+** A chunk is, in one allocation: the rowid of each slot (int64), the
+** vectors, then a byte per slot that says whether it is loaded. */
+#define CACHE_CHUNK_BYTES 65536
+
+static void cache_init(AnnoyStore *s){
+  size_t per_chunk = CACHE_CHUNK_BYTES / s->vbytes;
+  s->chunk_shift = 0;
+  while( ((size_t)2<<s->chunk_shift) <= per_chunk && s->chunk_shift<12 ) s->chunk_shift++;
+}
+
+static size_t chunk_slots(const AnnoyStore *s){ return (size_t)1<<s->chunk_shift; }
+
+/* The chunk holding slot, or NULL when none of its slots has been read. */
+static uint8_t *cache_chunk(const AnnoyStore *s, uint32_t slot){
+  uint32_t c = slot >> s->chunk_shift;
+  return c<s->n_chunk ? s->chunk[c] : 0;
+}
+
+static sqlite3_int64 *chunk_items(uint8_t *chunk){ return (sqlite3_int64*)chunk; }
+static uint8_t *chunk_vector(const AnnoyStore *s, uint8_t *chunk, uint32_t slot){
+  size_t i = slot & (chunk_slots(s)-1);
+  return chunk + chunk_slots(s)*sizeof(sqlite3_int64) + i*s->vbytes;
+}
+static uint8_t *chunk_loaded(const AnnoyStore *s, uint8_t *chunk, uint32_t slot){
+  size_t i = slot & (chunk_slots(s)-1);
+  return chunk + chunk_slots(s)*(sizeof(sqlite3_int64) + s->vbytes) + i;
+}
+
+/* Is slot's vector cached? */
+static int cache_has(const AnnoyStore *s, uint32_t slot){
+  uint8_t *chunk = cache_chunk(s, slot);
+  return chunk && *chunk_loaded(s, chunk, slot);
+}
+
+/* The rowid and vector of a cached slot. */
+static sqlite3_int64 cache_item(const AnnoyStore *s, uint32_t slot){
+  return chunk_items(cache_chunk(s, slot))[slot & (chunk_slots(s)-1)];
+}
+static const void *cache_vector(const AnnoyStore *s, uint32_t slot){
+  return chunk_vector(s, cache_chunk(s, slot), slot);
+}
+
+static void cache_forget(AnnoyStore *s, uint32_t slot){
+  uint8_t *chunk = cache_chunk(s, slot);
+  if( chunk ) *chunk_loaded(s, chunk, slot) = 0;
 }
 
 static int cache_put(AnnoyStore *s, uint32_t slot, sqlite3_int64 item, const void *v){
-  int rc = cache_reserve(s, slot+1);
-  if( rc ) return rc;
-  memcpy(s->vec + (size_t)slot*s->vbytes, v, s->vbytes);
-  s->vec_item[slot] = item;
-  s->vec_loaded[slot] = 1;
+  uint32_t c = slot >> s->chunk_shift;
+  uint8_t *chunk;
+  if( c>=s->n_chunk ){
+    uint32_t n = s->n_chunk ? s->n_chunk : 16;
+    uint8_t **a;
+    while( n<=c ) n = n>0x7FFFFFFFu ? c+1 : n*2;
+    a = sqlite3_realloc64(s->chunk, (sqlite3_uint64)n*sizeof(*a));
+    if( a==0 ) return SQLITE_NOMEM;
+    memset(a + s->n_chunk, 0, (size_t)(n - s->n_chunk)*sizeof(*a));
+    s->chunk = a;
+    s->n_chunk = n;
+  }
+  if( (chunk = s->chunk[c])==0 ){
+    size_t bytes = chunk_slots(s)*(sizeof(sqlite3_int64) + s->vbytes + 1);
+    if( (chunk = sqlite3_malloc64(bytes))==0 ) return SQLITE_NOMEM;
+    memset(chunk_loaded(s, chunk, 0), 0, chunk_slots(s));
+    s->chunk[c] = chunk;
+  }
+  memcpy(chunk_vector(s, chunk, slot), v, s->vbytes);
+  chunk_items(chunk)[slot & (chunk_slots(s)-1)] = item;
+  *chunk_loaded(s, chunk, slot) = 1;
   return SQLITE_OK;
 }
 
@@ -395,7 +447,7 @@ static int cache_load(AnnoyStore *s, uint32_t slot, char **pzErr){
   const void *v;
   int found, rc;
   if( slot>=s->next_slot ) return corrupt(s, pzErr, "slot %u is out of range", slot);
-  if( slot<s->vec_alloc && s->vec_loaded[slot] ) return SQLITE_OK;
+  if( cache_has(s, slot) ) return SQLITE_OK;
   if( (rc = stmt_find(s, STMT_VEC_GET, slot, &st, &found, pzErr)) ) return rc;
   if( !found ) return corrupt(s, pzErr, "the vector of slot %u is missing", slot);
   v = sqlite3_column_blob(st, 1);
@@ -414,7 +466,6 @@ static int cache_load_all(AnnoyStore *s, char **pzErr){
   int rc;
   if( s->all_loaded ) return SQLITE_OK;
   if( (rc = stmt_get(s, STMT_VEC_ALL, &st, pzErr)) ) return rc;
-  if( (rc = cache_reserve(s, s->next_slot)) ) return rc;
   while( (rc = sqlite3_step(st))==SQLITE_ROW ){
     sqlite3_int64 slot = sqlite3_column_int64(st, 0);
     const void *v = sqlite3_column_blob(st, 2);
@@ -422,7 +473,11 @@ static int cache_load_all(AnnoyStore *s, char **pzErr){
       sqlite3_reset(st);
       return corrupt(s, pzErr, "vector row %lld is malformed", slot);
     }
-    if( !s->vec_loaded[slot] ) cache_put(s, (uint32_t)slot, sqlite3_column_int64(st, 1), v);
+    if( !cache_has(s, (uint32_t)slot)
+     && (rc = cache_put(s, (uint32_t)slot, sqlite3_column_int64(st, 1), v)) ){
+      sqlite3_reset(st);
+      return rc;
+    }
   }
   sqlite3_reset(st);
   if( rc!=SQLITE_DONE ) return sql_failed(s, rc, pzErr);
@@ -431,18 +486,19 @@ static int cache_load_all(AnnoyStore *s, char **pzErr){
 }
 
 static void cache_drop(AnnoyStore *s){
-  sqlite3_free(s->vec); s->vec = 0;
-  sqlite3_free(s->vec_item); s->vec_item = 0;
-  sqlite3_free(s->vec_loaded); s->vec_loaded = 0;
-  s->vec_alloc = 0;
+  uint32_t c;
+  for(c=0; c<s->n_chunk; c++) sqlite3_free(s->chunk[c]);
+  sqlite3_free(s->chunk);
+  s->chunk = 0;
+  s->n_chunk = 0;
   s->all_loaded = 0;
 }
 
 /* A slot's vector, through the cache. */
 static int vector_get(AnnoyStore *s, uint32_t slot, const void **out, char **pzErr){
   int rc = SQLITE_OK;
-  if( slot>=s->vec_alloc || !s->vec_loaded[slot] ) rc = cache_load(s, slot, pzErr);
-  *out = rc ? 0 : s->vec + (size_t)slot*s->vbytes;
+  if( !cache_has(s, slot) ) rc = cache_load(s, slot, pzErr);
+  *out = rc ? 0 : cache_vector(s, slot);
   return rc;
 }
 
@@ -450,6 +506,14 @@ static int vector_get(AnnoyStore *s, uint32_t slot, const void **out, char **pzE
 static int io_load_vector(void *ctx, uint32_t slot, const void **out, char **pzErr){
   AnnoyStore *s = ctx;
   int rc = vector_get(s, slot, out, pzErr);
+  if( rc ) s->io_failed = 1;
+  return rc;
+}
+
+/* ForestIO: stop long work after sqlite3_interrupt(). */
+static int io_interrupted(void *ctx, char **pzErr){
+  AnnoyStore *s = ctx;
+  int rc = sql_interrupted(s->db, pzErr);
   if( rc ) s->io_failed = 1;
   return rc;
 }
@@ -471,10 +535,13 @@ static int read_counter(AnnoyStore *s, const char *key, sqlite3_int64 max, sqlit
   return rc;
 }
 
-/* The counters size arrays (8 bytes per node, a byte per slot, zeroed at
-** once), so a damaged one must not ask for more than the file could hold:
-** every node and every slot (a _vectors or _free row) takes at least 4
-** bytes of the database. */
+/* A damaged counter must not make a connection allocate for rows that are
+** not there, so each is held to what the file could store: every slot
+** below next_slot is a _vectors or a _free row, at least 4 bytes of the
+** file each, and every node a _nodes row of at least 8 (a 5-byte blob
+** plus its record and cell headers). What is allocated follows the rows
+** actually read (the forest's node array, the vector cache's chunks); the
+** arrays of a check or a rebuild take a byte or a few per slot or node. */
 static int check_counters_fit(AnnoyStore *s, sqlite3_int64 next_slot, sqlite3_int64 nodes, char **pzErr){
   sqlite3_stmt *st;
   sqlite3_int64 bytes;
@@ -484,7 +551,7 @@ static int check_counters_fit(AnnoyStore *s, sqlite3_int64 next_slot, sqlite3_in
   bytes = sqlite3_column_int64(st, 0);
   sqlite3_reset(st);
   if( rc!=SQLITE_ROW ) return sql_failed(s, rc, pzErr);
-  if( nodes>bytes/4 ){
+  if( nodes>bytes/8 ){
     return corrupt(s, pzErr, "_info.nodes is %lld, more than a database of %lld bytes holds", nodes, bytes);
   }
   if( next_slot>bytes/4 ){
@@ -497,13 +564,17 @@ static int check_counters_fit(AnnoyStore *s, sqlite3_int64 next_slot, sqlite3_in
 static int store_ready(AnnoyStore *s, char **pzErr){
   unsigned version = 0;
   sqlite3_int64 generation, next_slot, nodes, count;
-  ForestIO io = { 0, io_load_node, io_load_vector };
+  ForestIO io = { 0, io_load_node, io_load_vector, io_interrupted };
   int rc;
   if( s->broken ) return error_set(pzErr, SQLITE_CORRUPT_VTAB, "%s", s->broken);
   if( s->loaded && (s->counters_dirty || s->forest.dirty.n) ) return SQLITE_OK;  /* our own write txn */
   sqlite3_file_control(s->db, s->schema, SQLITE_FCNTL_DATA_VERSION, &version);
   if( s->loaded && version==s->data_version ) return SQLITE_OK;
-  if( (rc = read_counter(s, "generation", INT64_MAX, &generation, pzErr)) ) return rc;
+  if( (rc = read_counter(s, "generation", INT64_MAX, &generation, pzErr)) ){
+    /* Whatever generation comes after the damage, the cache is stale. */
+    store_discard(s);
+    return rc;
+  }
   if( s->loaded && generation==s->generation ){
     s->data_version = version;
     return SQLITE_OK;
@@ -526,14 +597,14 @@ static int store_ready(AnnoyStore *s, char **pzErr){
     return rc;
   }
   if( nodes==0 ) s->counters_dirty = 1;    /* fresh roots to write */
-  /* Room for every slot now, so vector pointers stay put during a search. */
-  if( (rc = cache_reserve(s, s->next_slot)) ){
-    forest_close(&s->forest);
-    return rc;
-  }
   s->loaded = 1;
   s->data_version = version;
   return SQLITE_OK;
+}
+
+/* The generation only has to differ from the last: after INT64_MAX, 0. */
+static sqlite3_int64 next_generation(const AnnoyStore *s){
+  return s->generation<INT64_MAX ? s->generation+1 : 0;
 }
 
 static int flush_pending(AnnoyStore *s, char **pzErr){
@@ -557,10 +628,10 @@ static int flush_pending(AnnoyStore *s, char **pzErr){
   if( (rc = info_set_int(s, "next_slot", s->next_slot, pzErr))
    || (rc = info_set_int(s, "nodes", s->forest.n_nodes, pzErr))
    || (rc = info_set_int(s, "count", s->count, pzErr))
-   || (rc = info_set_int(s, "generation", s->generation+1, pzErr)) ){
+   || (rc = info_set_int(s, "generation", next_generation(s), pzErr)) ){
     return rc;
   }
-  s->generation++;
+  s->generation = next_generation(s);
   forest_dirty_clear(&s->forest);
   s->counters_dirty = 0;
   return SQLITE_OK;
@@ -659,6 +730,7 @@ int store_open(sqlite3 *db, const char *schema, const char *name,
   s->db = db;
   s->cfg = *cfg;
   s->vbytes = vec_bytes(cfg->forest.type, cfg->forest.dim);
+  cache_init(s);
   s->schema = sqlite3_mprintf("%s", schema);
   s->name = sqlite3_mprintf("%s", name);
   if( s->schema==0 || s->name==0 ){ store_close(s); return SQLITE_NOMEM; }
@@ -921,8 +993,12 @@ int store_delete(AnnoyStore *s, sqlite3_int64 rowid, char **pzErr){
   if( (rc = stmt_run(s, st, pzErr)) ) return rc;
   if( (rc = stmt_get(s, STMT_FREE_ADD, &st, pzErr)) ) return rc;
   sqlite3_bind_int64(st, 1, slot);
-  if( (rc = stmt_run(s, st, pzErr)) ) return rc;
-  s->vec_loaded[slot] = 0;
+  if( ((rc = stmt_run(s, st, pzErr)) & 0xff)==SQLITE_CONSTRAINT ){
+    if( pzErr ){ sqlite3_free(*pzErr); *pzErr = 0; }
+    return corrupt(s, pzErr, "_free holds slot %u, which was in use", slot);
+  }
+  if( rc ) return rc;
+  cache_forget(s, slot);
   s->count--;
   s->counters_dirty = 1;
   return SQLITE_OK;
@@ -944,25 +1020,173 @@ int store_update(AnnoyStore *s, sqlite3_int64 old_rowid, sqlite3_int64 new_rowid
   return SQLITE_OK;
 }
 
-int store_rebuild(AnnoyStore *s, char **pzErr){
-  uint32_t *slots, n = 0, i;
-  int rc;
-  if( (rc = store_ready(s, pzErr)) || (rc = cache_load_all(s, pzErr)) ) return rc;
-  slots = sqlite3_malloc64((sqlite3_uint64)(s->next_slot ? s->next_slot : 1)*sizeof(uint32_t));
-  if( slots==0 ) return SQLITE_NOMEM;
-  for(i=0; i<s->next_slot; i++){
-    if( s->vec_loaded[i] ) slots[n++] = i;
+/* ---- rebuild: everything again from the rows --------------------------------- */
+
+/* A rebuild trusts no counter and no tree: it works out next_slot, count
+** and the nodes from the _vectors rows, makes _rowids and _free agree with
+** them, and builds the trees, so that whatever damage annoy_check reports
+** (short of a malformed vector) is gone afterwards. Who owns a vector:
+**   1. a _rowids row pointing to it whose rowid is the vector's item;
+**   2. else a _rowids row pointing to it (the item is rewritten);
+**   3. else its item, when no _rowids row has that rowid (one is made);
+**   4. else nobody: the vector is a stray copy and is deleted.
+** _rowids rows left pointing elsewhere are deleted; every slot below
+** next_slot without a vector is listed in _free. */
+
+/* The settings in _info again from the table's declaration, when they did
+** not match it (store_open kept the table as broken). */
+static int rebuild_settings(AnnoyStore *s, char **pzErr){
+  int rc, i;
+  if( s->broken==0 ) return SQLITE_OK;
+  if( (rc = info_set_int(s, "format", FORMAT_VERSION, pzErr)) ) return rc;
+  for(i=0; i<6; i++){
+    if( (rc = info_set_int(s, setting_keys[i], setting_value(&s->cfg, i), pzErr)) ) return rc;
   }
-  rc = forest_build(&s->forest, slots, n, pzErr);
-  sqlite3_free(slots);
-  if( rc ){
-    rc = forest_failed(s, rc, pzErr);
-    store_discard(s);
+  sqlite3_free(s->broken);
+  s->broken = 0;
+  return SQLITE_OK;
+}
+
+/* The counters from the rows, an empty forest, every vector cached. */
+static int rebuild_counters(AnnoyStore *s, char **pzErr){
+  ForestIO io = { 0, io_load_node, io_load_vector, io_interrupted };
+  sqlite3_stmt *st;
+  sqlite3_int64 lo = 0, hi = -1, generation;
+  int found, rc;
+  char *zErr = 0;
+  if( (rc = stmt_get(s, STMT_VEC_RANGE, &st, pzErr)) ) return rc;
+  if( (rc = sqlite3_step(st))==SQLITE_ROW && sqlite3_column_type(st, 0)!=SQLITE_NULL ){
+    lo = sqlite3_column_int64(st, 0);
+    hi = sqlite3_column_int64(st, 1);
+  }
+  sqlite3_reset(st);
+  if( rc!=SQLITE_ROW ) return sql_failed(s, rc, pzErr);
+  if( lo<0 || hi>=0xFFFFFFFFll ){
+    return error_set(pzErr, SQLITE_CORRUPT_VTAB, "annoy table %s is corrupt beyond what "
+                     "'rebuild' repairs: _vectors holds slot %lld (slots are 0 to %u); "
+                     "delete that row from %s_vectors first", s->name, lo<0 ? lo : hi,
+                     0xFFFFFFFEu, s->name);
+  }
+  if( (rc = check_counters_fit(s, hi+1, 0, pzErr)) ) return rc;
+  /* The generation only has to change; a damaged one starts again. */
+  rc = info_get_int(s, "generation", &generation, &found, &zErr);
+  sqlite3_free(zErr);
+  if( (rc & 0xff)==SQLITE_CORRUPT || !found || generation<0 ) generation = 0;
+  else if( rc ) return rc;
+  s->next_slot = (uint32_t)(hi+1);
+  s->count = 0;
+  s->generation = generation;
+  io.ctx = s;
+  if( (rc = forest_open(&s->forest, &s->cfg.forest, &io, 0, pzErr)) ){
+    forest_close(&s->forest);
     return rc;
   }
-  s->rebuilt = 1;
+  s->loaded = 1;
   s->counters_dirty = 1;
+  s->rebuilt = 1;
+  return cache_load_all(s, pzErr);
+}
+
+typedef struct RowidSlot { sqlite3_int64 rowid; uint32_t slot; } RowidSlot;
+
+/* Rules 1 and 2 (above): owner[slot] set for each vector a _rowids row
+** owns; the rows that own nothing are deleted. */
+static int rebuild_rowids(AnnoyStore *s, uint8_t *owner, char **pzErr){
+  sqlite3_stmt *st;
+  RowidSlot *other = 0;
+  uint32_t n_other = 0, alloc = 0, i;
+  int rc = stmt_get(s, STMT_ROWID_SCAN, &st, pzErr);
+  if( rc ) return rc;
+  while( (rc = sqlite3_step(st))==SQLITE_ROW ){
+    sqlite3_int64 rowid = sqlite3_column_int64(st, 0), slot = sqlite3_column_int64(st, 1);
+    int valid = slot>=0 && slot<s->next_slot && cache_has(s, (uint32_t)slot);
+    if( valid && !owner[slot] && cache_item(s, (uint32_t)slot)==rowid ){
+      owner[slot] = 1;
+      continue;
+    }
+    if( n_other==alloc ){
+      RowidSlot *a;
+      alloc = alloc ? alloc*2 : 16;
+      if( (a = sqlite3_realloc64(other, (sqlite3_uint64)alloc*sizeof(*a)))==0 ){ rc = SQLITE_NOMEM; break; }
+      other = a;
+    }
+    other[n_other].rowid = rowid;
+    other[n_other++].slot = valid ? (uint32_t)slot : 0xFFFFFFFFu;
+  }
+  sqlite3_reset(st);
+  if( rc==SQLITE_DONE ) rc = SQLITE_OK;
+  else if( rc!=SQLITE_NOMEM ) rc = sql_failed(s, rc, pzErr);
+  for(i=0; rc==SQLITE_OK && i<n_other; i++){
+    uint32_t slot = other[i].slot;
+    if( slot!=0xFFFFFFFFu && !owner[slot] ){
+      if( (rc = stmt_get(s, STMT_VEC_ITEM, &st, pzErr)) ) break;
+      sqlite3_bind_int64(st, 1, slot);
+      sqlite3_bind_int64(st, 2, other[i].rowid);
+      if( (rc = stmt_run(s, st, pzErr)) ) break;
+      chunk_items(cache_chunk(s, slot))[slot & (chunk_slots(s)-1)] = other[i].rowid;
+      owner[slot] = 1;
+    }else{
+      rc = rowid_erase(s, other[i].rowid, pzErr);
+    }
+  }
+  sqlite3_free(other);
+  return rc;
+}
+
+/* Rules 3 and 4 for the vectors no _rowids row owns, then _free; the
+** owned slots go to *slots (sqlite3_malloc'd, *n of them). */
+static int rebuild_vectors(AnnoyStore *s, uint8_t *owner, uint32_t **slots, uint32_t *n,
+                           char **pzErr){
+  sqlite3_stmt *st;
+  uint32_t i;
+  int rc;
+  *n = 0;
+  if( (*slots = sqlite3_malloc64((sqlite3_uint64)(s->next_slot ? s->next_slot : 1)*sizeof(uint32_t)))==0 ){
+    return SQLITE_NOMEM;
+  }
+  if( (rc = stmt_get(s, STMT_FREE_CLEAR, &st, pzErr)) || (rc = stmt_run(s, st, pzErr)) ) return rc;
+  for(i=0; i<s->next_slot; i++){
+    if( cache_has(s, i) && !owner[i] ){
+      int taken;
+      if( (rc = stmt_find(s, STMT_ROWID_GET, cache_item(s, i), &st, &taken, pzErr)) ) return rc;
+      if( taken ) sqlite3_reset(st);
+      if( !taken ){
+        if( (rc = rowid_write(s, cache_item(s, i), i, pzErr)) ) return rc;
+        owner[i] = 1;
+      }else{
+        if( (rc = stmt_get(s, STMT_VEC_DEL, &st, pzErr)) ) return rc;
+        sqlite3_bind_int64(st, 1, i);
+        if( (rc = stmt_run(s, st, pzErr)) ) return rc;
+        cache_forget(s, i);
+      }
+    }
+    if( owner[i] ){
+      (*slots)[(*n)++] = i;
+    }else{
+      if( (rc = stmt_get(s, STMT_FREE_ADD, &st, pzErr)) ) return rc;
+      sqlite3_bind_int64(st, 1, i);
+      if( (rc = stmt_run(s, st, pzErr)) ) return rc;
+    }
+  }
   return SQLITE_OK;
+}
+
+int store_rebuild(AnnoyStore *s, char **pzErr){
+  uint32_t *slots = 0, n = 0;
+  uint8_t *owner = 0;
+  int rc;
+  store_discard(s);
+  if( (rc = rebuild_settings(s, pzErr)) || (rc = rebuild_counters(s, pzErr)) ) goto done;
+  if( (owner = sqlite3_malloc64(s->next_slot ? s->next_slot : 1))==0 ){ rc = SQLITE_NOMEM; goto done; }
+  memset(owner, 0, s->next_slot);
+  if( (rc = rebuild_rowids(s, owner, pzErr)) || (rc = rebuild_vectors(s, owner, &slots, &n, pzErr)) ) goto done;
+  s->count = n;
+  if( (rc = forest_build(&s->forest, slots, n, pzErr)) ) rc = forest_failed(s, rc, pzErr);
+done:
+  sqlite3_free(owner);
+  sqlite3_free(slots);
+  if( rc ) store_discard(s);
+  return rc;
 }
 
 /* ---- KNN -------------------------------------------------------------------------- */
@@ -972,7 +1196,7 @@ typedef struct FilterCtx { AnnoyStore *s; const RowidSet *set; } FilterCtx;
 /* Called with the slot's vector already cached, so its rowid is known. */
 static int accept_in_set(void *ctx, uint32_t slot){
   FilterCtx *fc = ctx;
-  return rowid_set_has(fc->set, fc->s->vec_item[slot]);
+  return rowid_set_has(fc->set, cache_item(fc->s, slot));
 }
 
 /* The automatic search_k: how many distinct candidates to score. Annoy's
@@ -1003,9 +1227,10 @@ static int knn_exact(AnnoyStore *s, const void *query, Topk *top, const RowidSet
   }
   if( (rc = cache_load_all(s, pzErr)) ) return rc;
   for(i=0; i<s->next_slot; i++){
-    if( !s->vec_loaded[i] ) continue;
-    if( filter && !rowid_set_has(filter, s->vec_item[i]) ) continue;
-    topk_push(top, kernel(query, s->vec + (size_t)i*s->vbytes, dim), i);
+    if( (i & 0xFFFF)==0xFFFF && (rc = sql_interrupted(s->db, pzErr)) ) return rc;
+    if( !cache_has(s, i) ) continue;
+    if( filter && !rowid_set_has(filter, cache_item(s, i)) ) continue;
+    topk_push(top, kernel(query, cache_vector(s, i), dim), i);
   }
   return SQLITE_OK;
 }
@@ -1047,7 +1272,7 @@ int store_knn(AnnoyStore *s, const void *query, int k, int64_t search_k,
   for(i=0; rc==SQLITE_OK && i<top->n; i++){
     uint32_t slot = top->hits[i].slot;
     if( (rc = cache_load(s, slot, pzErr)) ) break;
-    hits[i].rowid = s->vec_item[slot];
+    hits[i].rowid = cache_item(s, slot);
     hits[i].slot = slot;
     hits[i].distance = distance_from_score(s->cfg.forest.metric, top->hits[i].score);
   }
@@ -1093,33 +1318,47 @@ static void report_finding(void *ctx, const ForestFinding *x){
       break;
     case FOREST_FAULT_WRONG_LEAF:
       report(r, "tree %d: rowid %lld (slot %u) is in leaf %u but its vector leads to leaf %u",
-             x->tree, s->vec_item[x->slot], x->slot, x->leaf, x->expected);
+             x->tree, cache_item(s, x->slot), x->slot, x->leaf, x->expected);
+      break;
+    case FOREST_FAULT_SHARED:
+      report(r, "tree %d: node %u is reached a second time (two parents)", x->tree, x->leaf);
       break;
     case FOREST_FAULT_UNREACHABLE:
-      report(r, "tree %d: rowid %lld (slot %u) is not reachable", x->tree, s->vec_item[x->slot], x->slot);
+      report(r, "tree %d: rowid %lld (slot %u) is not reachable", x->tree, cache_item(s, x->slot), x->slot);
       break;
   }
 }
 
-/* Every _rowids row points to the slot of its own vector; _info.count
-** counts them. */
-static int check_rowids(AnnoyStore *s, Report *r, char **pzErr){
+/* Every _rowids row points to the slot of its own vector, and every vector
+** is pointed to (owned[slot], next_slot bytes, is set for those that are);
+** _info.count counts the rows. */
+static int check_rowids(AnnoyStore *s, Report *r, uint8_t *owned, char **pzErr){
   sqlite3_stmt *st;
   sqlite3_int64 n_rowids = 0;
+  uint32_t i;
   int rc = stmt_get(s, STMT_ROWID_SCAN, &st, pzErr);
   if( rc ) return rc;
-  while( sqlite3_step(st)==SQLITE_ROW ){
+  while( (rc = sqlite3_step(st))==SQLITE_ROW ){
     sqlite3_int64 rowid = sqlite3_column_int64(st, 0), slot = sqlite3_column_int64(st, 1);
     n_rowids++;
-    if( slot<0 || slot>=s->next_slot || !s->vec_loaded[slot] ){
+    if( slot<0 || slot>=s->next_slot || !cache_has(s, (uint32_t)slot) ){
       report(r, "rowid %lld points to slot %lld, which holds no vector", rowid, slot);
-    }else if( s->vec_item[slot]!=rowid ){
+    }else if( cache_item(s, (uint32_t)slot)!=rowid ){
       report(r, "rowid %lld points to slot %lld, which belongs to rowid %lld",
-             rowid, slot, s->vec_item[slot]);
+             rowid, slot, cache_item(s, (uint32_t)slot));
+    }else{
+      owned[slot] = 1;
     }
   }
-  if( (rc = sqlite3_reset(st)) ) return sql_failed(s, rc, pzErr);
+  sqlite3_reset(st);
+  if( rc!=SQLITE_DONE ) return sql_failed(s, rc, pzErr);
   if( n_rowids!=s->count ) report(r, "_info.count is %lld but %lld rowids are stored", s->count, n_rowids);
+  for(i=0; i<s->next_slot; i++){
+    if( cache_has(s, i) && !owned[i] ){
+      report(r, "slot %u holds a vector of rowid %lld, but that rowid does not point to it",
+             i, cache_item(s, i));
+    }
+  }
   return SQLITE_OK;
 }
 
@@ -1131,7 +1370,7 @@ static int check_free(AnnoyStore *s, Report *r, char **pzErr){
   while( sqlite3_step(st)==SQLITE_ROW ){
     sqlite3_int64 slot = sqlite3_column_int64(st, 0);
     if( slot<0 || slot>=s->next_slot ) report(r, "_free holds slot %lld, beyond %u", slot, s->next_slot);
-    else if( s->vec_loaded[slot] ) report(r, "_free holds slot %lld, which is in use", slot);
+    else if( cache_has(s, (uint32_t)slot) ) report(r, "_free holds slot %lld, which is in use", slot);
   }
   if( (rc = sqlite3_reset(st)) ) return sql_failed(s, rc, pzErr);
   return SQLITE_OK;
@@ -1140,6 +1379,8 @@ static int check_free(AnnoyStore *s, Report *r, char **pzErr){
 int store_check(AnnoyStore *s, char **out, char **pzErr){
   Report r;
   char *zErr = 0;
+  uint8_t *live = 0;
+  uint32_t i;
   int rc;
 
   *out = 0;
@@ -1157,8 +1398,12 @@ int store_check(AnnoyStore *s, char **out, char **pzErr){
     goto finish;
   }
   if( rc ) goto done;
-  if( (rc = check_rowids(s, &r, pzErr)) || (rc = check_free(s, &r, pzErr)) ) goto done;
-  rc = forest_check(&s->forest, s->vec_loaded, s->next_slot, report_finding, &r, pzErr);
+  /* live[] and owned[]: a byte per slot each. */
+  if( (live = sqlite3_malloc64(2*(sqlite3_uint64)s->next_slot + 1))==0 ){ rc = SQLITE_NOMEM; goto done; }
+  memset(live, 0, 2*(size_t)s->next_slot);
+  for(i=0; i<s->next_slot; i++) live[i] = (uint8_t)cache_has(s, i);
+  if( (rc = check_rowids(s, &r, live + s->next_slot, pzErr)) || (rc = check_free(s, &r, pzErr)) ) goto done;
+  rc = forest_check(&s->forest, live, s->next_slot, report_finding, &r, pzErr);
   if( rc ){ rc = forest_failed(s, rc, pzErr); goto done; }
   s->io_failed = 0;
 finish:
@@ -1173,6 +1418,7 @@ done:
     zErr = 0;
   }
   sqlite3_free(zErr);
+  sqlite3_free(live);
   if( r.text ) sqlite3_free(sqlite3_str_finish(r.text));
   store_discard(s);
   return rc;

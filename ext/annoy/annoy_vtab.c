@@ -164,13 +164,46 @@ static int parse_int(const char *s, size_t n, sqlite3_int64 lo, sqlite3_int64 hi
   return 0;
 }
 
+/* The length of the column name at the start of p (n bytes): up to the
+** first blank, or a quoted name ("v", `v`, [v], 'v') to its closing quote,
+** in which a doubled quote stands for one. 0 if a quote is not closed. */
+static size_t column_name_len(const char *p, size_t n){
+  size_t i;
+  char close = p[0]=='"' || p[0]=='`' || p[0]=='\'' ? p[0] : p[0]=='[' ? ']' : 0;
+  if( close==0 ){
+    for(i=0; i<n && p[i]!=' ' && p[i]!='\t'; i++){}
+    return i;
+  }
+  for(i=1; i<n; i++){
+    if( p[i]!=close ) continue;
+    if( close!=']' && i+1<n && p[i+1]==close ){ i++; continue; }
+    return i+1;
+  }
+  return 0;
+}
+
+/* A column name as SQL wrote it (name_len bytes at p), unquoted. */
+static char *column_name(const char *p, size_t name_len){
+  char close = p[0]=='"' || p[0]=='`' || p[0]=='\'' ? p[0] : p[0]=='[' ? ']' : 0;
+  char *z;
+  size_t i, j = 0;
+  if( close==0 ) return sqlite3_mprintf("%.*s", (int)name_len, p);
+  if( (z = sqlite3_malloc64(name_len))==0 ) return 0;
+  for(i=1; i+1<name_len; i++){
+    z[j++] = p[i];
+    if( p[i]==close && close!=']' ) i++;     /* "" -> " */
+  }
+  z[j] = 0;
+  return z;
+}
+
 /* "v float32[128]": column name, element type, dimension. */
 static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **pzErr){
   const char *p = arg, *type, *lb, *rb;
   size_t n = strlen(arg), name_len;
   sqlite3_int64 dim;
   trim(&p, &n);
-  for(name_len=0; name_len<n && p[name_len]!=' ' && p[name_len]!='\t'; name_len++){}
+  name_len = n>0 ? column_name_len(p, n) : 0;
   type = p + name_len;
   n -= name_len;
   trim(&type, &n);
@@ -190,8 +223,11 @@ static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **pz
                            arg, cfg->forest.type==VEC_BIT ? ", a multiple of 8 for bit" : ""), pzErr);
   }
   cfg->forest.dim = (int)dim;
-  *col = sqlite3_mprintf("%.*s", (int)name_len, p);
-  return *col ? SQLITE_OK : SQLITE_NOMEM;
+  if( (*col = column_name(p, name_len))==0 ) return SQLITE_NOMEM;
+  if( (*col)[0]==0 ){
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: the vector column needs a name, got '%s'", arg), pzErr);
+  }
+  return SQLITE_OK;
 }
 
 static int parse_option(const char *arg, AnnoyConfig *cfg, char **pzErr){

@@ -19,6 +19,7 @@
 #define TWO_MEANS_STEPS  200    /* Annoy's iteration count */
 #define BIT_CANDIDATES   16     /* random bits tried per hamming split */
 #define SAMPLE_MAX       1024   /* items sampled to choose a hamming bit */
+#define WORK_PER_CHECK   (1u<<16) /* work_done units between interrupt checks */
 
 /* ---- small helpers --------------------------------------------------------- */
 
@@ -56,6 +57,11 @@ void forest_node_free(ForestNode *n){
   if( n ){ sqlite3_free(n->slots); sqlite3_free(n); }
 }
 
+/* Node id if it is in memory, else NULL. */
+static ForestNode *node_cached(const Forest *f, uint32_t id){
+  return id<f->node_alloc ? f->node[id] : 0;
+}
+
 static int mark_dirty(Forest *f, uint32_t id){
   ForestNode *n = f->node[id];
   if( n->is_dirty ) return SQLITE_OK;
@@ -67,22 +73,34 @@ static int mark_dirty(Forest *f, uint32_t id){
 void forest_dirty_clear(Forest *f){
   uint32_t i;
   for(i=0; i<f->dirty.n; i++){
-    if( f->node[f->dirty.id[i]] ) f->node[f->dirty.id[i]]->is_dirty = 0;
+    ForestNode *n = node_cached(f, f->dirty.id[i]);
+    if( n ) n->is_dirty = 0;
   }
   f->dirty.n = 0;
+}
+
+/* Room in f->node for ids below want. The array follows the nodes that are
+** in memory, not the stored count: a damaged count must not make every
+** query allocate for nodes that are not there. It doubles, but not past
+** the stored count while only stored nodes are being read. */
+static int node_reserve(Forest *f, uint64_t want){
+  uint64_t alloc = f->node_alloc ? f->node_alloc : 64;
+  ForestNode **a;
+  if( want<=f->node_alloc ) return SQLITE_OK;
+  while( alloc<want ) alloc *= 2;
+  if( want<=f->n_nodes && alloc>f->n_nodes ) alloc = f->n_nodes;
+  a = sqlite3_realloc64(f->node, alloc*sizeof(*a));
+  if( a==0 ) return SQLITE_NOMEM;
+  memset(a + f->node_alloc, 0, (size_t)(alloc - f->node_alloc)*sizeof(*a));
+  f->node = a;
+  f->node_alloc = (uint32_t)alloc;
+  return SQLITE_OK;
 }
 
 /* Append a new node; it is dirty from birth. */
 static int node_append(Forest *f, ForestNode *n, uint32_t *id, char **pzErr){
   if( f->n_nodes==0xFFFFFFFFu ) return error_set(pzErr, SQLITE_FULL, "too many tree nodes");
-  if( f->n_nodes==f->node_alloc ){
-    uint32_t alloc = f->node_alloc ? f->node_alloc*2 : 64;
-    ForestNode **a = sqlite3_realloc64(f->node, (sqlite3_uint64)alloc*sizeof(*a));
-    if( a==0 ) return SQLITE_NOMEM;
-    memset(a + f->node_alloc, 0, (size_t)(alloc - f->node_alloc)*sizeof(*a));
-    f->node = a;
-    f->node_alloc = alloc;
-  }
+  if( node_reserve(f, (uint64_t)f->n_nodes+1) ) return SQLITE_NOMEM;
   *id = f->n_nodes++;
   f->node[*id] = n;
   if( mark_dirty(f, *id) ){
@@ -95,29 +113,47 @@ static int node_append(Forest *f, ForestNode *n, uint32_t *id, char **pzErr){
 }
 
 int forest_node(Forest *f, uint32_t id, ForestNode **out, char **pzErr){
-  ForestNode *n;
+  ForestNode *n = node_cached(f, id);
   int rc;
-  if( id<f->n_nodes && f->node[id] ){ *out = f->node[id]; return SQLITE_OK; }
+  if( n ){ *out = n; return SQLITE_OK; }
   if( id>=f->n_nodes ){
     return error_set(pzErr, SQLITE_CORRUPT, "tree node %u does not exist (%u nodes)", id, f->n_nodes);
   }
-  if( f->node[id]==0 ){
-    rc = f->io.load_node(f->io.ctx, id, &n, pzErr);
-    if( rc ) return rc;
-    if( n->is_split && (n->child[0]<=id || n->child[1]<=id
-                        || n->child[0]>=f->n_nodes || n->child[1]>=f->n_nodes) ){
-      forest_node_free(n);
-      return error_set(pzErr, SQLITE_CORRUPT, "tree node %u has a bad child (%u nodes)", id, f->n_nodes);
-    }
-    if( n->is_split && is_bit_forest(f) && n->bit>=(uint32_t)f->cfg.dim ){
-      uint32_t bit = n->bit;
-      forest_node_free(n);
-      return error_set(pzErr, SQLITE_CORRUPT, "tree node %u tests bit %u, out of range", id, bit);
-    }
-    f->node[id] = n;
+  if( (rc = f->io.load_node(f->io.ctx, id, &n, pzErr)) ) return rc;
+  if( n->is_split && (n->child[0]<=id || n->child[1]<=id
+                      || n->child[0]>=f->n_nodes || n->child[1]>=f->n_nodes) ){
+    forest_node_free(n);
+    return error_set(pzErr, SQLITE_CORRUPT, "tree node %u has a bad child (%u nodes)", id, f->n_nodes);
   }
-  *out = f->node[id];
+  if( n->is_split && is_bit_forest(f) && n->bit>=(uint32_t)f->cfg.dim ){
+    uint32_t bit = n->bit;
+    forest_node_free(n);
+    return error_set(pzErr, SQLITE_CORRUPT, "tree node %u tests bit %u, out of range", id, bit);
+  }
+  if( node_reserve(f, (uint64_t)id+1) ){ forest_node_free(n); return SQLITE_NOMEM; }
+  f->node[id] = n;
+  *out = n;
   return SQLITE_OK;
+}
+
+/* Count `units` of work (about one node visited or one vector placed
+** each); every WORK_PER_CHECK of them, ask the caller whether to stop
+** (sqlite3_interrupt), so that a long walk or build ends soon after. */
+static int work_done(Forest *f, uint32_t units, char **pzErr){
+  f->work += units;
+  if( f->work<WORK_PER_CHECK || f->io.interrupted==0 ) return SQLITE_OK;
+  f->work = 0;
+  return f->io.interrupted(f->io.ctx, pzErr);
+}
+
+/* A walk that has taken more steps than there are nodes has met a node
+** twice: in a sound forest every node has one parent. */
+static int walk_step(Forest *f, uint64_t *steps, char **pzErr){
+  if( ++*steps > f->n_nodes ){
+    return error_set(pzErr, SQLITE_CORRUPT, "the trees reach a node more than once "
+                     "(a node with two parents; %u nodes)", f->n_nodes);
+  }
+  return work_done(f, 1, pzErr);
 }
 
 /* Child `side` of split n, through n's pointer cache. */
@@ -133,7 +169,7 @@ static int child_of(Forest *f, ForestNode *n, int side, ForestNode **out, char *
 
 static void free_nodes(Forest *f){
   uint32_t i;
-  for(i=0; i<f->n_nodes; i++) forest_node_free(f->node[i]);
+  for(i=0; i<f->node_alloc; i++) forest_node_free(f->node[i]);
   sqlite3_free(f->node);
   f->node = 0;
   f->n_nodes = f->node_alloc = 0;
@@ -165,10 +201,7 @@ int forest_open(Forest *f, const ForestConfig *cfg, const ForestIO *io, uint32_t
     return error_set(pzErr, SQLITE_CORRUPT, "%u tree nodes stored, fewer than %u trees",
                      n_nodes, (uint32_t)cfg->n_trees);
   }
-  f->node = sqlite3_malloc64((sqlite3_uint64)n_nodes*sizeof(*f->node));
-  if( f->node==0 ) return SQLITE_NOMEM;
-  memset(f->node, 0, (size_t)n_nodes*sizeof(*f->node));
-  f->n_nodes = f->node_alloc = n_nodes;
+  f->n_nodes = n_nodes;              /* f->node grows as nodes are read */
   return SQLITE_OK;
 }
 
@@ -232,7 +265,7 @@ int forest_descend(Forest *f, uint32_t root, const void *vec, uint32_t *leaf_id,
   while( rc==SQLITE_OK && n->is_split ){
     int side = side_of(f, n, vec);
     id = n->child[side];
-    rc = child_of(f, n, side, &n, pzErr);
+    if( (rc = child_of(f, n, side, &n, pzErr))==SQLITE_OK ) rc = work_done(f, 1, pzErr);
   }
   *leaf_id = id;
   return rc;
@@ -337,7 +370,7 @@ static int compute_sides(Forest *f, const ForestNode *split, const uint32_t *slo
     c += sides[i];
   }
   *n1 = c;
-  return SQLITE_OK;
+  return work_done(f, n, pzErr);
 }
 
 /* Two side buffers of n items each: the best attempt's and the current. */
@@ -553,10 +586,11 @@ static int leaf_remove(Forest *f, uint32_t id, uint32_t slot, int *found){
 static int remove_by_scan(Forest *f, uint32_t root, uint32_t slot, int *found, char **pzErr){
   IdStack todo = { 0, 0, 0 };
   uint32_t id = root;
+  uint64_t steps = 0;
   int rc = SQLITE_OK;
   for(;;){
     ForestNode *n;
-    if( (rc = forest_node(f, id, &n, pzErr)) ) break;
+    if( (rc = walk_step(f, &steps, pzErr)) || (rc = forest_node(f, id, &n, pzErr)) ) break;
     if( n->is_split ){
       if( (rc = id_stack_push(&todo, n->child[1])) ) break;
       id = n->child[0];
@@ -697,7 +731,7 @@ static int queue_children(Forest *f, ForestSearcher *s, const void *query,
   /* Remember children that are in memory: the next query goes straight to
   ** them, without the node table. */
   for(side=0; side<2; side++){
-    if( n->child_node[side]==0 ) n->child_node[side] = f->node[n->child[side]];
+    if( n->child_node[side]==0 ) n->child_node[side] = node_cached(f, n->child[side]);
   }
   if( (rc = queue_push(s, m1, n->child[1], n->child_node[1])) ) return rc;
   return queue_push(s, m0, n->child[0], n->child_node[0]);
@@ -736,6 +770,7 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
                   char **pzErr){
   int rc, t;
   int64_t n_scored = 0;
+  uint64_t steps = 0;
   uint32_t n_seen = 0;
 
   sqlite3_free(s->top.hits);
@@ -755,6 +790,7 @@ int forest_search(Forest *f, ForestSearcher *s, const void *query, int k,
     uint32_t id;
     ForestNode *n;
     queue_pop(s, &priority, &id, &n);
+    if( (rc = walk_step(f, &steps, pzErr)) ) return rc;
     if( n==0 && (rc = forest_node(f, id, &n, pzErr)) ) return rc;
     rc = n->is_split ? queue_children(f, s, query, n, priority)
                      : score_leaf(f, s, query, n, accept, accept_ctx, &n_seen, &n_scored, pzErr);
@@ -779,6 +815,7 @@ typedef struct CheckWalk {
   const uint8_t *live;
   uint32_t n_slots;
   uint8_t *seen;             /* n_slots flags: found in a leaf of this tree */
+  uint8_t *reached;          /* a bit per node: walked to already (any tree) */
   void (*report)(void *ctx, const ForestFinding *finding);
   void *report_ctx;
 } CheckWalk;
@@ -818,6 +855,14 @@ static int check_leaf(CheckWalk *w, uint32_t id, const ForestNode *n, char **pzE
   return SQLITE_OK;
 }
 
+/* Mark node id reached; 1 if it was already. */
+static int reach_node(CheckWalk *w, uint32_t id){
+  uint8_t bit = (uint8_t)(1u<<(id%8));
+  int was = (w->reached[id/8] & bit)!=0;
+  w->reached[id/8] |= bit;
+  return was;
+}
+
 /* Walk tree w->tree depth first, marking the slots of its leaves seen. */
 static int check_tree(CheckWalk *w, char **pzErr){
   IdStack todo = { 0, 0, 0 };
@@ -826,7 +871,11 @@ static int check_tree(CheckWalk *w, char **pzErr){
   for(;;){
     ForestNode *n;
     char *zErr = 0;
-    if( (rc = forest_node(w->f, id, &n, &zErr)) ){
+    if( (rc = work_done(w->f, 1, pzErr)) ) break;
+    if( reach_node(w, id) ){
+      /* Not walked again: a shared node would make the walk exponential. */
+      check_report(w, FOREST_FAULT_SHARED, id, 0, 0, 0);
+    }else if( (rc = forest_node(w->f, id, &n, &zErr)) ){
       if( (rc & 0xff)!=SQLITE_CORRUPT ){
         if( pzErr ) *pzErr = zErr; else sqlite3_free(zErr);
         break;
@@ -860,7 +909,9 @@ int forest_check(Forest *f, const uint8_t *live, uint32_t n_slots,
   w.report = report;
   w.report_ctx = report_ctx;
   w.seen = sqlite3_malloc64(n_slots ? n_slots : 1);
-  if( w.seen==0 ) return SQLITE_NOMEM;
+  w.reached = sqlite3_malloc64((sqlite3_uint64)f->n_nodes/8 + 1);
+  if( w.seen==0 || w.reached==0 ){ rc = SQLITE_NOMEM; goto done; }
+  memset(w.reached, 0, (size_t)f->n_nodes/8 + 1);
   for(w.tree=0; w.tree<f->cfg.n_trees; w.tree++){
     memset(w.seen, 0, n_slots);
     if( (rc = check_tree(&w, pzErr)) ) break;
@@ -868,6 +919,8 @@ int forest_check(Forest *f, const uint8_t *live, uint32_t n_slots,
       if( live[i] && !w.seen[i] ) check_report(&w, FOREST_FAULT_UNREACHABLE, 0, i, 0, 0);
     }
   }
+done:
   sqlite3_free(w.seen);
+  sqlite3_free(w.reached);
   return rc;
 }

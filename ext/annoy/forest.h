@@ -14,7 +14,11 @@
 ** which is what a descent mostly pays for, and for uint8 vectors the side
 ** test is exact integer arithmetic.
 ** A child's id is always greater than its parent's (so a corrupt tree cannot
-** loop). The invariant everything relies on: every slot is in exactly one
+** loop), and every node has one parent. Damaged trees can break the second
+** rule (two splits naming one child, or a split both of whose children are
+** one node): every walk counts its steps and stops with SQLITE_CORRUPT
+** past the number of nodes, so a shared node costs one error, not 2^depth
+** steps. The invariant everything relies on: every slot is in exactly one
 ** leaf of every tree, the leaf its own vector descends to. That lets insert
 ** and remove work by descent, one leaf per tree, with no parent pointers.
 **
@@ -82,14 +86,19 @@ typedef struct ForestIO {
   /* Point *out at the vector of a live slot. The pointer must stay valid
   ** for the rest of the forest call that asked (a search holds many). */
   int (*load_vector)(void *ctx, uint32_t slot, const void **out, char **pzErr);
+  /* May be NULL. Called now and then during long work (a search, a check,
+  ** a build): SQLITE_OK to go on, or a code (SQLITE_INTERRUPT) and message
+  ** to stop with. */
+  int (*interrupted)(void *ctx, char **pzErr);
 } ForestIO;
 
 typedef struct Forest {
   ForestConfig cfg;
   ForestIO io;
   DistanceKernel kernel;
-  ForestNode **node;     /* node[id]; NULL until loaded */
+  ForestNode **node;     /* node[id] for id < node_alloc; NULL until loaded */
   uint32_t n_nodes, node_alloc;
+  uint32_t work;         /* work since the last io.interrupted call */
   IdStack dirty;         /* ids of dirty nodes (dirty.id[0..dirty.n)) */
   float *scratch;        /* 4*dim floats for splits */
   uint32_t *leaf_scratch; /* n_trees leaf ids for insert and remove */
@@ -148,7 +157,8 @@ typedef enum ForestFault {
   FOREST_FAULT_FREE_SLOT,  /* leaf `leaf` holds `slot`, which is not live */
   FOREST_FAULT_TWICE,      /* `slot` is in a second leaf (`leaf`) */
   FOREST_FAULT_WRONG_LEAF, /* `slot` is in `leaf`, its vector leads to `expected` */
-  FOREST_FAULT_UNREACHABLE /* live `slot` is in no leaf of the tree */
+  FOREST_FAULT_UNREACHABLE, /* live `slot` is in no leaf of the tree */
+  FOREST_FAULT_SHARED      /* node `leaf` is reached a second time (not walked again) */
 } ForestFault;
 
 typedef struct ForestFinding {

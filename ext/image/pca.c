@@ -311,6 +311,9 @@ PcaTrainer *pca_trainer_new(int input_dims, int max_vectors){
   t = (PcaTrainer*)sqlite3_malloc64(sizeof(*t));
   if( t==0 ) return 0;
   t->input_dims = input_dims;
+  if( (uint64_t)max_vectors > PCA_TRAIN_MAX_BYTES/(8*(uint64_t)input_dims) ){
+    max_vectors = (int)(PCA_TRAIN_MAX_BYTES/(8*(uint64_t)input_dims));
+  }
   t->sample = sample_new(sizeof(float)*(size_t)input_dims, max_vectors);
   if( t->sample==0 ){
     sqlite3_free(t);

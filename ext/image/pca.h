@@ -31,6 +31,10 @@
 #define PCA_DEFAULT_DIMS       64
 #define PCA_MAX_INPUT_DIMS     (1<<20)
 #define PCA_TRAIN_MAX_VECTORS  1000    /* training sample, see pca.c */
+/* ... and at most this many bytes of it: training holds each kept vector
+** twice as floats (the sample and the fit), 8 bytes a dim, so 2^20-dim
+** vectors keep 32, not 1000 (8 GB); VLAD up to 32768 dims keeps 1000. */
+#define PCA_TRAIN_MAX_BYTES    ((uint64_t)256<<20)
 
 typedef struct PcaModel {
   int input_dims;
@@ -58,7 +62,8 @@ int pca_project(const PcaModel *model, const float *in, float *out);
 typedef struct PcaTrainer PcaTrainer;
 
 /* A trainer for vectors of `input_dims` floats that keeps at most
-** max_vectors of them.  NULL if out of memory or out of range. */
+** max_vectors of them, and no more than PCA_TRAIN_MAX_BYTES allow.  NULL if
+** out of memory or out of range. */
 PcaTrainer *pca_trainer_new(int input_dims, int max_vectors);
 
 int pca_trainer_input_dims(const PcaTrainer *trainer);

@@ -1,8 +1,10 @@
 /*
 ** fuzz_shadow.c — libFuzzer target: damaged shadow tables, then queries.
 **
-** Four template databases, each with one small annoy table (float32
-** euclidean, float32 angular, uint8 manhattan, bit hamming; some rows
+** Five template databases, each with one small annoy table (float32
+** euclidean, float32 angular, uint8 manhattan, bit hamming, and a deep
+** one: 64 points at 2^i on a line, whose trees are 33 and 34 levels deep,
+** so that edits can make shared nodes deep enough to matter; some rows
 ** deleted so that _free is not empty), are built once and serialized;
 ** every input starts from a fresh copy of one (sqlite3_deserialize).  One
 ** table per database keeps the schema small: SQLite parses all of it again
@@ -24,10 +26,13 @@
 ** again for real; annoy_check; 'rebuild'; KNN again; DROP TABLE.
 **
 ** Any SQL error is an expected answer to damage.  A crash, a sanitizer
-** report or a hang (libFuzzer -timeout) is a finding.
+** report or a hang (libFuzzer -timeout) is a finding, and so is a broken
+** promise: whenever annoy_check says 'ok', an exact KNN query must return
+** each rowid of _rowids once and nothing else (check_exact_knn).
 **
 ** Built and run by tests/fuzz/run.sh.
 */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -65,21 +70,31 @@ static const ShadowTable shadows[] = {
 };
 #define N_SHADOWS (sizeof(shadows)/sizeof(shadows[0]))
 
-typedef struct AnnoyTemplate { const char *name, *decl, *query; } AnnoyTemplate;
+/* element: SQL for element j of row i (1 .. rows) */
+typedef struct AnnoyTemplate {
+  const char *name, *decl, *query;
+  int rows;
+  const char *element;
+} AnnoyTemplate;
 static const AnnoyTemplate tables[] = {
-  { "f", "v float32[4], trees=3, leaf_size=3", "[0.5, -1, 2, 0]" },
-  { "a", "v float32[3], metric=angular, trees=2, leaf_size=2", "[1, 0.5, -0.25]" },
-  { "u", "v uint8[8], metric=manhattan, trees=2, leaf_size=4", "[1, 2, 3, 4, 200, 0, 9, 255]" },
-  { "b", "v bit[16], trees=2, leaf_size=2", "[1,0,1,1,0,0,1,0,1,1,1,1,0,0,0,1]" },
+  { "f", "v float32[4], trees=3, leaf_size=3", "[0.5, -1, 2, 0]",
+    40, "((i*37+j*101)%200)/10.0 - 10" },
+  { "a", "v float32[3], metric=angular, trees=2, leaf_size=2", "[1, 0.5, -0.25]",
+    40, "((i*37+j*101)%200)/10.0 - 10" },
+  { "u", "v uint8[8], metric=manhattan, trees=2, leaf_size=4", "[1, 2, 3, 4, 200, 0, 9, 255]",
+    40, "(i*37+j*101)%256" },
+  { "b", "v bit[16], trees=2, leaf_size=2", "[1,0,1,1,0,0,1,0,1,1,1,1,0,0,0,1]",
+    40, "(i*7+j*13)/5%2" },
+  { "d", "v float32[2], trees=2, leaf_size=2", "[3000, 1]",
+    64, "CASE j WHEN 0 THEN power(2.0, i) ELSE i % 3 END" },
 };
 #define N_TABLES (sizeof(tables)/sizeof(tables[0]))
-#define TEMPLATE_ROWS 40
 
 typedef struct TemplateDb { unsigned char *bytes; sqlite3_int64 size; } TemplateDb;
 static TemplateDb templates[N_TABLES];
 
-/* Build table t's template: TEMPLATE_ROWS rows from a fixed formula, then
-** every fifth row deleted again. */
+/* Build table t's template: its rows from its formula, then every fifth
+** row deleted again. */
 static void build_template(size_t t){
   sqlite3 *db = fuzz_open_memory();
   const char *n = tables[t].name;
@@ -88,10 +103,8 @@ static void build_template(size_t t){
   if( rc==SQLITE_DONE ) rc = fuzz_exec(db, 1,
     "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < %d),"
     " e(j) AS (SELECT 0 UNION ALL SELECT j+1 FROM e WHERE j+1 < (SELECT value FROM %s_info WHERE key='dim'))"
-    " INSERT INTO %s(rowid, v) SELECT i*3, (SELECT json_group_array("
-    "   CASE '%s' WHEN 'b' THEN (i*7+j*13)/5%%2 WHEN 'u' THEN (i*37+j*101)%%256"
-    "   ELSE ((i*37+j*101)%%200)/10.0 - 10 END) FROM e) FROM r",
-    TEMPLATE_ROWS, n, n, n);
+    " INSERT INTO %s(rowid, v) SELECT i*3, (SELECT json_group_array(%s) FROM e) FROM r",
+    tables[t].rows, n, n, tables[t].element);
   if( rc==SQLITE_DONE ) rc = fuzz_exec(db, 1, "DELETE FROM %s WHERE rowid %% 15 = 0", n);
   if( rc!=SQLITE_DONE ){
     fprintf(stderr, "fuzz_shadow: cannot build table %s: %s\n", n, sqlite3_errmsg(db));
@@ -172,6 +185,42 @@ static sqlite3_stmt *prepare_set(sqlite3 *db, const char *table, const ShadowTab
 static void run_knn(sqlite3 *db, const AnnoyTemplate *t, const char *where, int max_rows){
   fuzz_exec(db, max_rows, "SELECT rowid, distance, v FROM %s WHERE v MATCH '%s' %s",
             t->name, t->query, where);
+}
+
+/* The first column of the first row as a sqlite3_malloc'd string (NULL
+** for none or an error). */
+static char *query_text(sqlite3 *db, const char *fmt, ...){
+  va_list ap;
+  sqlite3_stmt *st;
+  char *out = 0;
+  va_start(ap, fmt);
+  st = fuzz_vprepare(db, fmt, ap);
+  va_end(ap);
+  if( st==0 ) return 0;
+  if( sqlite3_step(st)==SQLITE_ROW ){
+    out = sqlite3_mprintf("%s", sqlite3_column_text(st, 0) ? (const char*)sqlite3_column_text(st, 0) : "");
+  }
+  sqlite3_finalize(st);
+  return out;
+}
+
+/* The property: annoy_check 'ok' => the exact KNN returns the rowids of
+** _rowids, each once. A table that breaks it aborts (a finding). */
+static void check_exact_knn(sqlite3 *db, const AnnoyTemplate *t){
+  char *check = query_text(db, "SELECT annoy_check('%s')", t->name), *knn = 0, *rowids = 0;
+  if( check && strcmp(check, "ok")==0 ){
+    knn = query_text(db, "SELECT group_concat(rowid) FROM (SELECT rowid FROM %s"
+                     " WHERE v MATCH '%s' AND k = 1000 AND search_k = -1 ORDER BY rowid)", t->name, t->query);
+    rowids = query_text(db, "SELECT group_concat(rowid) FROM (SELECT rowid FROM %s_rowids ORDER BY rowid)", t->name);
+    if( knn && rowids && strcmp(knn, rowids)!=0 ){
+      fprintf(stderr, "fuzz_shadow: annoy_check says ok, but the exact KNN returns\n  %s\n"
+                      "where _rowids holds\n  %s\n", knn, rowids);
+      abort();
+    }
+  }
+  sqlite3_free(check);
+  sqlite3_free(knn);
+  sqlite3_free(rowids);
 }
 
 static void apply_edit(sqlite3 *db, const AnnoyTemplate *t, const uint8_t *e){
@@ -268,7 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   for(i=0; i<sizeof(knn_where)/sizeof(knn_where[0]); i++) run_knn(db, t, knn_where[i], 30);
   fuzz_exec(db, 100, "SELECT rowid, v FROM %s", t->name);
   fuzz_exec(db, 1, "SELECT v FROM %s WHERE rowid = 6", t->name);
-  fuzz_exec(db, 1, "SELECT annoy_check('%s')", t->name);
+  check_exact_knn(db, t);
 
   fuzz_exec(db, 1, "SAVEPOINT edits");
   fuzz_exec(db, 1, "INSERT INTO %s(rowid, v) VALUES(1000, '%s')", t->name, t->query);
@@ -283,10 +332,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
   fuzz_exec(db, 1, "UPDATE %s SET v = '%s' WHERE rowid = 12", t->name, t->query);
   fuzz_exec(db, 1, "UPDATE %s SET rowid = 2000 WHERE rowid = 18", t->name);
   run_knn(db, t, "AND k = 5", 30);
-  fuzz_exec(db, 1, "SELECT annoy_check('%s')", t->name);
+  check_exact_knn(db, t);
 
   fuzz_exec(db, 1, "INSERT INTO %s(%s) VALUES('rebuild')", t->name, t->name);
-  fuzz_exec(db, 1, "SELECT annoy_check('%s')", t->name);
+  check_exact_knn(db, t);
   run_knn(db, t, "AND k = 5", 30);
   fuzz_exec(db, 1, "DROP TABLE %s", t->name);
   sqlite3_close(db);

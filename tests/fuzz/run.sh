@@ -150,11 +150,13 @@ printf 'v float32[3], metric=angular, trees=2, leaf_size=2, seed=7' > "$C/angula
 printf 'emb uint8[16], metric=manhattan, trees=1, search_k=50' > "$C/uint8"
 printf 'v bit[64], metric=hamming, leaf_size=3' > "$C/bit"
 printf 'v float32[2], metric=dot, trees=5, leaf_size="4"' > "$C/dot"
-# fuzz_shadow: byte 0 table (0 f, 1 a, 2 u, 3 b); then 8-byte edits: edit
+# fuzz_shadow: byte 0 table (0 f, 1 a, 2 u, 3 b, 4 d: deep trees); then 8-byte edits: edit
 # (0 int, 1 byte, 2 resize, 3 delete, 4 copy, 5 text, 6 query), shadow
 # (0 info, 1 rowids, 2 vectors, 3 free, 4 nodes), row, column, value.
 S=$OUT/seeds_shadow
 printf '\000' > "$S/none"
+printf '\004' > "$S/deep"
+printf '\004\003\004\003\000\000\000\000\000' > "$S/deep_delete_node"
 printf '\000\003\004\002\000\000\000\000\000' > "$S/delete_node"
 printf '\001\001\004\001\007\377\000\000\000' > "$S/node_byte"
 printf '\002\002\002\005\000\003\000\000\000' > "$S/short_vector"

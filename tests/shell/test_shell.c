@@ -762,6 +762,70 @@ static void test_pty(void){
   free(z);
 }
 
+/* 30.x issue 19: a read-only database, "--", NaN thresholds, non-UTF-8
+** paths in JSON, two index runs at once. */
+static void test_hardening(void){
+  char *zO, *zE, *z;
+  const char *zAs = geteuid()==0 ? "setpriv --reuid=nobody --regid=nogroup --clear-groups " : "";
+  int rc;
+  /* A 0444 file that this user cannot write (root writes anything, so as
+  ** root the tool runs as nobody), in a folder it can write (WAL needs its
+  ** -shm file).  one.db is img_orig indexed (13.x). */
+  sh("chmod 755 . && mkdir -m 777 ro && cp one.db ro/ro.db && chmod 444 ro/ro.db");
+  rc = sh("%s'%s' search ro/ro.db img_orig/box.png -k 1 >ro.out 2>ro.err", zAs, zTool);
+  z = slurp_test_file("ro.out");
+  check(rc==0 && contains(z, "/img_orig/box.png"), "30.1 search on a read-only database (%d): %s", rc, z);
+  free(z);
+  rc = sh("%s'%s' dups ro/ro.db >ro.out 2>ro.err", zAs, zTool);
+  check(rc==0, "30.2 dups on a read-only database (%d)", rc);
+  rc = sh("%s'%s' ro/ro.db 'SELECT count(*) FROM images' >ro.out 2>ro.err", zAs, zTool);
+  z = slurp_test_file("ro.out");
+  check(rc==0 && contains(z, "18"), "30.3 the shell on a read-only database (%d): %s", rc, z);
+  free(z);
+  rc = sh("%s'%s' index ro/ro.db img_orig -q >ro.out 2>ro.err", zAs, zTool);
+  rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  z = slurp_test_file("ro.err");
+  check(rc==3 && contains(z, "is read-only"), "30.4 index on it: a clear error (%d): %s", rc, z);
+  free(z);
+
+  /* "--" ends the options: an image whose name starts with '-' */
+  sh("cp img_orig/box.png ./-box.png");
+  rc = run(&zO, &zE, "search one.db -k 1 -- -box.png");
+  check(rc==0 && contains(zO, "query: -box.png") && contains(zO, "/img_orig/box.png"),
+        "30.5 search DB -- -box.png (%d): %s", rc, zE);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups one.db --min-score nan");
+  check(rc==2 && contains(zE, "must be a number from 0 to 1, not 'nan'"), "30.6 dups --min-score nan: usage error (%d)", rc);
+  free(zO); free(zE);
+  sh("echo '.dups abc' >dups_abc.txt");
+  rc = run(&zO, &zE, "one.db <dups_abc.txt");
+  check(rc==1 && contains(zE, "must be a number from 0 to 1, not 'abc'"), "30.7 .dups abc: an error, not threshold 0 (%d): %s", rc, zE);
+  free(zO); free(zE);
+
+  /* a file name that is not UTF-8: escaped as \udcXX in JSON */
+  sh("mkdir nu && cp img_orig/box.png \"nu/$(printf 'x\\377y.png')\"");
+  rc = run(0, 0, "index nu.db nu -q");
+  zO = zE = 0;
+  if( rc==0 ) rc = run(&zO, &zE, "search nu.db \"nu/$(printf 'x\\377y.png')\" --format json -k 1");
+  if( zO==0 ) zO = calloc(1, 1);
+  check(rc==0 && contains(zO, "x\\udcffy.png") && strchr(zO, '\377')==0,
+        "30.8 search --format json: a non-UTF-8 byte is written as \\udcff (%d): %s", rc, zO);
+  free(zO); free(zE);
+
+  /* Two index runs at once end as one run: the second waits. */
+  sh("{ '%s' index two.db img_orig -q --jobs 1 >two_a.err 2>&1 & sleep 0.3; "
+     "'%s' index two.db img_orig >two_b.out 2>two_b.err; wait; }", zTool, zTool);
+  z = slurp_test_file("two_b.err");
+  check(contains(z, "another index run is working on this database"), "30.9 the second run waits for the first: %s", z);
+  free(z);
+  rc = run(&z, 0, "one.db \"ATTACH 'two.db' AS m; SELECT (SELECT codebook FROM codebook)=(SELECT codebook FROM m.codebook) AS same_codebook,"
+                  " (SELECT count(*) FROM m.images WHERE vector=1) - (SELECT count(*) FROM images WHERE vector=1) AS fewer_vectors,"
+                  " (SELECT count(*) FROM m.images) AS images\" --mode csv");
+  check(rc==0 && contains(z, "1,0,18"), "30.10 ... and the database is the one a single run makes: %s", z);
+  free(z);
+}
+
 int main(int argc, char **argv){
   const char *zSamples = getenv("SAMPLES") ? getenv("SAMPLES") : "samples";
   char zSo[PATH_MAX], zCmd[16384], *zSlash;
@@ -799,6 +863,7 @@ int main(int argc, char **argv){
   test_projection();
   test_pty();
   test_interrupt();
+  test_hardening();
 
   if( test_failures==0 ){
     snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);

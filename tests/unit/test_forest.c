@@ -162,7 +162,7 @@ int main(void){
   enum { N = 3000, DIM = 16 };
   Data d = make_data(N, DIM);
   ForestConfig cfg = config(VEC_FLOAT32, METRIC_EUCLIDEAN, DIM, 8, 16);
-  ForestIO io = { &d, load_node, load_vector };
+  ForestIO io = { &d, load_node, load_vector, 0 };
   Forest f, g;
   ForestSearcher s;
   uint8_t live[N];
@@ -208,7 +208,7 @@ int main(void){
   for(i=0; i<N; i++) live[i] = 1;
   {
     Data big = make_data(20000, DIM);
-    ForestIO bio = { &big, load_node, load_vector };
+    ForestIO bio = { &big, load_node, load_vector, 0 };
     Forest h;
     uint32_t *slots = malloc(20000*sizeof(uint32_t));
     double r;
@@ -247,7 +247,7 @@ int main(void){
 
   {
     Data dup = make_data(600, DIM);
-    ForestIO dio = { &dup, load_node, load_vector };
+    ForestIO dio = { &dup, load_node, load_vector, 0 };
     uint8_t dlive[600];
     for(i=1; i<500; i++) memcpy(dup.v + i*dup.bytes, dup.v, dup.bytes);
     memset(dlive, 1, sizeof(dlive));
@@ -265,7 +265,7 @@ int main(void){
     enum { NB = 2000, BITS = 64 };
     Data b;
     uint8_t blive[NB];
-    ForestIO bio = { &b, load_node, load_vector };
+    ForestIO bio = { &b, load_node, load_vector, 0 };
     b.dim = BITS; b.bytes = BITS/8; b.v = malloc(NB*b.bytes); b.bad = 0;
     for(i=0; i<NB*(int)b.bytes; i++) b.v[i] = (uint8_t)rnd();
     memset(blive, 1, sizeof(blive));

@@ -430,12 +430,34 @@ static void test_pca_large(void){
   free(x);
 }
 
+/* 4.15 issue 19: the training sample is capped by bytes, not only by
+** count: 64 vectors of 2^20 dims keep 32 (128 MB), not 64 (256 MB). */
+static void test_pca_memory(void){
+  enum { D = 1<<20 };
+  float *x = calloc(D, sizeof(float));
+  PcaTrainer *t = pca_trainer_new(D, PCA_TRAIN_MAX_VECTORS);
+  sqlite3_int64 before = sqlite3_memory_used(), peak;
+  int i, rc = t && x ? SQLITE_OK : SQLITE_NOMEM;
+  sqlite3_memory_highwater(1);
+  for(i=0; rc==SQLITE_OK && i<64; i++){
+    x[i] = 1.0f;
+    rc = pca_trainer_add(t, x);
+  }
+  peak = sqlite3_memory_highwater(0) - before;
+  check(rc==SQLITE_OK && peak < ((sqlite3_int64)160<<20),
+        "4.15 2^20-dim vectors: the training sample stays within its byte cap",
+        "rc=%d, %lld MB", rc, (long long)(peak>>20));
+  pca_trainer_free(t);
+  free(x);
+}
+
 int main(void){
   test_sift_blob();
   test_sample();
   test_vlad();
   test_pca();
   test_pca_large();
+  test_pca_memory();
   printf("1..%d\n", cases);
   return failures ? 1 : 0;
 }
