@@ -200,18 +200,10 @@ done:
 static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
   SearchStatements s;
   sqlite3_stmt *each = 0;
-  unsigned char *vocab = 0;
-  size_t n_vocab = 0;
   int rc = SQLITE_ERROR, min_inliers = o->min_inliers>0 ? o->min_inliers : 1;
   if( search_prepare(db, &s)!=EXIT_OK ) return SQLITE_ERROR;
-  if( sqlite3_prepare_v2(db, "SELECT vocab FROM vocabulary WHERE id=1", -1, &each, 0)==SQLITE_OK
-   && sqlite3_step(each)==SQLITE_ROW ){
-    vocab = db_column_blob_copy(each, 0, &n_vocab);
-  }
-  sqlite3_finalize(each);
-  each = 0;
-  if( vocab ) rc = sqlite3_prepare_v2(db,
-      "SELECT a.id, (SELECT words FROM image_words WHERE rowid=a.id), img_words(f.sift, ?1, 1),"
+  if( s.model.vocab ) rc = sqlite3_prepare_v2(db,
+      "SELECT a.id, (SELECT words FROM image_words WHERE rowid=a.id), img_words(f.sift, ?3, 1),"
       "       (SELECT vlad FROM image_vectors WHERE rowid=a.id)"
       "  FROM images AS a JOIN features AS f ON f.image_id=a.id"
       " WHERE a.vector=1 ORDER BY a.id", -1, &each, 0);
@@ -219,7 +211,7 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
     db_error(db, "cannot prepare the duplicate search");
     goto done;
   }
-  sqlite3_bind_blob(each, 1, vocab, (int)n_vocab, SQLITE_STATIC);
+  db_model_bind(&s.model, each, 1);
   while( (rc = sqlite3_step(each))==SQLITE_ROW && !shell_interrupted ){
     SearchWordsQuery q;
     SearchHit *hits = 0;
@@ -252,7 +244,6 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
 done:
   sqlite3_finalize(each);
   search_finalize(&s);
-  free(vocab);
   return rc;
 }
 

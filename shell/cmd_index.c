@@ -47,7 +47,7 @@ typedef struct IndexRun {
   FileList files;
   IndexTask *tasks;
   int n_task;
-  IndexModel model;          /* the stored one, when it is kept */
+  DbModel model;          /* the stored one, when it is kept */
   IndexPipeline *pipeline;
   IndexCounts counts;
   IndexPhaseTimes phase;
@@ -73,7 +73,7 @@ static int index_run_plan(IndexRun *run, int n_path, char **paths){
   if( run->pipeline==0 ) return EXIT_ERROR;
   /* A model about to be trained again gives no vectors now. */
   if( has_vectors && !run->o->retrain && !run->o->zCodebookFrom && run->o->dims<0 ){
-    index_model_load(run->db, &run->model);
+    db_model_load(run->db, &run->model);
   }
   return EXIT_OK;
 }
@@ -163,7 +163,7 @@ int index_run(sqlite3 *db, const IndexOptions *o, int n_path, char **paths){
   }
   index_pipeline_close(run.pipeline);
   index_tasks_free(run.tasks, run.n_task);
-  index_model_free(&run.model);
+  db_model_free(&run.model);
   files_free(&run.files);
   return exit_code;
 }

@@ -57,21 +57,20 @@ void search_finalize(SearchStatements *s){
   sqlite3_finalize(s->words);
   sqlite3_finalize(s->shortlist);
   sqlite3_finalize(s->words_match);
+  db_model_free(&s->model);
 }
 
 int search_prepare(sqlite3 *db, SearchStatements *s){
   const struct { sqlite3_stmt **p_stmt; const char *zSql; int words; } statements[] = {
     { &s->sift, "SELECT img_sift(?1)", 0 },
-    { &s->vlad, "SELECT img_vlad(?1, (SELECT codebook FROM codebook WHERE id=1),"
-                "                    (SELECT pca FROM projection WHERE id=1))", 0 },
+    { &s->vlad, "SELECT img_vlad(?1, ?2, ?3)", 0 },
     { &s->nearest, "SELECT n.rowid, n.distance, (SELECT path FROM images WHERE id=n.rowid)"
                    "  FROM image_vectors AS n WHERE n.vlad MATCH ?1 AND n.k = ?2", 0 },
     { &s->match, "SELECT img_match(?1, sift) FROM features WHERE image_id=?2", 0 },
     { &s->stored, "SELECT f.sift FROM images AS i JOIN features AS f ON f.image_id=i.id"
                   " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1", 0 },
     /* search_words.c */
-    { &s->words, "SELECT img_words(?1, vocab), img_words(?1, vocab, 1)"
-                 "  FROM vocabulary WHERE id=1", 1 },
+    { &s->words, "SELECT img_words(?1, ?4), img_words(?1, ?4, 1)", 1 },
     { &s->shortlist, "SELECT w.rowid, w.score, w.mirrored FROM image_words AS w"
                      " WHERE w.words MATCH ?1 AND w.mirror = ?2 AND w.k = ?3", 1 },
     { &s->words_match,
@@ -85,6 +84,7 @@ int search_prepare(sqlite3 *db, SearchStatements *s){
   if( !db_require_index(db) ) return EXIT_ERROR;
   s->has_words = db_has_words(db);
   if( !s->has_words ) db_note_no_words();
+  db_model_load(db, &s->model);
   for(i=0; i<sizeof(statements)/sizeof(statements[0]); i++){
     if( statements[i].words && !s->has_words ) continue;
     if( sqlite3_prepare_v2(db, statements[i].zSql, -1, statements[i].p_stmt, 0)!=SQLITE_OK ){
@@ -228,6 +228,7 @@ int search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
 
   start = shell_now();
   sqlite3_bind_blob(s->vlad, 1, sift, n_sift, SQLITE_STATIC);
+  db_model_bind(&s->model, s->vlad, 2);
   rc = sqlite3_step(s->vlad)==SQLITE_ROW ? SQLITE_OK : search_db_error(db, pzErr);
   t->vlad = shell_now() - start;
   if( rc==SQLITE_OK && sqlite3_column_type(s->vlad, 0)!=SQLITE_BLOB ){

@@ -160,3 +160,39 @@ unsigned char *db_column_blob_copy(sqlite3_stmt *stmt, int i, size_t *pn){
   *pn = p ? (size_t)n : 0;
   return p;
 }
+
+/* ---- the model ------------------------------------------------------------ */
+
+/* The blob zSql selects (malloc'd), or NULL. */
+static unsigned char *db_load_blob(sqlite3 *db, const char *zSql, size_t *pn){
+  sqlite3_stmt *stmt = 0;
+  unsigned char *p = 0;
+  *pn = 0;
+  if( sqlite3_prepare_v2(db, zSql, -1, &stmt, 0)==SQLITE_OK
+   && sqlite3_step(stmt)==SQLITE_ROW ){
+    p = db_column_blob_copy(stmt, 0, pn);
+  }
+  sqlite3_finalize(stmt);
+  return p;
+}
+
+void db_model_load(sqlite3 *db, DbModel *m){
+  m->codebook = db_load_blob(db, "SELECT codebook FROM codebook WHERE id=1",
+                             &m->codebook_bytes);
+  m->pca = db_load_blob(db, "SELECT pca FROM projection WHERE id=1", &m->pca_bytes);
+  m->vocab = db_load_blob(db, "SELECT vocab FROM vocabulary WHERE id=1", &m->vocab_bytes);
+}
+
+void db_model_bind(const DbModel *m, sqlite3_stmt *stmt, int i){
+  int n = sqlite3_bind_parameter_count(stmt);
+  if( i<=n ) sqlite3_bind_blob(stmt, i, m->codebook, (int)m->codebook_bytes, SQLITE_STATIC);
+  if( i+1<=n ) sqlite3_bind_blob(stmt, i+1, m->pca, (int)m->pca_bytes, SQLITE_STATIC);
+  if( i+2<=n ) sqlite3_bind_blob(stmt, i+2, m->vocab, (int)m->vocab_bytes, SQLITE_STATIC);
+}
+
+void db_model_free(DbModel *m){
+  free(m->codebook);
+  free(m->pca);
+  free(m->vocab);
+  memset(m, 0, sizeof(*m));
+}

@@ -41,6 +41,24 @@ void db_note_no_words(void);
 /* db_has_index, or 0 after telling the user to run `imgsearch index`. */
 int db_require_index(sqlite3 *db);
 
+/* The stored model — codebook, the projection's PCA, the vocabulary —
+** copied out of the database and bound as parameters, so img_vlad and
+** img_words get the same bytes every time (parsed once per connection,
+** image_sql_args.h) instead of a 17 MB blob read per query. */
+typedef struct DbModel {
+  unsigned char *codebook;   /* NULL: no codebook yet */
+  unsigned char *pca;        /* NULL: no projection */
+  unsigned char *vocab;      /* NULL: no vocabulary (a database from before
+                             ** image_words: the next training makes one) */
+  size_t codebook_bytes, pca_bytes, vocab_bytes;
+} DbModel;
+
+void db_model_load(sqlite3 *db, DbModel *m);
+/* Bind the codebook to parameter i of stmt, the PCA to i+1 and the
+** vocabulary to i+2 (those the statement has). */
+void db_model_bind(const DbModel *m, sqlite3_stmt *stmt, int i);
+void db_model_free(DbModel *m);
+
 /* Print "imgsearch: <what>: <sqlite message>" to stderr. */
 void db_error(sqlite3 *db, const char *zWhat);
 

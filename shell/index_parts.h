@@ -4,7 +4,7 @@
 **
 **   index_plan.c      which files need work (tasks), pruning gone files
 **   index_pipeline.c  the work queue, the worker threads, the writer
-**   index_train.c     the codebook/PCA policy and the vectors (IndexModel)
+**   index_train.c     the codebook/PCA policy and the vectors
 **   index_stats.c     --stats: phase times, stage times, rusage
 **   cmd_index.c       options and the orchestration (index_run)
 */
@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "files.h"
 #include "index.h"
 #include "progress.h"
@@ -65,24 +66,6 @@ int index_prune(sqlite3 *db, int has_vectors, int quiet);
 
 /* ---- index_train.c ---------------------------------------------------------- */
 
-/* What img_vlad needs besides the sift blob: the codebook and the
-** projection's PCA (NULL: none), copied out of the database and bound as
-** parameters, so img_vlad parses them once per statement (a subquery
-** argument is parsed again for every row: 8 MB for a PCA). */
-typedef struct IndexModel {
-  unsigned char *codebook;   /* NULL: no codebook yet */
-  unsigned char *pca;
-  unsigned char *vocab;      /* NULL: no vocabulary (a database from before
-                             ** image_words: the next training makes one) */
-  size_t codebook_bytes, pca_bytes, vocab_bytes;
-} IndexModel;
-
-void index_model_load(sqlite3 *db, IndexModel *m);
-/* Bind the codebook to parameter i of stmt, the PCA to i+1 and the
-** vocabulary to i+2 (those the statement has). */
-void index_model_bind(const IndexModel *m, sqlite3_stmt *stmt, int i);
-void index_model_free(IndexModel *m);
-
 /* 1 when the codebook should be trained in this run. */
 int index_needs_training(sqlite3 *db, const IndexOptions *o);
 /* Train the codebook and the projection and recreate image_vectors for
@@ -118,7 +101,7 @@ IndexPipeline *index_pipeline_open(sqlite3 *db, int has_vectors);
 ** counts, failures to progress.  EXIT_OK (also when interrupted: finished
 ** work is committed) or EXIT_ERROR (printed; the open batch is rolled back). */
 int index_pipeline_run(IndexPipeline *p, const IndexOptions *o,
-                       const IndexModel *model, IndexTask *tasks, int n_task,
+                       const DbModel *model, IndexTask *tasks, int n_task,
                        IndexCounts *counts, Progress *progress);
 
 /* The summed stage times of the last run. */

@@ -17,7 +17,7 @@
 ** folders.  A failed file is a row with status 'error', reported with its
 ** reason.
 **
-** May call: common.h, db.h, files.h, progress.h, index_model_bind
+** May call: common.h, db.h, files.h, progress.h, db_model_bind
 ** (index_train.c), SQLite, pthreads.
 */
 #include <pthread.h>
@@ -40,7 +40,7 @@ typedef struct IndexQueue {
   int n_finished, n_consumed;
   int in_flight, max_in_flight; /* claimed, not yet written */
   int workers_running;
-  const IndexModel *model;      /* no codebook: no vectors in workers */
+  const DbModel *model;      /* no codebook: no vectors in workers */
 } IndexQueue;
 
 typedef struct IndexWorker {
@@ -128,7 +128,7 @@ static void index_worker_extract(IndexWorker *w, IndexTask *task,
 static void index_worker_vectorize(IndexWorker *w, IndexTask *task){
   double start = shell_now();
   sqlite3_bind_blob(w->vectorize, 1, task->sift, (int)task->sift_bytes, SQLITE_STATIC);
-  index_model_bind(w->queue->model, w->vectorize, 2);
+  db_model_bind(w->queue->model, w->vectorize, 2);
   if( index_worker_row(w, w->vectorize, task) ){
     task->features = sqlite3_column_int(w->vectorize, 0);
     if( sqlite3_column_type(w->vectorize, 1)==SQLITE_BLOB ){
@@ -481,7 +481,7 @@ static int index_pipeline_write(IndexPipeline *p, const IndexOptions *o,
 }
 
 int index_pipeline_run(IndexPipeline *p, const IndexOptions *o,
-                       const IndexModel *model, IndexTask *tasks, int n_task,
+                       const DbModel *model, IndexTask *tasks, int n_task,
                        IndexCounts *counts, Progress *progress){
   int exit_code, i;
   p->queue.tasks = tasks;

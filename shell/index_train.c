@@ -32,42 +32,6 @@
 #include "db.h"
 #include "index_parts.h"
 
-/* ---- the model, copied out for binding --------------------------------------- */
-
-/* The blob zSql selects (malloc'd), or NULL. */
-static unsigned char *index_load_blob(sqlite3 *db, const char *zSql, size_t *pn){
-  sqlite3_stmt *stmt = 0;
-  unsigned char *p = 0;
-  *pn = 0;
-  if( sqlite3_prepare_v2(db, zSql, -1, &stmt, 0)==SQLITE_OK
-   && sqlite3_step(stmt)==SQLITE_ROW ){
-    p = db_column_blob_copy(stmt, 0, pn);
-  }
-  sqlite3_finalize(stmt);
-  return p;
-}
-
-void index_model_load(sqlite3 *db, IndexModel *m){
-  m->codebook = index_load_blob(db, "SELECT codebook FROM codebook WHERE id=1",
-                                &m->codebook_bytes);
-  m->pca = index_load_blob(db, "SELECT pca FROM projection WHERE id=1", &m->pca_bytes);
-  m->vocab = index_load_blob(db, "SELECT vocab FROM vocabulary WHERE id=1", &m->vocab_bytes);
-}
-
-void index_model_bind(const IndexModel *m, sqlite3_stmt *stmt, int i){
-  int n = sqlite3_bind_parameter_count(stmt);
-  if( i<=n ) sqlite3_bind_blob(stmt, i, m->codebook, (int)m->codebook_bytes, SQLITE_STATIC);
-  if( i+1<=n ) sqlite3_bind_blob(stmt, i+1, m->pca, (int)m->pca_bytes, SQLITE_STATIC);
-  if( i+2<=n ) sqlite3_bind_blob(stmt, i+2, m->vocab, (int)m->vocab_bytes, SQLITE_STATIC);
-}
-
-void index_model_free(IndexModel *m){
-  free(m->codebook);
-  free(m->pca);
-  free(m->vocab);
-  memset(m, 0, sizeof(*m));
-}
-
 /* ---- when, and on what -------------------------------------------------------- */
 
 /* 1 when the codebook should be trained now: there is none, it is asked
@@ -273,7 +237,7 @@ done:
 
 int index_fill_vectors(sqlite3 *db, const IndexOptions *o){
   sqlite3_stmt *fill = 0, *fill_words = 0, *mark = 0;
-  IndexModel model;
+  DbModel model;
   int64_t total = db_query_int(db,
       "SELECT count(*) FROM images WHERE status='ok' AND features>0 AND vector=0");
   int64_t done = 0;
@@ -294,16 +258,16 @@ int index_fill_vectors(sqlite3 *db, const IndexOptions *o){
   if( rc==SQLITE_OK ) rc = sqlite3_prepare_v2(db,
       "UPDATE images SET vector=1 WHERE id IN (" INDEX_VECTORLESS_BATCH ")",
       -1, &mark, 0);
-  index_model_load(db, &model);
+  db_model_load(db, &model);
   if( rc==SQLITE_OK && (model.codebook==0 || model.vocab==0) ) rc = SQLITE_NOMEM;
   while( rc==SQLITE_OK && done<total && !shell_interrupted ){
     int n;
     rc = db_exec(db, "BEGIN IMMEDIATE");
     if( rc ) break;
-    index_model_bind(&model, fill, 1);    /* db_step clears bindings */
+    db_model_bind(&model, fill, 1);    /* db_step clears bindings */
     rc = db_step(fill);
     n = sqlite3_changes(db);
-    index_model_bind(&model, fill_words, 1);
+    db_model_bind(&model, fill_words, 1);
     if( rc==SQLITE_OK ) rc = db_step(fill_words);
     if( rc==SQLITE_OK ) rc = db_step(mark);
     if( rc!=SQLITE_OK ){
@@ -320,6 +284,6 @@ int index_fill_vectors(sqlite3 *db, const IndexOptions *o){
   sqlite3_finalize(fill);
   sqlite3_finalize(fill_words);
   sqlite3_finalize(mark);
-  index_model_free(&model);
+  db_model_free(&model);
   return rc;
 }

@@ -6,6 +6,7 @@
 #define IMGSEARCH_SEARCH_H
 #include <sqlite3.h>
 
+#include "db.h"
 #include "output.h"
 
 /* The work of `search` for one query (also used by .search). */
@@ -63,6 +64,7 @@ typedef struct SearchStatements {
   sqlite3_stmt *nearest;    /* ?1 vector, ?2 k -> id, distance, path */
   sqlite3_stmt *match;      /* ?1 sift, ?2 image id -> inliers */
   sqlite3_stmt *stored;     /* ?1 hash, ?2 size -> sift already in DB */
+  DbModel model;            /* bound to vlad and words */
   int has_words;            /* the database has image_words: search_words */
   sqlite3_stmt *words;      /* ?1 sift -> words, mirror words */
   sqlite3_stmt *shortlist;  /* ?1 words, ?2 mirror words, ?3 k -> id, score, mirrored */

@@ -136,6 +136,7 @@ int search_words(sqlite3 *db, SearchStatements *s, const unsigned char *sift, in
   *p_hits = 0;
   *p_n_hit = 0;
   sqlite3_bind_blob(s->words, 1, sift, n_sift, SQLITE_STATIC);
+  db_model_bind(&s->model, s->words, 2);
   rc = sqlite3_step(s->words)==SQLITE_ROW ? SQLITE_OK : search_db_error(db, pzErr);
   s->times.words = shell_now() - start;
   if( rc==SQLITE_OK && sqlite3_column_type(s->words, 0)!=SQLITE_BLOB ){
