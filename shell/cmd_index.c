@@ -130,6 +130,12 @@ static int index_run_finish(IndexRun *run, int exit_code){
             (long long)c->touched, (long long)c->failed,
             run->phase.end - run->phase.start);
   }
+  if( !run->o->quiet ){
+    char *zSkipped = files_skipped_text(&run->files);
+    if( zSkipped ) fprintf(stderr, "%s
+", zSkipped);
+    free(zSkipped);
+  }
   if( run->o->stats ){
     IndexStageTimes sum;
     index_pipeline_times(run->pipeline, &sum);
@@ -171,7 +177,10 @@ static const char index_usage[] =
   "usage: imgsearch index DB PATH... [options]\n"
   "\n"
   "Add the images under each PATH (folders are walked recursively; jpg jpeg\n"
-  "png bmp gif tga pnm ppm pgm) to the database DB, created if missing.\n"
+  "png webp heic heif hif avif tif tiff bmp gif tga pnm ppm pgm) to the\n"
+  "database DB, created if missing; other files in the folders are counted\n"
+  "by extension and reported as skipped.  JPEG and TIFF orientation tags are\n"
+  "applied: sizes and keypoints are those of the upright image.\n"
   "Unchanged files (same size and mtime, or same content) are skipped;\n"
   "changed ones are indexed again.  A codebook is trained when there is none,\n"
   "then every image gets its global vector.\n"
