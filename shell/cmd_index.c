@@ -132,8 +132,7 @@ static int index_run_finish(IndexRun *run, int exit_code){
   }
   if( !run->o->quiet ){
     char *zSkipped = files_skipped_text(&run->files);
-    if( zSkipped ) fprintf(stderr, "%s
-", zSkipped);
+    if( zSkipped ) fprintf(stderr, "%s\n", zSkipped);
     free(zSkipped);
   }
   if( run->o->stats ){

@@ -45,11 +45,13 @@ static const char *image_heif_format(const unsigned char *p, size_t n){
 ** exceeded": that is an image too large, not an out-of-memory. */
 static int image_heif_error(struct heif_error e, const char *zWhat,
                             const unsigned char *p, size_t n, char **pzErr){
-  int rc = SQLITE_ERROR;
+  const char *zMsg = e.message ? e.message : "unknown error";
+  int len = (int)strlen(zMsg), rc = SQLITE_ERROR;
+  while( len>0 && (zMsg[len-1]=='\n' || zMsg[len-1]==' ') ) len--;
   if( e.subcode==heif_suberror_Security_limit_exceeded ) rc = SQLITE_TOOBIG;
   else if( e.code==heif_error_Memory_allocation_error ) rc = SQLITE_NOMEM;
-  return error_set(pzErr, rc, "cannot %s %s image: %s", zWhat,
-                   image_heif_format(p, n), e.message ? e.message : "unknown error");
+  return error_set(pzErr, rc, "cannot %s %s image: %.*s", zWhat,
+                   image_heif_format(p, n), len, zMsg);
 }
 
 /* Open the bytes and the primary image's handle.  On success the caller
@@ -71,11 +73,13 @@ static int image_heif_open(const unsigned char *p, size_t n,
     e = heif_context_get_primary_image_handle(*pCtx, pHandle);
   }
   if( e.code!=heif_error_Ok ){
+    /* e.message lives in the context: copied out before it is freed. */
+    int rc = image_heif_error(e, "read the header of the", p, n, pzErr);
     heif_context_free(*pCtx);
     heif_deinit();
     *pCtx = 0;
     *pHandle = 0;
-    return image_heif_error(e, "read the header of the", p, n, pzErr);
+    return rc;
   }
   return SQLITE_OK;
 }

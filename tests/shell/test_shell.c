@@ -20,15 +20,18 @@
 
 #include "testlib.h"
 
-/* stb_image (PNG only) reads the screenshot back; most of it goes unused. */
+/* stb_image reads the screenshot (PNG) and the thumbnails (JPEG) back;
+** most of it goes unused. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
 #define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
 #include <stb/stb_image.h>
 
 static char zTool[1024];      /* the imgsearch binary */
 static const char *zDir;      /* temporary folder (testlib's test_dir) */
+static char zRoot[PATH_MAX];  /* the repository (the working directory) */
 static char zOut[1100], zErr[1100];   /* captured stdout, stderr */
 
 /* Whole file as a NUL-terminated string (malloc'd; "" if unreadable). */
@@ -442,6 +445,39 @@ static double png_grey_deviation(const char *zPng, int *pWidth, int *pHeight){
   return sqrt(sum2/((double)w*h) - mean*mean);
 }
 
+/* The first thumbnail after zFrom in an HTML page (a base64 JPEG data:
+** URI): its components (1 grey, 3 colour) and its mean |R-G| + |G-B|, the
+** colour in it; -1 if there is none or it does not decode. */
+static double thumbnail_colour(const char *zFrom, int *pComponents){
+  static const char digits[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const char *z = zFrom ? strstr(zFrom, "base64,") : 0;
+  unsigned char *jpeg, *px;
+  size_t n = 0;
+  unsigned v = 0;
+  int bits = 0, w, h, i;
+  double sum = 0;
+  if( z==0 ) return -1;
+  z += 7;
+  jpeg = malloc(strlen(z));
+  for(; *z && *z!='"' && *z!='='; z++){
+    const char *d = strchr(digits, *z);
+    if( d==0 ) break;
+    v = v<<6 | (unsigned)(d-digits);
+    bits += 6;
+    if( bits>=8 ){ bits -= 8; jpeg[n++] = (unsigned char)(v>>bits); }
+  }
+  stbi_info_from_memory(jpeg, (int)n, &w, &h, pComponents);
+  px = stbi_load_from_memory(jpeg, (int)n, &w, &h, &i, 3);
+  free(jpeg);
+  if( px==0 ) return -1;
+  for(i=0; i<w*h; i++){
+    sum += abs(px[3*i]-px[3*i+1]) + abs(px[3*i+1]-px[3*i+2]);
+  }
+  stbi_image_free(px);
+  return sum/((double)w*h);
+}
+
 static void test_report(void){
   char *zO, *zE, *zHtml;
   char zPath[4400], zKeep[1200];
@@ -510,6 +546,12 @@ static void test_report(void){
   check(zSection && contains(zHtml, "/img/sub/chelsea_half.ppm</code>") && contains(zSection, "/img/home.jpg</code>")
         && contains(zSection, "/img/sub/home_copy.jpg</code>") && contains(zSection, "score 1.0000"),
         "18.3 each member's path and score; the byte copies score 1");
+  {
+    int components = 0;
+    double colour = thumbnail_colour(strstr(zHtml, "Group 1"), &components);
+    check(components==3 && colour>10,
+          "18.4 thumbnails are in colour: chelsea.png's is a 3-component JPEG, mean |R-G|+|G-B| %.1f", colour);
+  }
   free(zHtml);
 }
 
@@ -754,6 +796,37 @@ static void test_pty(void){
   free(z);
 }
 
+/* 22.x the formats beyond stb_image's, an upright JPEG, skipped files */
+static void test_formats(void){
+  char *zO, *zE, *z;
+  int rc;
+  sh("mkdir fmt && cp '%s'/tests/data/formats/* '%s'/samples/home.jpg fmt/"
+     " && printf 'raw' > fmt/raw.cr2", zRoot, zRoot);
+  rc = run(&zO, &zE, "index f.db fmt");
+  check(rc==0 && contains(zE, "6 indexed, 0 unchanged, 0 touched, 0 failed"),
+        "22.1 index a folder of WebP, HEIC, AVIF, TIFF, a rotated JPEG and its original: all 6 indexed (%d)%s%s",
+        rc, rc ? "\n# " : "", rc ? zE : "");
+  check(contains(zE, "2 skipped: unsupported format (.cr2, .md)\n"),
+        "22.2 the other files are counted and named by extension, not ignored");
+  free(zO); free(zE);
+  z = query("f.db", "SELECT group_concat(substr(path, instr(path, '/fmt/')+5) || ' ' || width || 'x' || height"
+                    " || (features>100), ', ') FROM (SELECT * FROM images ORDER BY path)");
+  check(strcmp(z, "chelsea.avif 200x1331, chelsea.heic 200x1331, chelsea.tif 120x801, "
+                  "chelsea.webp 200x1331, home.jpg 512x3841, home_rotated.jpg 200x1501")==0,
+        "22.3 each decoded with its features; the Orientation 6 JPEG is 200x150 upright (%s)", z);
+  free(z);
+  rc = run(&zO, &zE, "search f.db '%s/samples/home.jpg' -k 2 --verify --format csv", zRoot);
+  check(rc==0 && contains(zO, "/fmt/home_rotated.jpg,") && contains(zO, "/fmt/home.jpg,"),
+        "22.4 samples/home.jpg finds itself and its rotated copy (%d)", rc);
+  free(zO); free(zE);
+  z = query("f.db", "SELECT json_extract(m, '$.homography[0]') > 2 AND abs(json_extract(m, '$.homography[1]')) < 0.1"
+                    "  FROM (SELECT img_match_json(a.sift, b.sift) AS m FROM features a, features b"
+                    " WHERE a.image_id=(SELECT id FROM images WHERE path LIKE '%%/home_rotated.jpg')"
+                    "   AND b.image_id=(SELECT id FROM images WHERE path LIKE '%%/fmt/home.jpg'))");
+  check(strcmp(z, "1")==0, "22.5 its keypoints are upright: the homography to home.jpg is a scaling, not a turn (%s)", z);
+  free(z);
+}
+
 int main(int argc, char **argv){
   const char *zSamples = getenv("SAMPLES") ? getenv("SAMPLES") : "samples";
   char zSo[PATH_MAX], zCmd[16384], *zSlash;
@@ -769,6 +842,10 @@ int main(int argc, char **argv){
     return 1;
   }
   zDir = test_dir();
+  if( getcwd(zRoot, sizeof(zRoot))==0 ){
+    printf("not ok - getcwd failed\n");
+    return 1;
+  }
   snprintf(zOut, sizeof(zOut), "%s/stdout", zDir);
   snprintf(zErr, sizeof(zErr), "%s/stderr", zDir);
   snprintf(zCmd, sizeof(zCmd),
@@ -791,6 +868,7 @@ int main(int argc, char **argv){
   test_projection();
   test_pty();
   test_interrupt();
+  test_formats();
 
   if( test_failures==0 ){
     snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);
