@@ -403,7 +403,7 @@ static void test_dups(void){
   free(z);
   free(zO); free(zE);
   rc = run(&zO, &zE, "dups t.db --min-score 0.02 --verify --format csv");
-  check(rc==0 && contains(zO, "group,path,score\n") && contains(zO, "/img/box_in_scene.png,")
+  check(rc==0 && contains(zO, "group,path,score,keep,reason\n") && contains(zO, "/img/box_in_scene.png,")
         && contains(zO, "/img/box.png,") && contains(zO, "/chelsea_half.ppm,") && contains(zO, "/home_copy.jpg,")
         && !contains(zO, "gravel") && !contains(zO, "brick"),
         "11.5 dups --verify at a low threshold: only pairs img_match confirms (box with box_in_scene)");
@@ -827,6 +827,102 @@ static void test_formats(void){
   free(z);
 }
 
+/* Count of the files under zDir's folder zSub (find -type f). */
+static int files_in(const char *zSub){
+  char zCmd[1200];
+  FILE *p;
+  int n = -1;
+  snprintf(zCmd, sizeof(zCmd), "find '%s/%s' -type f | wc -l", zDir, zSub);
+  p = popen(zCmd, "r");
+  if( p && fscanf(p, "%d", &n)!=1 ) n = -1;
+  if( p ) pclose(p);
+  return n;
+}
+
+/* A fresh act/ with copies of the four files in t.db's two groups, and
+** a.db, t.db with their paths (and the byte copies' mtimes) moved there. */
+static void dups_fresh_copy(void){
+  char *z;
+  sh("rm -rf act moved a.db && mkdir act moved && cp -a img_orig/home.jpg img_orig/chelsea.png act/"
+     " && mkdir act/sub && cp -a img/sub/chelsea_half.ppm act/sub/ && cp -p act/home.jpg act/sub/home_copy.jpg"
+     " && touch -d @1600000000 act/home.jpg && touch -d @1700000000 act/sub/home_copy.jpg && cp t.db a.db");
+  z = query("a.db", "UPDATE images SET path = replace(replace(path, '/img/sub/', '/act/sub/'), '/img/', '/act/'),"
+                    " mtime = CASE WHEN path LIKE '%%/sub/home_copy.jpg' THEN 1700000000000000000"
+                    "              WHEN path LIKE '%%/home.jpg' THEN 1600000000000000000 ELSE mtime END"
+                    " WHERE path LIKE '%%/home.jpg' OR path LIKE '%%/home_copy.jpg' OR path LIKE '%%/chelsea.png'"
+                    " OR path LIKE '%%/chelsea_half.ppm' RETURNING 1");
+  free(z);
+}
+
+/* 23.x dups: the copy to keep, and the actions on the others, each on a
+** copy of t.db's two groups (chelsea.png with its half-size PPM, home.jpg
+** with its byte copy) in the folder act/. */
+static void test_dups_actions(void){
+  char *zO, *zE, *z;
+  int rc;
+  dups_fresh_copy();
+  rc = run(&zO, &zE, "dups a.db --format csv");
+  check(rc==0 && contains(zO, "/act/chelsea.png,") && contains(zO, ",1,most pixels (451x300)\n")
+        && contains(zO, "/act/home.jpg,1.0000,1,\"same pixels, format and size; oldest (2020-09-13 12:26)\"\n"),
+        "23.1 the copy to keep, with why: chelsea.png has the most pixels, home.jpg is the older byte copy (%d)\n%s", rc, zO);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups a.db --move-to moved --dry-run");
+  check(rc==0 && contains(zO, "would move ") && contains(zO, "dry run: 2 files to move, nothing changed")
+        && files_in("act")==4 && files_in("moved")==0 && sh("ls imgsearch-undo-* >/dev/null 2>&1")!=0,
+        "23.2 --move-to --dry-run: says what it would move, moves nothing, writes no undo log (%d)", rc);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups a.db --move-to moved --undo undo.sh");
+  check(rc==0 && contains(zO, "2 files moved, 0 failed, 0 left alone") && contains(zO, "undo log: undo.sh")
+        && files_in("act")==2 && sh("test -f act/chelsea.png && test -f act/home.jpg"
+                                   " && test -f moved/chelsea_half.ppm && test -f moved/home_copy.jpg")==0,
+        "23.3 --move-to: the two other copies are moved, the kept ones stay (%d)", rc);
+  free(zO); free(zE);
+  rc = sh("sh undo.sh");
+  check(rc==0 && files_in("moved")==0 && sh("cmp act/home.jpg act/sub/home_copy.jpg && test -f act/sub/chelsea_half.ppm")==0,
+        "23.4 sh undo.sh puts them back (%d)", rc);
+
+  sh("rm -rf moved && mkdir moved && cp act/home.jpg moved/home_copy.jpg");
+  rc = run(&zO, &zE, "dups a.db --move-to moved --undo undo.sh");
+  check(rc==0 && sh("test -f 'moved/home_copy (2).jpg'")==0,
+        "23.5 --move-to never overwrites: a taken name becomes NAME (2).EXT (%d)", rc);
+  free(zO); free(zE);
+  dups_fresh_copy();
+
+  rc = run(&zO, &zE, "dups a.db --delete");
+  check(rc==2 && contains(zE, "add --yes to confirm") && files_in("act")==4,
+        "23.6 --delete without --yes is refused; nothing deleted (%d)", rc);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups a.db --hardlink --undo link.sh");
+  check(rc==0 && contains(zO, "1 file linked, 0 failed, 1 left alone")
+        && contains(zO, "chelsea_half.ppm: not identical to the kept copy")
+        && sh("test act/home.jpg -ef act/sub/home_copy.jpg")==0,
+        "23.7 --hardlink links the byte copy to the kept file, leaves the near-duplicate (%d)", rc);
+  free(zO); free(zE);
+  rc = sh("sh link.sh && ! test act/home.jpg -ef act/sub/home_copy.jpg && cmp act/home.jpg act/sub/home_copy.jpg");
+  check(rc==0, "23.8 sh link.sh gives the linked copy its own file again (%d)", rc);
+
+  write_file("show.sh", "echo \"group $IMGSEARCH_GROUP: $*\" >> exec.log\n");
+  rc = run(&zO, &zE, "dups a.db --exec 'sh show.sh'");
+  z = slurp_test_file("exec.log");
+  check(rc==0 && contains(zO, "2 groups run through --exec") && z
+        && contains(z, "group 1: ") && contains(z, "/act/chelsea.png ") && contains(z, "group 2: ")
+        && strstr(z, "/act/home.jpg") < strstr(z, "/act/sub/home_copy.jpg") && files_in("act")==4,
+        "23.9 --exec runs once per group, the kept copy first (%d)\n%s", rc, z ? z : "");
+  free(z); free(zO); free(zE);
+
+  sh("printf x >> act/chelsea.png");
+  rc = run(&zO, &zE, "dups a.db --delete --yes --undo del.sh");
+  z = slurp_test_file("del.sh");
+  check(rc==0 && contains(zO, "left group 1 alone: its kept copy") && contains(zO, "1 file deleted")
+        && files_in("act")==3 && sh("test -f act/sub/chelsea_half.ppm && test -f act/home.jpg && ! test -e act/sub/home_copy.jpg")==0
+        && z && contains(z, "# deleted, cannot be restored: '"),
+        "23.10 --delete --yes deletes the other copy; a group whose kept file changed is left alone; the log lists the deletion (%d)", rc);
+  free(z); free(zO); free(zE);
+}
+
 int main(int argc, char **argv){
   const char *zSamples = getenv("SAMPLES") ? getenv("SAMPLES") : "samples";
   char zSo[PATH_MAX], zCmd[16384], *zSlash;
@@ -869,6 +965,7 @@ int main(int argc, char **argv){
   test_pty();
   test_interrupt();
   test_formats();
+  test_dups_actions();
 
   if( test_failures==0 ){
     snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);
