@@ -105,6 +105,9 @@ $(B)/shell/schema.h: sql/schema.sql | $(B)/shell
 $(B)/shell/%.o: shell/%.c $(wildcard shell/*.h) $(B)/shell/schema.h | $(B)/shell
 	$(CC) $(CFLAGS_ALL) -I$(B)/shell -c $< -o $@
 $(B)/shell/thumbnail.o: ext/image/image.h
+# --version: the commit the tool was built from.
+IMGSEARCH_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(B)/shell/main.o: CFLAGS += -DIMGSEARCH_VERSION='"$(IMGSEARCH_VERSION)"'
 # stb_image_write's JPEG bit writer shifts set bits out of a signed int;
 # GCC defines that (it does not use C11's latitude for signed <<), so
 # UBSan's shift-base check is off for this one third-party file.

@@ -19,9 +19,11 @@
 **
 ** May call: common.h, db.h, files.h, progress.h, index_parts.h.
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -180,7 +182,9 @@ static const char index_usage[] =
   "database DB, created if missing; other files in the folders are counted\n"
   "by extension and reported as skipped.  JPEG and TIFF orientation tags are\n"
   "applied: sizes and keypoints are those of the upright image.\n"
-  "Unchanged files (same size and mtime, or same content) are skipped;\n"
+  "Unchanged files (same size and mtime) are skipped unread; a file with a\n"
+  "new mtime but the same content is only \"touched\" (its new size and mtime\n"
+  "recorded, not indexed again);\n"
   "changed ones are indexed again.  A codebook is trained when there is none,\n"
   "then every image gets its global vector.\n"
   "\n"
@@ -252,6 +256,21 @@ static int index_parse_options(int argc, char **argv, IndexOptions *o,
   return EXIT_OK;
 }
 
+/* Every PATH must exist before the database is created or changed: a
+** mistyped folder is a usage error, not an empty database.  EXIT_OK or
+** EXIT_USAGE (printed). */
+static int index_check_paths(int n_path, char **paths){
+  int i;
+  for(i=0; i<n_path; i++){
+    struct stat st;
+    if( stat(paths[i], &st)!=0 ){
+      fprintf(stderr, "imgsearch index: %s: %s\n", paths[i], strerror(errno));
+      return EXIT_USAGE;
+    }
+  }
+  return EXIT_OK;
+}
+
 int cmd_index(int argc, char **argv){
   IndexOptions o;
   char **paths = calloc(argc>0 ? argc : 1, sizeof(char*));
@@ -265,6 +284,8 @@ int cmd_index(int argc, char **argv){
     fputs(index_usage, stdout);
   }else if( exit_code==EXIT_USAGE ){
     fputs(index_usage, stderr);
+  }else if( (exit_code = index_check_paths(n_path, paths))!=EXIT_OK ){
+    /* no database is created for a run that cannot read its PATHs */
   }else if( (db = db_open(zDb))==0 ){
     exit_code = EXIT_ERROR;
   }else{

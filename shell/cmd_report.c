@@ -74,6 +74,7 @@ static int report_run(sqlite3 *db, const SearchCommand *c){
   search_finalize(&s);
   exit_code = html_report_close(r);
   if( exit_code!=EXIT_OK ) return exit_code;
+  printf("%d quer%s written to %s\n", c->n_query, c->n_query==1 ? "y" : "ies", c->zOutput);
   if( shell_interrupted ) return EXIT_INTERRUPTED;
   return n_failed ? EXIT_FAILURES : EXIT_OK;
 }

@@ -486,7 +486,8 @@ static void test_report(void){
   /* 16.x report: search results as one self-contained HTML page */
   sh("mkdir -p q && cp img/coins.png 'q/odd&<b>.png'");
   rc = run(&zO, &zE, "report t.db img/box.png 'q/odd&<b>.png' -k 3 --verify -o report.html");
-  check(rc==0, "16.1 report on two queries, one with & < > in its name: exit 0 (%d)%s%s",
+  check(rc==0 && contains(zO, "2 queries written to report.html\n"),
+        "16.1 report on two queries, one with & < > in its name: exit 0, says what it wrote (%d)%s%s",
         rc, rc ? "\n# " : "", rc ? zE : "");
   free(zO); free(zE);
   zHtml = slurp_test_file("report.html");
@@ -923,6 +924,37 @@ static void test_dups_actions(void){
   free(z); free(zO); free(zE);
 }
 
+/* 24.x the command line's rough edges */
+static void test_cli_edges(void){
+  char *zO, *zE;
+  int rc;
+  rc = run(&zO, &zE, "frobnicate photos.db");
+  check(rc==2 && contains(zE, "imgsearch: unknown command 'frobnicate'") && sh("test ! -e frobnicate")==0,
+        "24.1 an unknown command is said so, and creates no database (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "--version");
+  check(rc==0 && strncmp(zO, "imgsearch ", 10)==0 && contains(zO, "(SQLite 3."),
+        "24.2 --version (%d: %s)", rc, zO);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "index new.db no_such_folder");
+  check(rc==2 && contains(zE, "imgsearch index: no_such_folder: No such file or directory")
+        && sh("test ! -e new.db")==0,
+        "24.3 index on a missing folder says why and creates no database (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "index --help");
+  check(rc==0 && contains(zO, "only \"touched\""), "24.4 index --help explains \"touched\" (%d)", rc);
+  free(zO); free(zE);
+  write_file("cmds.sql", "SELECT 40 + 2 AS answer;\n");
+  write_file("repl.in", ".read cmds.sql\n.output out.txt\nSELECT sift_count(img_sift(readfile('img/box.png'))) > 100 AS ok;\n"
+                        ".output\nSELECT writefile('copy.png', readfile('img/box.png')) > 0 AS wrote;\n"
+                        ".open other.db\nCREATE TABLE t(a);\n.tables\n");
+  rc = run(&zO, &zE, "< repl.in");
+  check(rc==0 && contains(zO, "42") && contains(zO, "wrote") && !contains(zO, "\nok\n") && contains(zO, "\nt\n")
+        && sh("grep -q '^ 1' out.txt")==0 && sh("cmp copy.png img/box.png")==0 && sh("test -f other.db")==0,
+        "24.5 the shell: .read, .output FILE and back, readfile() into img_sift, writefile(), .open (%d)\n%s%s", rc, zO, zE);
+  free(zO); free(zE);
+}
+
 int main(int argc, char **argv){
   const char *zSamples = getenv("SAMPLES") ? getenv("SAMPLES") : "samples";
   char zSo[PATH_MAX], zCmd[16384], *zSlash;
@@ -966,6 +998,7 @@ int main(int argc, char **argv){
   test_interrupt();
   test_formats();
   test_dups_actions();
+  test_cli_edges();
 
   if( test_failures==0 ){
     snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);
