@@ -953,6 +953,12 @@ static void test_cli_edges(void){
         && sh("grep -q '^ 1' out.txt")==0 && sh("cmp copy.png img/box.png")==0 && sh("test -f other.db")==0,
         "24.5 the shell: .read, .output FILE and back, readfile() into img_sift, writefile(), .open (%d)\n%s%s", rc, zO, zE);
   free(zO); free(zE);
+  rc = run(&zO, &zE, ":memory: \"SELECT '\xc3\xbc' AS name, 1 AS n UNION ALL SELECT '\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.jpg', 22"
+                     " UNION ALL SELECT 'a' || char(10) || 'b.jpg', 333\"");
+  check(rc==0 && strcmp(zO, "name        n\n----------  ---\n\xc3\xbc             1\n"
+                            "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.jpg   22\na\\nb.jpg    333\n")==0,
+        "24.6 table columns in display width (\xc3\xbc is 1 column, CJK 2 each), a newline in a name escaped (%d)\n%s", rc, zO);
+  free(zO); free(zE);
 }
 
 int main(int argc, char **argv){
