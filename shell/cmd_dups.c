@@ -233,9 +233,11 @@ static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
   for(i=0; i<n; i++){
     const DupsImage *m = &a[members[i]];
     if( sink->report ){
-      char zDetail[200];
-      snprintf(zDetail, sizeof(zDetail), "score %.4f%s%s", m->best,
-               i==keep ? "; " : "", i==keep ? zReason : "");
+      char zDetail[300], zSize[32], zDate[32];
+      dups_size_text(m->size, zSize, sizeof(zSize));
+      dups_date_text(m->mtime_ns, zDate, sizeof(zDate));
+      snprintf(zDetail, sizeof(zDetail), "score %.4f; %dx%d, %s, %s%s%s", m->best,
+               m->width, m->height, zSize, zDate, i==keep ? "; " : "", i==keep ? zReason : "");
       html_report_card(sink->report, m->zPath, i==keep ? "keep" : 0, zDetail, i==keep);
     }else if( sink->t && output_table_add(sink->t, "isfis", (sqlite3_int64)group, m->zPath, m->best,
                                (sqlite3_int64)(i==keep), i==keep ? zReason : "") ){

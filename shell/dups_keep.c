@@ -42,10 +42,17 @@ static int dups_keep_compare(const DupsImage *x, const DupsImage *y){
   return strcmp(x->zPath, y->zPath)<=0 ? -5 : 5;
 }
 
-static void dups_size_text(int64_t bytes, char *z, size_t n){
+void dups_size_text(int64_t bytes, char *z, size_t n){
   if( bytes>=1000000 ) snprintf(z, n, "%.1f MB", (double)bytes/1e6);
   else if( bytes>=1000 ) snprintf(z, n, "%.0f KB", (double)bytes/1e3);
   else snprintf(z, n, "%lld bytes", (long long)bytes);
+}
+
+void dups_date_text(int64_t mtime_ns, char *z, size_t n){
+  time_t t = (time_t)(mtime_ns/1000000000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(z, n, "%Y-%m-%d %H:%M", &tm);
 }
 
 int dups_keep_choose(const DupsImage *a, const int *members, int n,
@@ -66,8 +73,6 @@ int dups_keep_choose(const DupsImage *a, const int *members, int n,
   {
     const DupsImage *k = &a[members[best]];
     char zSize[32], zDate[32];
-    time_t t = (time_t)(k->mtime_ns/1000000000);
-    struct tm tm;
     why = -dups_keep_compare(k, &a[members[second]]);
     switch( why ){
       case 1:
@@ -82,8 +87,7 @@ int dups_keep_choose(const DupsImage *a, const int *members, int n,
         snprintf(zReason, n_reason, "same pixels and format; larger file (%s)", zSize);
         break;
       case 4:
-        gmtime_r(&t, &tm);
-        strftime(zDate, sizeof(zDate), "%Y-%m-%d %H:%M", &tm);
+        dups_date_text(k->mtime_ns, zDate, sizeof(zDate));
         snprintf(zReason, n_reason, "same pixels, format and size; oldest (%s)", zDate);
         break;
       default:

@@ -39,6 +39,11 @@ typedef struct DupsImage {
 int dups_keep_choose(const DupsImage *a, const int *members, int n,
                      char *zReason, size_t n_reason);
 
+/* "1.2 MB", "532 KB", "900 bytes"; and a file time (ns) as "2021-03-04
+** 10:15" (UTC), for the reasons and the HTML cards. */
+void dups_size_text(int64_t bytes, char *z, size_t n);
+void dups_date_text(int64_t mtime_ns, char *z, size_t n);
+
 /* ---- dups_act.c ---------------------------------------------------------------- */
 
 typedef struct DupsActor DupsActor;

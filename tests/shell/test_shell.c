@@ -541,8 +541,9 @@ static void test_report(void){
   free(zO); free(zE);
   zHtml = slurp_test_file("dups.html");
   n = count_of(zHtml, "<img src=\"data:image/jpeg;base64,/9j/");
-  check(n==4 && count_of(zHtml, "<section>")==2 && contains(zHtml, "Group 1") && contains(zHtml, "Group 2"),
-        "18.2 two groups of two thumbnails (%d)", n);
+  check(n==4 && count_of(zHtml, "<section>")==2 && contains(zHtml, "Group 1") && contains(zHtml, "Group 2")
+        && count_of(zHtml, "<b>keep</b>")==2 && contains(zHtml, "; most pixels (451x300)") && contains(zHtml, "; 512x384, 32 KB, "),
+        "18.2 two groups of two thumbnails, the copy to keep marked in each, pixels and file size on every card (%d)", n);
   zSection = strstr(zHtml, "Group 2");
   check(zSection && contains(zHtml, "/img/sub/chelsea_half.ppm</code>") && contains(zSection, "/img/home.jpg</code>")
         && contains(zSection, "/img/sub/home_copy.jpg</code>") && contains(zSection, "score 1.0000"),
