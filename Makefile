@@ -42,7 +42,10 @@ EXT_CXX = $(sort $(wildcard ext/*.cpp ext/*/*.cpp))
 EXT_H   = $(wildcard ext/*.h ext/*/*.h)
 EXT_OBJ = $(EXT_C:ext/%.c=$(B)/obj/%.o) $(EXT_CXX:ext/%.cpp=$(B)/obj/%.o)
 OPENCV_LIBS = -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core
-EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) -lm
+# The decoders besides stb_image (ext/image/image_codec.h), one file each.
+IMAGE_CODEC_C    = ext/image/image_webp.c ext/image/image_tiff.c ext/image/image_heif.c
+IMAGE_CODEC_LIBS = -lwebp -ltiff -lheif
+EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) $(IMAGE_CODEC_LIBS) -lm
 # The vector-only build: the annoy table and vec_* functions, C and libm
 # only (no OpenCV, no stb_image, no C++ runtime); entry point
 # sqlite3_imgsearchvec_init (ext/imgsearch_vec.c).
@@ -52,8 +55,8 @@ VERSION := $(shell sed -n 's/^\#define IMGSEARCH_VERSION  *"\(.*\)"/\1/p' ext/im
 
 DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
   libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev \
-  libreadline-dev zlib1g-dev pkgconf python3 python3-pip python3-setuptools \
-  python3-wheel python3-numpy
+  libreadline-dev zlib1g-dev libwebp-dev libtiff-dev libheif-dev \
+  pkgconf python3 python3-pip python3-setuptools python3-wheel python3-numpy
 
 .PHONY: all test demo bench deps clean reliability install
 all: $(B)/imgsearch.so $(B)/imgsearch_vec.so
@@ -80,10 +83,11 @@ $(TEST_BIN):
 	mkdir -p $@
 # Each unit test links the modules it tests, compiled with -DSQLITE_CORE.
 UNIT_forest = ext/error.c ext/annoy/forest.c ext/annoy/distance.c
-UNIT_image  = ext/error.c ext/image/image.c
+UNIT_image  = ext/error.c ext/image/image.c $(IMAGE_CODEC_C)
+LIBS_image  = $(IMAGE_CODEC_LIBS)
 UNIT_vlad   = ext/error.c ext/image/sift_blob.c ext/image/sample.c ext/image/vlad.c ext/image/pca.c
 $(TEST_BIN)/test_%: tests/unit/test_%.c $(EXT_H) tests/bytes.h | $(TEST_BIN)
-	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -o $@ $< $(UNIT_$*) $(LDFLAGS_ALL) -lsqlite3 -lm
+	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -o $@ $< $(UNIT_$*) $(LDFLAGS_ALL) -lsqlite3 $(LIBS_$*) -lm
 $(TEST_BIN)/%: tests/sql/%.c tests/sql/testlib.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
 
@@ -146,6 +150,9 @@ $(B)/shell/schema.h: sql/schema.sql | $(B)/shell
 $(B)/shell/%.o: shell/%.c $(wildcard shell/*.h) $(B)/shell/schema.h | $(B)/shell
 	$(CC) $(CFLAGS_ALL) -I$(B)/shell -c $< -o $@
 $(B)/shell/thumbnail.o: ext/image/image.h
+# --version: the version (ext/imgsearch.h) and the commit the tool was built from.
+IMGSEARCH_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(B)/shell/main.o: CFLAGS += -DIMGSEARCH_COMMIT='"$(IMGSEARCH_COMMIT)"'
 # stb_image_write's JPEG bit writer shifts set bits out of a signed int;
 # GCC defines that (it does not use C11's latitude for signed <<), so
 # UBSan's shift-base check is off for this one third-party file.
@@ -229,9 +236,9 @@ bench: $(B)/imgsearch.so
 # img_sift against OpenCV called directly (tests/bench/quality.sh part 6):
 # links the extension's image code as built for the tool (-DSQLITE_CORE).
 $(B)/bench/bench_overhead: tests/bench/bench_overhead.cpp $(B)/shell/ext/error.o $(B)/shell/ext/image/image.o \
-    $(B)/shell/ext/image/sift_cv.o $(B)/shell/ext/image/sift_blob.o
+    $(IMAGE_CODEC_C:ext/%.c=$(B)/shell/ext/%.o) $(B)/shell/ext/image/sift_cv.o $(B)/shell/ext/image/sift_blob.o
 	mkdir -p $(B)/bench
-	$(CXX) $(CXXFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lsqlite3 -lopencv_imgcodecs $(OPENCV_LIBS)
+	$(CXX) $(CXXFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lsqlite3 -lopencv_imgcodecs $(OPENCV_LIBS) $(IMAGE_CODEC_LIBS)
 
 # the first stage at collection scale (tests/bench/scale.sh eval)
 SCALE_EVAL_OBJ = $(addprefix $(B)/shell/ext/, error.o image/sift_blob.o image/sample.o \

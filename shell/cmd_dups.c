@@ -13,31 +13,29 @@
 ** link.  Groups are the connected components (union-find).  A member's
 ** score is its best score to another member of its group.
 **
-** Output: one row per member: group, path, score (table, csv or json);
-** with -o FILE an HTML page instead (report_html.c): a section per group,
-** its members' thumbnails side by side with score and path.
+** Each group has a copy to keep (dups_keep.c), shown with the reason.
 **
-** May call: common.h, db.h, output.h, report_html.h, search.h, SQLite (the
-** annoy and wordindex tables, img_words, img_match).
+** Output: one row per member: group, path, score, keep (1 for the copy to
+** keep), reason (why it is kept) (table, csv or json); with -o FILE an
+** HTML page instead (report_html.c): a section per group, its members'
+** thumbnails side by side with score and path, the kept copy marked.
+** Then, with --move-to, --hardlink, --delete or --exec, the other copies
+** are acted on (dups_act.c).
+**
+** May call: common.h, db.h, output.h, report_html.h, dups_parts.h, search.h,
+** SQLite (the annoy and wordindex tables, img_words, img_match).
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common.h"
 #include "db.h"
-#include "dups.h"
+#include "dups_parts.h"
 #include "output.h"
 #include "report_html.h"
 #include "search.h"
-
-typedef struct DupsImage {
-  sqlite3_int64 id;
-  char *zPath;
-  int parent;        /* union-find */
-  double best;       /* best score to a linked image */
-  int group;         /* 1-based output group, 0: none */
-} DupsImage;
 
 static int dups_find(DupsImage *a, int i){
   while( a[i].parent!=i ){
@@ -85,6 +83,9 @@ void dups_options_default(DupsOptions *o){
   o->min_inliers = 0;
   o->mode = OUTPUT_TABLE;
   o->zHtml = 0;
+  o->action = DUPS_ACTION_NONE;
+  o->zMoveTo = o->zExec = o->zUndo = 0;
+  o->dry_run = o->yes = 0;
 }
 
 /* The images of a run, sorted by id, and what links them. */
@@ -100,7 +101,8 @@ typedef struct DupsSet {
 static int dups_load(sqlite3 *db, DupsSet *set){
   sqlite3_stmt *list = 0;
   int rc = sqlite3_prepare_v2(db,
-      "SELECT id, path FROM images WHERE status='ok' ORDER BY id", -1, &list, 0);
+      "SELECT id, path, width, height, size, mtime, hash FROM images"
+      " WHERE status='ok' ORDER BY id", -1, &list, 0);
   if( rc!=SQLITE_OK ){
     db_error(db, "cannot prepare the duplicate search");
     return rc;
@@ -121,6 +123,12 @@ static int dups_load(sqlite3 *db, DupsSet *set){
     image->parent = set->n;
     image->best = 0;
     image->group = 0;
+    image->width = sqlite3_column_int(list, 2);
+    image->height = sqlite3_column_int(list, 3);
+    image->size = sqlite3_column_int64(list, 4);
+    image->mtime_ns = sqlite3_column_int64(list, 5);
+    snprintf(image->zHash, sizeof(image->zHash), "%s",
+             sqlite3_column_type(list, 6)==SQLITE_TEXT ? (const char*)sqlite3_column_text(list, 6) : "");
     set->n++;
   }
   sqlite3_finalize(list);
@@ -267,78 +275,134 @@ static int dups_link_same(sqlite3 *db, DupsSet *set){
   return sqlite3_finalize(same);
 }
 
-/* Number the groups in order of their first (lowest id) member and hand
-** each member to the table t or, when report is not NULL, to the page.
-** Returns the number of groups, or -1 when out of memory. */
-static int dups_collect_groups(DupsSet *set, OutputTable *t, HtmlReport *report){
+/* Where the groups go: the table t or the page report, or (a pass of its
+** own, after the listing) the actor that acts on the other copies. */
+typedef struct DupsSink {
+  OutputTable *t;
+  HtmlReport *report;
+  DupsActor *actor;
+} DupsSink;
+
+static int dups_compare_group(const void *x, const void *y){
+  const DupsImage *a = *(const DupsImage *const*)x, *b = *(const DupsImage *const*)y;
+  if( a->group!=b->group ) return a->group<b->group ? -1 : 1;
+  return a->id<b->id ? -1 : a->id>b->id;
+}
+
+/* One group (members index into set->images): choose the copy to keep,
+** hand every member to the sink.  0, or -1 when out of memory. */
+static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
+                           DupsSink *sink){
   DupsImage *a = set->images;
-  int n_group = 0, i, j;
-  for(i=0; i<set->n; i++){
-    int r = dups_find(a, i);
-    if( a[i].best==0 || a[r].group ) continue;
-    a[r].group = ++n_group;
-    if( report ){
-      char zHeading[32];
-      snprintf(zHeading, sizeof(zHeading), "Group %d", n_group);
-      html_report_section(report, zHeading, 0);
-    }
-    for(j=r; j<set->n; j++){
-      if( a[j].best==0 || dups_find(a, j)!=r ) continue;
-      if( report ){
-        char zDetail[32];
-        snprintf(zDetail, sizeof(zDetail), "score %.4f", a[j].best);
-        html_report_card(report, a[j].zPath, 0, zDetail, 0);
-      }else if( output_table_add(t, "isf", (sqlite3_int64)n_group, a[j].zPath, a[j].best) ){
-        return -1;
-      }
+  char zReason[160];
+  int keep = dups_keep_choose(a, members, n, zReason, sizeof(zReason)), i;
+  if( sink->report ){
+    char zHeading[32];
+    snprintf(zHeading, sizeof(zHeading), "Group %d", group);
+    html_report_section(sink->report, zHeading, 0);
+  }
+  for(i=0; i<n; i++){
+    const DupsImage *m = &a[members[i]];
+    if( sink->report ){
+      char zDetail[300], zSize[32], zDate[32];
+      dups_size_text(m->size, zSize, sizeof(zSize));
+      dups_date_text(m->mtime_ns, zDate, sizeof(zDate));
+      snprintf(zDetail, sizeof(zDetail), "score %.4f; %dx%d, %s, %s%s%s", m->best,
+               m->width, m->height, zSize, zDate, i==keep ? "; " : "", i==keep ? zReason : "");
+      html_report_card(sink->report, m->zPath, i==keep ? "keep" : 0, zDetail, i==keep);
+    }else if( sink->t && output_table_add(sink->t, "isfis", (sqlite3_int64)group, m->zPath, m->best,
+                               (sqlite3_int64)(i==keep), i==keep ? zReason : "") ){
+      return -1;
     }
   }
+  if( sink->actor ) dups_act_group(sink->actor, group, a, members, n, keep);
+  return 0;
+}
+
+/* Number the groups in order of their first (lowest id) member and hand
+** each to the sink.  Returns the number of groups, or -1 when out of
+** memory. */
+static int dups_collect_groups(DupsSet *set, DupsSink *sink){
+  DupsImage *a = set->images;
+  DupsImage **order = malloc((set->n ? set->n : 1)*sizeof(DupsImage*));
+  int *members = malloc((set->n ? set->n : 1)*sizeof(int));
+  int n_group = 0, n_member = 0, i, start;
+  if( order==0 || members==0 ) goto oom;
+  for(i=0; i<set->n; i++) a[i].group = 0;
+  for(i=0; i<set->n; i++){
+    int r = dups_find(a, i);
+    if( a[i].best==0 ) continue;
+    if( a[r].group==0 ) a[r].group = ++n_group;
+    a[i].group = a[r].group;
+    order[n_member++] = &a[i];
+  }
+  qsort(order, n_member, sizeof(DupsImage*), dups_compare_group);
+  for(start=0; start<n_member; ){
+    int end = start, n = 0;
+    while( end<n_member && order[end]->group==order[start]->group ){
+      members[n++] = (int)(order[end] - a);
+      end++;
+    }
+    if( dups_emit_group(set, order[start]->group, members, n, sink) ) goto oom;
+    start = end;
+  }
+  free(order);
+  free(members);
   return n_group;
+oom:
+  free(order);
+  free(members);
+  return -1;
 }
 
 /* The groups as the page o->zHtml.  An EXIT_* code. */
-static int dups_write_html(DupsSet *set, const DupsOptions *o){
-  char zSummary[160];
-  HtmlReport *report;
+static int dups_write_html(DupsSet *set, const DupsOptions *o, DupsSink *sink){
+  char zSummary[200];
   int n_group, exit_code;
   if( set->words ){
     snprintf(zSummary, sizeof(zSummary),
              "copies: pairs confirmed by geometric verification of their visual words"
-             " (score >= %.2f); a member's score is its best to another member",
-             set->min_score);
+             " (score >= %.2f); a member's score is its best to another member;"
+             " the copy to keep is marked", set->min_score);
   }else{
     snprintf(zSummary, sizeof(zSummary),
              "near-duplicate groups: score (cosine similarity) >= %.2f%s; "
-             "a member's score is its best to another member", set->min_score,
+             "a member's score is its best to another member; the copy to keep "
+             "is marked", set->min_score,
              o->min_inliers>0 ? ", confirmed by geometric verification" : "");
   }
-  report = html_report_open(o->zHtml, "imgsearch duplicates", zSummary);
-  if( report==0 ) return EXIT_ERROR;
-  n_group = dups_collect_groups(set, 0, report);
-  if( n_group==0 ) html_report_section(report, "No near-duplicates", 0);
-  exit_code = html_report_close(report);
+  sink->report = html_report_open(o->zHtml, "imgsearch duplicates", zSummary);
+  if( sink->report==0 ) return EXIT_ERROR;
+  n_group = dups_collect_groups(set, sink);
+  if( n_group==0 ) html_report_section(sink->report, "No near-duplicates", 0);
+  exit_code = html_report_close(sink->report);
+  if( n_group<0 ){
+    fprintf(stderr, "imgsearch dups: out of memory\n");
+    return EXIT_ERROR;
+  }
   if( exit_code!=EXIT_OK ) return exit_code;
   printf("%d group%s written to %s\n", n_group, n_group==1 ? "" : "s", o->zHtml);
   return EXIT_OK;
 }
 
-/* The groups as one row per member (group, path, score) in o->mode.  An
-** EXIT_* code. */
-static int dups_print(DupsSet *set, const DupsOptions *o){
-  static const char *const column_names[] = {"group", "path", "score"};
-  OutputTable *t = output_table_new(3, column_names);
-  int n_group = t ? dups_collect_groups(set, t, 0) : -1;
+/* The groups as one row per member (group, path, score, keep, reason) in
+** o->mode.  An EXIT_* code. */
+static int dups_print(DupsSet *set, const DupsOptions *o, DupsSink *sink){
+  static const char *const column_names[] = {"group", "path", "score", "keep", "reason"};
+  int n_group;
+  sink->t = output_table_new(5, column_names);
+  n_group = sink->t ? dups_collect_groups(set, sink) : -1;
   if( n_group<0 ){
-    fprintf(stderr, "imgsearch: out of memory\n");
-    output_table_free(t);
+    fprintf(stderr, "imgsearch dups: out of memory\n");
+    output_table_free(sink->t);
     return EXIT_ERROR;
   }
   if( o->mode==OUTPUT_TABLE && n_group==0 ){
     printf("no near-duplicates with score >= %.2f\n", set->min_score);
   }else{
-    output_table_print(t, stdout, o->mode);
+    output_table_print(sink->t, stdout, o->mode);
   }
-  output_table_free(t);
+  output_table_free(sink->t);
   return EXIT_OK;
 }
 
@@ -353,8 +417,17 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   if( dups_load(db, &set)==SQLITE_OK
    && (set.words ? dups_link_words(db, &set, o) : dups_link_pairs(db, &set, o))==SQLITE_OK
    && dups_link_same(db, &set)==SQLITE_OK ){
-    exit_code = o->zHtml ? dups_write_html(&set, o) : dups_print(&set, o);
+    DupsSink sink;
+    memset(&sink, 0, sizeof(sink));
+    exit_code = o->zHtml ? dups_write_html(&set, o, &sink) : dups_print(&set, o, &sink);
     if( exit_code==EXIT_OK && shell_interrupted ) exit_code = EXIT_INTERRUPTED;
+    if( exit_code==EXIT_OK && o->action!=DUPS_ACTION_NONE ){
+      memset(&sink, 0, sizeof(sink));
+      sink.actor = dups_act_open(o);
+      if( sink.actor==0 ) return EXIT_ERROR;
+      if( dups_collect_groups(&set, &sink)<0 ) fprintf(stderr, "imgsearch dups: out of memory\n");
+      exit_code = dups_act_close(sink.actor);
+    }
   }
   for(i=0; i<set.n; i++) free(set.images[i].zPath);
   free(set.images);
@@ -367,9 +440,26 @@ static const char dups_usage[] =
   "Groups of copies in DB: pairs of images that geometric verification of\n"
   "their visual words confirms (crops, rotations, mirrors, re-encodes of one\n"
   "image), joined into groups; identical files always group.  One row per\n"
-  "member: group, path, score (its best to another member; 1 = same).\n"
-  "A database indexed by an older imgsearch (no visual words) links pairs\n"
-  "whose cosine similarity is at least --min-score instead.\n"
+  "member: group, path, score (its best to another member; 1 = same),\n"
+  "keep, reason.  In each group one copy is marked to keep (keep 1), with\n"
+  "the reason: the most pixels, then an original format (JPEG, HEIC, TIFF)\n"
+  "over a conversion, then the larger file, then the oldest.  A database\n"
+  "indexed by an older imgsearch (no visual words) links pairs whose cosine\n"
+  "similarity is at least --min-score instead.\n"
+  "\n"
+  "Acting on the other copies (the kept one is never touched; a group whose\n"
+  "kept file is gone or changed since `index` is left alone; one action):\n"
+  "  --move-to DIR      move them into DIR (NAME (2).EXT when NAME.EXT is taken)\n"
+  "  --hardlink         replace those identical to the kept copy (same bytes)\n"
+  "                     with hard links to it; near-duplicates are left alone\n"
+  "  --delete --yes     delete them (--delete alone is refused)\n"
+  "  --exec CMD         run sh -c 'CMD \"$@\"' once per group with the kept\n"
+  "                     copy first, then the others; IMGSEARCH_GROUP is set\n"
+  "  --dry-run          say what would be done; change nothing\n"
+  "  --undo FILE        the undo log (default imgsearch-undo-DATE-TIME.sh):\n"
+  "                     a shell script that moves moved files back and unlinks\n"
+  "                     linked ones (deletions cannot be undone)\n"
+  "Afterwards `imgsearch index DB PATH --prune` brings DB up to date.\n"
   "\n"
   "options:\n"
   "  --min-score S      link threshold, 0..1 (default: any verified pair; for\n"
@@ -385,8 +475,8 @@ static const char dups_usage[] =
   "                     side) to FILE instead\n"
   "  -h, --help         this text\n"
   "\n"
-  "exit status: 0 ok, 2 usage error, 3 no index, database error or the\n"
-  "HTML file cannot be written\n";
+  "exit status: 0 ok, 1 some action failed, 2 usage error, 3 no index,\n"
+  "database error, or the HTML file or undo log cannot be written\n";
 
 /* The command line of `dups` into o and *pzDb.  EXIT_OK (*p_help set for
 ** --help) or EXIT_USAGE with the problem printed. */
@@ -426,6 +516,28 @@ static int dups_parse_options(int argc, char **argv, DupsOptions *o,
         return EXIT_USAGE;
       }
       o->mode = (OutputMode)mode;
+    }else if( strcmp(z, "--move-to")==0 || strcmp(z, "--exec")==0
+           || strcmp(z, "--hardlink")==0 || strcmp(z, "--delete")==0 ){
+      DupsAction action = z[2]=='m' ? DUPS_ACTION_MOVE : z[2]=='e' ? DUPS_ACTION_EXEC
+                        : z[2]=='h' ? DUPS_ACTION_HARDLINK : DUPS_ACTION_DELETE;
+      if( o->action!=DUPS_ACTION_NONE ){
+        fprintf(stderr, "imgsearch dups: one action at a time (--move-to, --hardlink, --delete or --exec)\n");
+        return EXIT_USAGE;
+      }
+      if( (action==DUPS_ACTION_MOVE || action==DUPS_ACTION_EXEC) && i+1>=argc ){
+        fprintf(stderr, "imgsearch dups: %s needs a value\n", z);
+        return EXIT_USAGE;
+      }
+      if( action==DUPS_ACTION_MOVE ) o->zMoveTo = argv[++i];
+      if( action==DUPS_ACTION_EXEC ) o->zExec = argv[++i];
+      o->action = action;
+    }else if( strcmp(z, "--undo")==0 ){
+      if( i+1>=argc ) return EXIT_USAGE;
+      o->zUndo = argv[++i];
+    }else if( strcmp(z, "--dry-run")==0 ){
+      o->dry_run = 1;
+    }else if( strcmp(z, "--yes")==0 ){
+      o->yes = 1;
     }else if( shell_unknown_option("dups", z) ){
       return EXIT_USAGE;
     }
@@ -433,6 +545,18 @@ static int dups_parse_options(int argc, char **argv, DupsOptions *o,
   if( *pzDb==0 ){
     fprintf(stderr, "imgsearch dups: needs a database\n");
     return EXIT_USAGE;
+  }
+  if( o->action==DUPS_ACTION_DELETE && !o->yes && !o->dry_run ){
+    fprintf(stderr, "imgsearch dups: --delete deletes files for good: add --yes to "
+                    "confirm, or --dry-run to see what it would delete\n");
+    return EXIT_USAGE;
+  }
+  if( o->action==DUPS_ACTION_MOVE ){
+    struct stat st;
+    if( stat(o->zMoveTo, &st)!=0 || !S_ISDIR(st.st_mode) ){
+      fprintf(stderr, "imgsearch dups: --move-to %s: not a folder (create it first)\n", o->zMoveTo);
+      return EXIT_USAGE;
+    }
   }
   return EXIT_OK;
 }

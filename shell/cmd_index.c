@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -133,6 +134,11 @@ static int index_run_finish(IndexRun *run, int exit_code){
             (long long)c->touched, (long long)c->failed,
             run->phase.end - run->phase.start);
   }
+  if( !run->o->quiet ){
+    char *zSkipped = files_skipped_text(&run->files);
+    if( zSkipped ) fprintf(stderr, "%s\n", zSkipped);
+    free(zSkipped);
+  }
   if( run->o->stats ){
     IndexStageTimes sum;
     index_pipeline_times(run->pipeline, &sum);
@@ -174,8 +180,13 @@ static const char index_usage[] =
   "usage: imgsearch index DB PATH... [options]\n"
   "\n"
   "Add the images under each PATH (folders are walked recursively; jpg jpeg\n"
-  "png bmp gif tga pnm ppm pgm) to the database DB, created if missing.\n"
-  "Unchanged files (same size and mtime, or same content) are skipped;\n"
+  "png webp heic heif hif avif tif tiff bmp gif tga pnm ppm pgm) to the\n"
+  "database DB, created if missing; other files in the folders are counted\n"
+  "by extension and reported as skipped.  JPEG and TIFF orientation tags are\n"
+  "applied: sizes and keypoints are those of the upright image.\n"
+  "Unchanged files (same size and mtime) are skipped unread; a file with a\n"
+  "new mtime but the same content is only \"touched\" (its new size and mtime\n"
+  "recorded, not indexed again);\n"
   "changed ones are indexed again.  A codebook is trained when there is none,\n"
   "then every image gets its global vector.\n"
   "\n"
@@ -270,6 +281,21 @@ static int index_lock_database(const char *zDb, int quiet){
   return fd;
 }
 
+/* Every PATH must exist before the database is created or changed: a
+** mistyped folder is a usage error, not an empty database.  EXIT_OK or
+** EXIT_USAGE (printed). */
+static int index_check_paths(int n_path, char **paths){
+  int i;
+  for(i=0; i<n_path; i++){
+    struct stat st;
+    if( stat(paths[i], &st)!=0 ){
+      fprintf(stderr, "imgsearch index: %s: %s\n", paths[i], strerror(errno));
+      return EXIT_USAGE;
+    }
+  }
+  return EXIT_OK;
+}
+
 int cmd_index(int argc, char **argv){
   IndexOptions o;
   char **paths = calloc(argc>0 ? argc : 1, sizeof(char*));
@@ -283,6 +309,8 @@ int cmd_index(int argc, char **argv){
     fputs(index_usage, stdout);
   }else if( exit_code==EXIT_USAGE ){
     fputs(index_usage, stderr);
+  }else if( (exit_code = index_check_paths(n_path, paths))!=EXIT_OK ){
+    /* no database is created for a run that cannot read its PATHs */
   }else if( (db = db_open(zDb))==0 ){
     exit_code = EXIT_ERROR;
   }else if( sqlite3_db_readonly(db, "main")==1 ){

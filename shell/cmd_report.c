@@ -3,7 +3,7 @@
 ** `search` as an HTML contact sheet.
 **
 ** A section per query: the query image first, then its k results, each a
-** grey thumbnail with rank, score (and inliers with --verify) and the
+** colour thumbnail with rank, score (and inliers with --verify) and the
 ** path.  The search itself is cmd_search.c's (search_one); the page is
 ** report_html.c's.  A query that fails gets a section with the reason and
 ** makes the exit code 1, as in `search`.
@@ -76,6 +76,7 @@ static int report_run(sqlite3 *db, const SearchCommand *c){
   search_finalize(&s);
   exit_code = html_report_close(r);
   if( exit_code!=EXIT_OK ) return exit_code;
+  printf("%d quer%s written to %s\n", c->n_query, c->n_query==1 ? "y" : "ies", c->zOutput);
   if( shell_interrupted ) return EXIT_INTERRUPTED;
   return n_failed ? EXIT_FAILURES : EXIT_OK;
 }
@@ -85,7 +86,7 @@ static const char report_usage[] =
   "\n"
   "Search DB for each IMAGE, as `imgsearch search` does, and write the\n"
   "results as one self-contained HTML page: per query, the query image and\n"
-  "its results as thumbnails (grey) with rank, score and path.\n"
+  "its results as thumbnails (colour) with rank, score and path.\n"
   "\n"
   "options:\n"
   "  -o, --output FILE     the HTML file to write (required)\n"

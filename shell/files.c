@@ -3,9 +3,11 @@
 **
 ** files_collect walks folders recursively (nftw, not following symlinked
 ** folders, so a link loop cannot trap it) and keeps files whose name ends in
-** a supported extension: jpg jpeg png bmp gif tga pnm ppm pgm.  Paths are
-** stored absolute and resolved (realpath), so the same file indexed from
-** two working directories is one record.
+** a supported extension: jpg jpeg png webp heic heif hif avif tif tiff bmp
+** gif tga pnm ppm pgm.  Every other file it meets is counted by extension
+** (FileList.skipped), so `index` can say what it left out and why.  Paths
+** are stored absolute and resolved (realpath), so the same file indexed
+** from two working directories is one record.
 **
 ** May call: libc (nftw, realpath, stat, stdio).
 */
@@ -21,7 +23,8 @@
 #include "files.h"
 
 static const char *const files_extensions[] = {
-  "jpg", "jpeg", "png", "bmp", "gif", "tga", "pnm", "ppm", "pgm", 0
+  "jpg", "jpeg", "png", "webp", "heic", "heif", "hif", "avif", "tif", "tiff",
+  "bmp", "gif", "tga", "pnm", "ppm", "pgm", 0
 };
 
 int files_is_image_name(const char *zName){
@@ -74,6 +77,70 @@ static int files_add_path(FileList *list, const char *zPath){
   return files_add(list, zReal, &st, 0);
 }
 
+/* Count a file the walk leaves out, under its extension (lower case; ""
+** when the name has none).  -1 when out of memory. */
+static int files_skip(FileList *list, const char *zPath){
+  const char *zBase = strrchr(zPath, '/');
+  const char *zDot;
+  char zExt[sizeof(list->skipped[0].zExt)];
+  size_t i;
+  zBase = zBase ? zBase+1 : zPath;
+  zDot = strrchr(zBase, '.');
+  zExt[0] = 0;
+  if( zDot && zDot>zBase && strlen(zDot+1)<sizeof(zExt) ){
+    for(i=0; zDot[1+i]; i++){
+      char c = zDot[1+i];
+      zExt[i] = (char)(c>='A' && c<='Z' ? c-'A'+'a' : c);
+    }
+    zExt[i] = 0;
+  }else if( zDot && zDot>zBase ){
+    strcpy(zExt, "?");                      /* too long to be a format */
+  }
+  list->n_skipped++;
+  for(i=0; i<list->n_skipped_kinds; i++){
+    if( strcmp(list->skipped[i].zExt, zExt)==0 ){
+      list->skipped[i].n++;
+      return 0;
+    }
+  }
+  if( (list->n_skipped_kinds & 15)==0 ){
+    FileSkipped *a = realloc(list->skipped, (list->n_skipped_kinds+16)*sizeof(FileSkipped));
+    if( a==0 ) return -1;
+    list->skipped = a;
+  }
+  strcpy(list->skipped[list->n_skipped_kinds].zExt, zExt);
+  list->skipped[list->n_skipped_kinds++].n = 1;
+  return 0;
+}
+
+static int files_skipped_compare(const void *a, const void *b){
+  const FileSkipped *x = a, *y = b;
+  if( x->n!=y->n ) return x->n > y->n ? -1 : 1;
+  return strcmp(x->zExt, y->zExt);
+}
+
+char *files_skipped_text(FileList *list){
+  size_t i, n_alloc = 64;
+  char *z;
+  int len;
+  if( list->n_skipped==0 ) return 0;
+  qsort(list->skipped, list->n_skipped_kinds, sizeof(FileSkipped), files_skipped_compare);
+  n_alloc += list->n_skipped_kinds*(sizeof(list->skipped[0].zExt) + 24);
+  z = malloc(n_alloc);
+  if( z==0 ) return 0;
+  len = snprintf(z, n_alloc, "%lld skipped: unsupported format (",
+                 (long long)list->n_skipped);
+  for(i=0; i<list->n_skipped_kinds; i++){
+    const FileSkipped *k = &list->skipped[i];
+    len += snprintf(z+len, n_alloc-(size_t)len, "%s%s%s", i ? ", " : "",
+                    k->zExt[0]==0 ? "no extension" : k->zExt[0]=='?' ? "other" : ".",
+                    k->zExt[0]=='?' ? "" : k->zExt);
+    if( k->n>1 ) len += snprintf(z+len, n_alloc-(size_t)len, " x%lld", (long long)k->n);
+  }
+  snprintf(z+len, n_alloc-(size_t)len, ")");
+  return z;
+}
+
 /* nftw has no user pointer: the walk in progress is passed through this
 ** thread-local (one walk at a time per thread). */
 static _Thread_local FileList *files_walk_list;
@@ -82,14 +149,12 @@ static _Thread_local int files_walk_nomem;
 static int files_walk_visit(const char *zPath, const struct stat *st,
                             int type, struct FTW *ftw){
   (void)ftw;
-  if( type==FTW_F ){
-    if( files_is_image_name(zPath) && files_add(files_walk_list, zPath, st, 0) ){
-      files_walk_nomem = 1;
-    }
-  }else if( type==FTW_SL || type==FTW_SLN ){
+  if( type==FTW_F || type==FTW_SL || type==FTW_SLN ){
     /* A symlink to a file is followed (resolved by files_add_path). */
-    if( files_is_image_name(zPath)
-     && files_add_path(files_walk_list, zPath) ) files_walk_nomem = 1;
+    int rc = !files_is_image_name(zPath) ? files_skip(files_walk_list, zPath)
+           : type==FTW_F ? files_add(files_walk_list, zPath, st, 0)
+           : files_add_path(files_walk_list, zPath);
+    if( rc ) files_walk_nomem = 1;
   }else if( type==FTW_DNR ){
     if( files_add(files_walk_list, zPath, 0, "cannot read folder") ){
       files_walk_nomem = 1;
@@ -141,6 +206,7 @@ void files_free(FileList *list){
     free(list->a[i].zError);
   }
   free(list->a);
+  free(list->skipped);
   memset(list, 0, sizeof(*list));
 }
 

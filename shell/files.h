@@ -13,9 +13,18 @@ typedef struct FileEntry {
   char *zError;         /* non-NULL: stat/walk failed for this path */
 } FileEntry;
 
+/* Files a walk left out, of one extension. */
+typedef struct FileSkipped {
+  char zExt[12];        /* lower case, no dot; "" none, "?" longer than 11 */
+  int64_t n;
+} FileSkipped;
+
 typedef struct FileList {
   FileEntry *a;
   size_t n, n_alloc;
+  FileSkipped *skipped; /* by extension, n_skipped_kinds of them (malloc'd) */
+  size_t n_skipped_kinds;
+  int64_t n_skipped;    /* files in walked folders without an image extension */
 } FileList;
 
 /* 1 if the name ends in a supported image extension (case-insensitive). */
@@ -26,6 +35,11 @@ int files_is_image_name(const char *zName);
 ** unreadable folders) become entries with zError set.  Returns 0, or -1 on
 ** out of memory. */
 int files_collect(FileList *list, const char *zPath);
+
+/* "3 skipped: unsupported format (.cr2 x2, .txt)", the commonest first
+** (malloc'd; it sorts list->skipped), or NULL when nothing was skipped or
+** out of memory. */
+char *files_skipped_text(FileList *list);
 
 /* Sort by path and drop repeated paths. */
 void files_sort_unique(FileList *list);

@@ -212,11 +212,64 @@ void output_csv_field(FILE *f, const char *z){
   fputc('"', f);
 }
 
-/* Display width of UTF-8 text: code points, not bytes. */
+/* The code point at z (UTF-8) and its length in *pn; a stray byte is
+** itself, one byte long. */
+static unsigned output_code_point(const unsigned char *z, int *pn){
+  unsigned c = z[0];
+  int n = c<0xC0 ? 1 : c<0xE0 ? 2 : c<0xF0 ? 3 : 4, i;
+  if( n==1 ){ *pn = 1; return c; }
+  c &= 0x3F >> (n-1);
+  for(i=1; i<n; i++){
+    if( (z[i] & 0xC0)!=0x80 ){ *pn = 1; return z[0]; }
+    c = c<<6 | (z[i] & 0x3F);
+  }
+  *pn = n;
+  return c;
+}
+
+/* Columns a code point takes in a terminal: 0 for combining marks and
+** zero-width characters, 2 for East Asian wide and full-width ones
+** (CJK, Hangul, full-width forms, emoji), 1 otherwise. */
+static int output_char_width(unsigned c){
+  if( (c>=0x0300 && c<=0x036F) || (c>=0x200B && c<=0x200F)
+   || (c>=0xFE00 && c<=0xFE0F) ) return 0;
+  if( (c>=0x1100 && c<=0x115F) || (c>=0x2E80 && c<=0xA4CF && c!=0x303F)
+   || (c>=0xAC00 && c<=0xD7A3) || (c>=0xF900 && c<=0xFAFF)
+   || (c>=0xFE30 && c<=0xFE4F) || (c>=0xFF00 && c<=0xFF60)
+   || (c>=0xFFE0 && c<=0xFFE6) || (c>=0x1F300 && c<=0x1F64F)
+   || (c>=0x1F900 && c<=0x1F9FF) || (c>=0x20000 && c<=0x3FFFD) ) return 2;
+  return 1;
+}
+
+/* Write z for a table cell: control characters escaped (\n, \t, \r,
+** \xHH) so a name with a newline stays on its row.  Returns its width in
+** terminal columns; f NULL: only measures. */
+static int output_cell_text(FILE *f, const char *z){
+  const unsigned char *p = (const unsigned char*)z;
+  int width = 0;
+  while( *p ){
+    int n;
+    unsigned c = output_code_point(p, &n);
+    if( c<0x20 || c==0x7F ){
+      char zEscape[8];
+      if( c=='\n' ) strcpy(zEscape, "\\n");
+      else if( c=='\t' ) strcpy(zEscape, "\\t");
+      else if( c=='\r' ) strcpy(zEscape, "\\r");
+      else snprintf(zEscape, sizeof(zEscape), "\\x%02X", c);
+      if( f ) fputs(zEscape, f);
+      width += (int)strlen(zEscape);
+    }else{
+      if( f ) fwrite(p, 1, (size_t)n, f);
+      width += output_char_width(c);
+    }
+    p += n;
+  }
+  return width;
+}
+
+/* Display width of UTF-8 text in a table cell. */
 static int output_width(const char *z){
-  int n = 0;
-  for(; *z; z++) if( ((unsigned char)*z & 0xC0)!=0x80 ) n++;
-  return n;
+  return output_cell_text(0, z);
 }
 
 static void output_pad(FILE *f, int n){
@@ -255,7 +308,7 @@ static void output_print_table(OutputTable *t, FILE *f){
       int numeric = c->type==SQLITE_INTEGER || c->type==SQLITE_FLOAT;
       fputs(j ? "  " : "", f);
       if( numeric ) output_pad(f, pad);
-      fputs(z, f);
+      output_cell_text(f, z);
       if( !numeric && j<t->n_column-1 ) output_pad(f, pad);
     }
     fputc('\n', f);

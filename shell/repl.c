@@ -11,9 +11,16 @@
 ** starts with '.' outside a statement is a dot-command (.help lists them).
 ** Non-interactive runs exit 1 if any statement or command failed.
 **
-** May call: common.h, db.h, output.h, and the commands' work: index.h,
-** search.h, dups.h; readline.
+** .output FILE sends everything the shell prints to FILE (stdout's file
+** descriptor is pointed at it, so the commands' output follows too);
+** .output alone brings it back.  .read FILE runs a file of SQL and
+** dot-commands; .open DB changes the database.  readfile() and writefile()
+** are registered on the connection (repl_files.c).
+**
+** May call: common.h, db.h, output.h, repl_files.h, and the commands'
+** work: index.h, search.h, dups.h; readline.
 */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +36,7 @@
 #include "dups.h"
 #include "index.h"
 #include "output.h"
+#include "repl_files.h"
 #include "search.h"
 
 /* The connection Ctrl-C interrupts, in an interactive session.  A signal
@@ -43,7 +51,8 @@ static void repl_on_interrupt(int sig){
 
 typedef struct Repl {
   sqlite3 *db;
-  char *zDbPath;
+  FILE *in;             /* where SQL is read from when not interactive */
+  int saved_stdout;     /* -1, or stdout's descriptor while .output is on */
   OutputMode mode;
   int timer;
   int n_error;
@@ -52,6 +61,37 @@ typedef struct Repl {
 } Repl;
 
 static void repl_install_interrupt(Repl *r);
+static void repl_loop(Repl *r);
+
+/* .output FILE (zPath NULL: back to the original stdout).  0 or -1. */
+static int repl_output(Repl *r, const char *zPath){
+  int fd;
+  fflush(stdout);
+  if( r->saved_stdout>=0 ){
+    dup2(r->saved_stdout, 1);
+    close(r->saved_stdout);
+    r->saved_stdout = -1;
+  }
+  if( zPath==0 ) return 0;
+  fd = open(zPath, O_WRONLY|O_CREAT|O_TRUNC, 0644);
+  if( fd<0 ) return -1;
+  r->saved_stdout = dup(1);
+  dup2(fd, 1);
+  close(fd);
+  return 0;
+}
+
+/* Open zPath as the shell's database with readfile() and writefile().
+** NULL with the reason printed. */
+static sqlite3 *repl_open(const char *zPath){
+  sqlite3 *db = db_open(zPath);
+  if( db && repl_files_register(db)!=SQLITE_OK ){
+    db_error(db, "cannot register readfile() and writefile()");
+    sqlite3_close(db);
+    db = 0;
+  }
+  return db;
+}
 
 /* Run every statement in zSql, printing results.  Returns SQLITE_OK or the
 ** first error (printed). */
@@ -91,12 +131,16 @@ static const char repl_help[] =
   ".help                   this text\n"
   ".index PATH...          index the images under PATH (like imgsearch index)\n"
   ".mode MODE              table, csv, json or line\n"
+  ".open DB                close this database, open DB (created if missing)\n"
+  ".output [FILE]          send output to FILE; alone: back to the terminal\n"
   ".quit                   leave (also .exit, Ctrl-D)\n"
+  ".read FILE              run the SQL and dot-commands in FILE\n"
   ".schema [PATTERN]       CREATE statements, of names LIKE PATTERN\n"
   ".search IMAGE [K]       the K (10) images most like IMAGE, verified\n"
   ".tables                 the tables\n"
   ".timer on|off           time each statement\n"
-  "Anything else is SQL, run when it ends with ';'.\n";
+  "Anything else is SQL, run when it ends with ';'.  readfile(PATH) and\n"
+  "writefile(PATH, DATA) read and write files: img_sift(readfile('x.jpg')).\n";
 
 /* Split a dot-command line into at most n_max words (in place). */
 static int repl_split(char *z, char **args, int n_max){
@@ -131,6 +175,35 @@ static void repl_dot_command(Repl *r, char *zLine){
     fputs(repl_help, stdout);
   }else if( strcmp(zCmd, "quit")==0 || strcmp(zCmd, "exit")==0 ){
     r->quit = 1;
+  }else if( strcmp(zCmd, "output")==0 ){
+    if( repl_output(r, n_arg>1 ? args[1] : 0)!=0 ){
+      repl_error(r, "Error: .output: cannot write %s", args[1]);
+    }
+  }else if( strcmp(zCmd, "read")==0 ){
+    FILE *f = n_arg>1 ? fopen(args[1], "r") : 0;
+    if( f==0 ){
+      repl_error(r, "Error: .read needs a readable FILE%s", "");
+    }else{
+      FILE *in = r->in;
+      int interactive = r->interactive;
+      r->in = f;
+      r->interactive = 0;
+      repl_loop(r);
+      r->in = in;
+      r->interactive = interactive;
+      fclose(f);
+    }
+  }else if( strcmp(zCmd, "open")==0 ){
+    sqlite3 *db = n_arg>1 ? repl_open(args[1]) : 0;
+    if( n_arg<2 ){
+      repl_error(r, "Error: .open needs a DB%s", "");
+    }else if( db==0 ){
+      r->n_error++;
+    }else{
+      sqlite3_close(r->db);
+      r->db = db;
+      repl_install_interrupt(r);
+    }
   }else if( strcmp(zCmd, "mode")==0 ){
     int mode = n_arg>1 ? output_mode_parse(args[1]) : -1;
     if( mode<0 ) repl_error(r, "Error: .mode needs table, csv, json or line%s", "");
@@ -215,7 +288,7 @@ static char *repl_read_line(Repl *r, int continuation){
     size_t n_alloc = 256, n = 0;
     char *z = malloc(n_alloc);
     if( z==0 ) return 0;
-    while( fgets(z+n, (int)(n_alloc-n), stdin) ){
+    while( fgets(z+n, (int)(n_alloc-n), r->in) ){
       n += strlen(z+n);
       if( n>0 && z[n-1]=='\n' ){ z[--n] = 0; return z; }
       if( n+1>=n_alloc ){
@@ -292,6 +365,8 @@ int cmd_repl(int argc, char **argv){
   int i, operands = 0;
   memset(&r, 0, sizeof(r));
   r.mode = OUTPUT_TABLE;
+  r.in = stdin;
+  r.saved_stdout = -1;
   for(i=0; i<argc; i++){
     const char *z = argv[i];
     ShellArg kind = shell_arg_kind(z, &operands);
@@ -320,7 +395,7 @@ int cmd_repl(int argc, char **argv){
       return EXIT_USAGE;
     }
   }
-  r.db = db_open(zDb ? zDb : ":memory:");
+  r.db = repl_open(zDb ? zDb : ":memory:");
   if( r.db==0 ) return EXIT_ERROR;
   if( zSql ){
     repl_run_sql(&r, zSql);
@@ -344,6 +419,7 @@ int cmd_repl(int argc, char **argv){
       sqlite3_free(zHistory);
     }
   }
+  repl_output(&r, 0);
   sqlite3_close(r.db);
   return (r.n_error && !r.interactive) ? EXIT_FAILURES : EXIT_OK;
 }

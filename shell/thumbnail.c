@@ -2,9 +2,9 @@
 ** thumbnail.c — small JPEG thumbnails for the HTML reports, as base64.
 **
 ** Contract: the only translation unit that owns stb_image_write.  Decoding
-** is not done here: ext/image.c owns stb_image, and its image_decode_grey
-** (with its pixel limit and exact area-filter downscale) gives the pixels.
-** So thumbnails are grey: image.h decodes to 8-bit grey only.
+** is not done here: ext/image/image.c owns the decoders, and its
+** image_decode_rgb (with its pixel limit, exact area-filter downscale and
+** orientation) gives the colour pixels of the upright image.
 **
 ** May call: files.h (reading the file), ext/image/image.h, stb_image_write
 ** (to memory, no stdio), malloc.
@@ -81,7 +81,7 @@ char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width,
   size_t n_data = 0;
   unsigned char *data;
   ImageLimits lim;
-  GreyImage img;
+  RgbImage img;
   ThumbnailBuffer out;
   char *zImageError = 0, *zResult = 0;
   int rc;
@@ -90,7 +90,7 @@ char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width,
   if( data==0 ) return 0;
   image_limits_default(&lim);
   lim.max_side = maxSide;
-  rc = image_decode_grey(data, n_data, &lim, &img, &zImageError);
+  rc = image_decode_rgb(data, n_data, &lim, &img, &zImageError);
   free(data);
   if( rc!=0 ){
     *pzError = strdup(zImageError ? zImageError : "cannot decode the image");
@@ -98,7 +98,7 @@ char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width,
     return 0;
   }
   memset(&out, 0, sizeof(out));
-  if( !stbi_write_jpg_to_func(thumbnail_append, &out, img.width, img.height, 1,
+  if( !stbi_write_jpg_to_func(thumbnail_append, &out, img.width, img.height, 3,
                               img.pixels, THUMBNAIL_JPEG_QUALITY) || out.oom ){
     *pzError = strdup(out.oom ? "out of memory" : "cannot encode the thumbnail");
   }else{
@@ -108,6 +108,6 @@ char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width,
     *p_height = img.height;
   }
   free(out.a);
-  image_grey_free(&img);
+  image_rgb_free(&img);
   return zResult;
 }

@@ -1,10 +1,10 @@
 /*
-** thumbnail.h — grey JPEG thumbnails as base64 (thumbnail.c).
+** thumbnail.h — colour JPEG thumbnails as base64 (thumbnail.c).
 */
 #ifndef IMGSEARCH_THUMBNAIL_H
 #define IMGSEARCH_THUMBNAIL_H
 
-/* The image file at zPath as a grey JPEG whose longest side is at most
+/* The image file at zPath, upright, as a colour JPEG whose longest side is at most
 ** maxSide, base64-encoded (malloc'd, NUL-terminated); its size in *p_width,
 ** *p_height.  NULL with *pzError (malloc'd) if the file cannot be read or
 ** decoded. */

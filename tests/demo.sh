@@ -1,16 +1,19 @@
 #!/bin/sh
-# tests/demo.sh — `make demo`: index samples/ into a fresh build/demo.db,
-# then search for samples/box.png.  A person can check the answer: the
+# tests/demo.sh — `make demo`: index samples/ and tests/data/formats/
+# (the cat as WebP, HEIC, AVIF and TIFF, a JPEG turned by its EXIF tag)
+# into a fresh build/demo.db, then search for samples/box.png.  A person can check the answer: the
 # first hit is box.png itself, and the second is box_in_scene.png (the same
 # box on a cluttered table), confirmed by geometric verification (inliers).
 # The same searches are also written as a contact sheet, build/demo-report.html.
+# Then the duplicates, with the copy each group would keep and why, and
+# what --move-to would do (a dry run: nothing is moved).
 set -e
 B=${BUILD:-build}
 DB=$B/demo.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
 
-echo "== imgsearch index $DB samples/"
-"$B/imgsearch" index "$DB" samples/ 2>&1
+echo "== imgsearch index $DB samples/ tests/data/formats/"
+"$B/imgsearch" index "$DB" samples/ tests/data/formats/ 2>&1
 echo
 echo "== imgsearch search $DB samples/box.png --verify -k 5"
 "$B/imgsearch" search "$DB" samples/box.png --verify -k 5
@@ -21,6 +24,12 @@ echo
 echo "== imgsearch report $DB samples/box.png samples/aero1.jpg --verify -k 5 -o $B/demo-report.html"
 "$B/imgsearch" report "$DB" samples/box.png samples/aero1.jpg --verify -k 5 -o "$B/demo-report.html"
 echo "wrote $B/demo-report.html (open it in a browser)"
+echo
+echo "== imgsearch dups $DB --min-score 0.1 --verify   (verified by geometry; a low score links the resized copies)"
+"$B/imgsearch" dups "$DB" --min-score 0.1 --verify
+echo
+echo "== imgsearch dups $DB --min-score 0.1 --verify --move-to $B --dry-run"
+"$B/imgsearch" dups "$DB" --min-score 0.1 --verify --move-to "$B" --dry-run | grep -v '^ *[0-9]\|^group\|^---'
 echo
 echo "== imgsearch $DB \"SELECT ...\"   (the database is plain SQLite)"
 "$B/imgsearch" "$DB" "SELECT count(*) AS images, sum(features) AS keypoints,

@@ -1,14 +1,24 @@
 /*
-** image.c — the only stb_image translation unit: probe, decode, limits,
+** image.c — the only stb_image translation unit, and the one decode
+** interface: probe, decode (grey or RGB), limits, EXIF orientation,
 ** downscale.  See image.h for the contract.
 **
-** May call: stb_image (compiled here, all of it static), error.h
-** (error_set), sqlite3_malloc64 / sqlite3_realloc64 / sqlite3_free /
-** sqlite3_mprintf through sqlite3ext.h.  Nothing else.
+** May call: stb_image (compiled here, all of it static), the other
+** decoders through image_codec.h (WebP, TIFF, HEIF/AVIF: one file per
+** library), error.h (error_set), sqlite3_malloc64 / sqlite3_realloc64 /
+** sqlite3_free / sqlite3_mprintf through sqlite3ext.h.  Nothing else.
 **
 ** Formats compiled in: JPEG, PNG, BMP, GIF (first frame), TGA, PNM (P5/P6).
 ** PSD, HDR and PIC are left out: no photo arrives in them and every
-** decoder is attack surface.
+** decoder is attack surface.  A file whose magic bytes a codec of
+** image_codec.h recognises goes to that codec instead; the pixel limit,
+** the downscale and the orientation are applied here for every format
+** alike.
+**
+** Orientation: a JPEG's EXIF Orientation tag (APP1, read here) and a
+** TIFF's (image_tiff.c) say how the stored pixels are turned; everything
+** this interface reports (sizes, pixels, so keypoint coordinates and
+** thumbnails) is of the upright image, as viewers show it.
 **
 ** Known stb_image 2.27 defects (Debian 12 ships 2.27; upstream fixed most
 ** in later releases) are screened out before stb sees the bytes, in
@@ -53,6 +63,20 @@ SQLITE_EXTENSION_INIT3
 
 #include "error.h"
 #include "image.h"
+#include "image_codec.h"
+
+/* The decoders besides stb_image, tried first: each has magic bytes. */
+static const ImageCodec *const image_codecs[] = {
+  &image_codec_webp, &image_codec_tiff, &image_codec_heif
+};
+
+static const ImageCodec *image_codec_for(const unsigned char *p, size_t n){
+  size_t i;
+  for(i=0; i<sizeof(image_codecs)/sizeof(image_codecs[0]); i++){
+    if( image_codecs[i]->sniff(p, n) ) return image_codecs[i];
+  }
+  return 0;
+}
 
 /* ---- stb_image, configured --------------------------------------------- */
 #define STB_IMAGE_IMPLEMENTATION
@@ -170,6 +194,58 @@ static int image_jpeg_header_size(const unsigned char *p, size_t n,
     i += len;
   }
   return 0;
+}
+
+/* The EXIF Orientation tag (0x0112) of IFD0 in a TIFF-structured block
+** t[0..n): byte order "II" or "MM", 42, the IFD0 offset, then 12-byte
+** entries (tag, type, count, value).  1..8, or 1 when absent or malformed. */
+static int image_exif_orientation(const unsigned char *t, size_t n){
+  int le;
+  size_t ifd, count, i;
+  if( n<8 ) return 1;
+  if( t[0]=='I' && t[1]=='I' ) le = 1;
+  else if( t[0]=='M' && t[1]=='M' ) le = 0;
+  else return 1;
+#define EXIF_U16(q) (le ? (unsigned)(q)[0] | (unsigned)(q)[1]<<8 \
+                        : (unsigned)(q)[0]<<8 | (unsigned)(q)[1])
+  if( EXIF_U16(t+2)!=42 ) return 1;
+  ifd = le ? (size_t)t[4] | (size_t)t[5]<<8 | (size_t)t[6]<<16 | (size_t)t[7]<<24
+           : (size_t)t[4]<<24 | (size_t)t[5]<<16 | (size_t)t[6]<<8 | (size_t)t[7];
+  if( ifd<8 || ifd>n-2 ) return 1;
+  count = EXIF_U16(t+ifd);
+  for(i=0; i<count && ifd+2+12*(i+1)<=n; i++){
+    const unsigned char *e = t + ifd + 2 + 12*i;
+    if( EXIF_U16(e)==0x0112 && EXIF_U16(e+2)==3 ){      /* SHORT */
+      unsigned v = EXIF_U16(e+8);
+      return v>=1 && v<=8 ? (int)v : 1;
+    }
+  }
+#undef EXIF_U16
+  return 1;
+}
+
+/* JPEG: the Orientation of the first APP1 "Exif" segment before the frame
+** header; 1 if there is none. */
+static int image_jpeg_orientation(const unsigned char *p, size_t n){
+  size_t i = image_jpeg_start(p, n);
+  while( i>0 && i+4<=n ){
+    unsigned marker;
+    size_t len;
+    if( p[i]!=0xFF ) return 1;
+    marker = p[i+1];
+    if( marker==0xFF ){ i++; continue; }
+    i += 2;
+    if( marker==0x01 || (marker>=0xD0 && marker<=0xD8) ) continue;
+    if( marker==0xD9 || marker==0xDA || (marker>=0xC0 && marker<=0xCF
+        && marker!=0xC4 && marker!=0xC8 && marker!=0xCC) ) return 1;
+    len = (size_t)p[i]<<8 | p[i+1];
+    if( len<2 || len>n-i ) return 1;
+    if( marker==0xE1 && len>=8 && memcmp(p+i+2, "Exif\0\0", 6)==0 ){
+      return image_exif_orientation(p+i+8, len-8);
+    }
+    i += len;
+  }
+  return 1;
 }
 
 /* ---- screening for stb_image 2.27 defects -------------------------------- */
@@ -360,16 +436,12 @@ static int image_check_size(size_t n, char **pzErr){
   return SQLITE_OK;
 }
 
-int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
-  const unsigned char *p = (const unsigned char*)data;
+/* The header of a format stb_image reads, as stored (not turned upright). */
+static int image_probe_stb(const unsigned char *p, size_t n, ImageInfo *out,
+                           char **pzErr){
   const char *format;
   int w = 0, h = 0, channels = 0;
   int rc;
-
-  memset(out, 0, sizeof(*out));
-  if( pzErr ) *pzErr = 0;
-  rc = image_check_size(n, pzErr);
-  if( rc!=SQLITE_OK ) return rc;
 
   format = image_sniff_format(p, n);
   rc = image_screen(p, n, format, pzErr);
@@ -405,8 +477,30 @@ int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
         "cannot read the %s header: %s", format, stbi_failure_reason());
   }
   return error_set(pzErr, SQLITE_ERROR,
-      "not a supported image (expected jpeg, png, bmp, gif, tga or pnm; "
-      "%s)", stbi_failure_reason());
+      "not a supported image (expected jpeg, png, webp, heic, avif, tiff, "
+      "bmp, gif, tga or pnm; %s)", stbi_failure_reason());
+}
+
+int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){
+  const unsigned char *p = (const unsigned char*)data;
+  const ImageCodec *codec;
+  int rc;
+
+  memset(out, 0, sizeof(*out));
+  if( pzErr ) *pzErr = 0;
+  rc = image_check_size(n, pzErr);
+  if( rc!=SQLITE_OK ) return rc;
+  codec = image_codec_for(p, n);
+  rc = codec ? codec->probe(p, n, out, pzErr) : image_probe_stb(p, n, out, pzErr);
+  if( rc!=SQLITE_OK ){
+    memset(out, 0, sizeof(*out));
+  }else if( codec==0 && strcmp(out->format, "jpeg")==0
+         && IMAGE_ORIENTATION_SWAPS(image_jpeg_orientation(p, n)) ){
+    int w = out->width;
+    out->width = out->height;
+    out->height = w;
+  }
+  return rc;
 }
 
 /* Megapixels as a short string for messages: "12", "50.4". */
@@ -443,37 +537,47 @@ static int image_check_pixel_limit(int w, int h, uint64_t max_pixels,
   return SQLITE_TOOBIG;
 }
 
-void image_area_downscale(const unsigned char *src, int sw, int sh,
-                          int src_stride, unsigned char *dst, int dw, int dh){
+/* Area-filter downscale of interleaved pixels, channels (1..3) bytes each;
+** see image_area_downscale. */
+static void image_area_downscale_channels(const unsigned char *src, int sw,
+                                          int sh, int src_stride, int channels,
+                                          unsigned char *dst, int dw, int dh){
   /* Work in units of 1/dw source pixels horizontally and 1/dh vertically:
   ** source column j spans [j*dw, (j+1)*dw), output column x spans
   ** [x*sw, (x+1)*sw).  Overlaps are exact integers; the weights of one
   ** output pixel sum to sw*sh, and 255*sw*sh < 2^64 for any int sizes. */
   const uint64_t total = (uint64_t)sw*(uint64_t)sh;
-  int x, y;
+  int x, y, c;
   for(y=0; y<dh; y++){
     uint64_t ylo = (uint64_t)y*sh, yhi = ylo + (uint64_t)sh;
     int r0 = (int)(ylo/dh), r1 = (int)((yhi-1)/dh);
     for(x=0; x<dw; x++){
       uint64_t xlo = (uint64_t)x*sw, xhi = xlo + (uint64_t)sw;
       int j0 = (int)(xlo/dw), j1 = (int)((xhi-1)/dw);
-      uint64_t sum = 0;
+      uint64_t sum[3] = {0, 0, 0};
+      unsigned char *out = dst + ((size_t)y*dw + x)*channels;
       int r, j;
       for(r=r0; r<=r1; r++){
         uint64_t top = (uint64_t)r*dh, bottom = top + (uint64_t)dh;
         uint64_t wy = (bottom<yhi ? bottom : yhi) - (top>ylo ? top : ylo);
         const unsigned char *row = src + (size_t)r*(size_t)src_stride;
-        uint64_t rowsum = 0;
+        uint64_t rowsum[3] = {0, 0, 0};
         for(j=j0; j<=j1; j++){
           uint64_t left = (uint64_t)j*dw, right = left + (uint64_t)dw;
           uint64_t wx = (right<xhi ? right : xhi) - (left>xlo ? left : xlo);
-          rowsum += wx*row[j];
+          const unsigned char *px = row + (size_t)j*channels;
+          for(c=0; c<channels; c++) rowsum[c] += wx*px[c];
         }
-        sum += wy*rowsum;
+        for(c=0; c<channels; c++) sum[c] += wy*rowsum[c];
       }
-      dst[(size_t)y*dw + x] = (unsigned char)((sum + total/2)/total);
+      for(c=0; c<channels; c++) out[c] = (unsigned char)((sum[c] + total/2)/total);
     }
   }
+}
+
+void image_area_downscale(const unsigned char *src, int sw, int sh,
+                          int src_stride, unsigned char *dst, int dw, int dh){
+  image_area_downscale_channels(src, sw, sh, src_stride, 1, dst, dw, dh);
 }
 
 /* Output size for the longest side max_side, aspect kept, never below 1. */
@@ -490,16 +594,62 @@ static void image_scaled_size(int w, int h, int max_side, int *pw, int *ph){
   if( *ph<1 ) *ph = 1;
 }
 
-int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
-                      GreyImage *out, char **pzErr){
+/* The upright copy of w x h pixels (channels bytes each) stored with EXIF
+** orientation o (2..8), in a new buffer; NULL when out of memory.  For
+** each upright pixel (x, y), (c, r) is the stored column and row it shows. */
+static unsigned char *image_orient(const unsigned char *src, int w, int h,
+                                   int channels, int o){
+  const int uw = IMAGE_ORIENTATION_SWAPS(o) ? h : w;
+  const int uh = IMAGE_ORIENTATION_SWAPS(o) ? w : h;
+  unsigned char *dst = (unsigned char*)sqlite3_malloc64(
+      (sqlite3_uint64)w*(sqlite3_uint64)h*(sqlite3_uint64)channels);
+  int x, y;
+  if( dst==0 ) return 0;
+  for(y=0; y<uh; y++){
+    for(x=0; x<uw; x++){
+      int c, r;
+      switch( o ){
+        case 2:  c = w-1-x; r = y;     break;   /* mirrored */
+        case 3:  c = w-1-x; r = h-1-y; break;   /* turned 180 */
+        case 4:  c = x;     r = h-1-y; break;   /* flipped */
+        case 5:  c = y;     r = x;     break;   /* transposed */
+        case 6:  c = y;     r = h-1-x; break;   /* stored turned 90 left */
+        case 7:  c = w-1-y; r = h-1-x; break;   /* transversed */
+        default: c = w-1-y; r = x;     break;   /* 8: stored turned 90 right */
+      }
+      memcpy(dst + ((size_t)y*uw + x)*channels,
+             src + ((size_t)r*w + c)*channels, (size_t)channels);
+    }
+  }
+  return dst;
+}
+
+/* RGB to grey in place (grey i is written after RGB i was read), with
+** stb_image's weights, so a grey decode is the same for every format. */
+static void image_rgb_to_grey(unsigned char *p, size_t count){
+  size_t i;
+  for(i=0; i<count; i++){
+    p[i] = (unsigned char)((p[3*i]*77 + p[3*i+1]*150 + p[3*i+2]*29) >> 8);
+  }
+}
+
+/* Decode to channels (1: grey, 3: RGB) bytes a pixel under lim, shrink,
+** turn upright.  Fills what GreyImage and RgbImage share: *pixels and the
+** sizes size[0..3] = width, height, original width, original height. */
+static int image_decode(const void *data, size_t n, const ImageLimits *lim,
+                        int channels, unsigned char **pixels, int size[4],
+                        char **pzErr){
+  const unsigned char *p = (const unsigned char*)data;
+  const ImageCodec *codec;
   ImageLimits defaults;
   ImageInfo info;
   unsigned char *decoded = 0;
   unsigned char *scaled = 0;
-  int w = 0, h = 0, channels = 0, dw, dh;
+  int w = 0, h = 0, stored_channels = 0, orientation = 1, dw, dh;
   int rc;
 
-  memset(out, 0, sizeof(*out));
+  *pixels = 0;
+  memset(size, 0, 4*sizeof(int));
   if( pzErr ) *pzErr = 0;
   if( lim==0 ){
     image_limits_default(&defaults);
@@ -511,16 +661,24 @@ int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
   rc = image_check_pixel_limit(info.width, info.height, lim->max_pixels, pzErr);
   if( rc!=SQLITE_OK ) goto cleanup;
 
-  image_stb_oom = 0;
-  decoded = stbi_load_from_memory((const unsigned char*)data, (int)n,
-                                  &w, &h, &channels, 1);
-  if( decoded==0 ){
-    const char *zReason = image_stb_oom ? "Out of memory" : stbi_failure_reason();
-    rc = strcmp(zReason ? zReason : "", "Out of memory")==0 ? SQLITE_NOMEM : SQLITE_ERROR;
-    error_set(pzErr, rc, "cannot decode %s image (%dx%d): %s",
-        info.format, info.width, info.height,
-        zReason ? zReason : "unknown reason");
-    goto cleanup;
+  codec = image_codec_for(p, n);
+  if( codec ){
+    rc = codec->decode_rgb(p, n, lim->max_pixels, &decoded, &w, &h,
+                           &orientation, pzErr);
+    if( rc!=SQLITE_OK ) goto cleanup;
+    if( channels==1 ) image_rgb_to_grey(decoded, (size_t)w*(size_t)h);
+  }else{
+    image_stb_oom = 0;
+    decoded = stbi_load_from_memory(p, (int)n, &w, &h, &stored_channels, channels);
+    if( decoded==0 ){
+      const char *zReason = image_stb_oom ? "Out of memory" : stbi_failure_reason();
+      rc = strcmp(zReason ? zReason : "", "Out of memory")==0 ? SQLITE_NOMEM : SQLITE_ERROR;
+      error_set(pzErr, rc, "cannot decode %s image (%dx%d): %s",
+          info.format, info.width, info.height,
+          zReason ? zReason : "unknown reason");
+      goto cleanup;
+    }
+    if( strcmp(info.format, "jpeg")==0 ) orientation = image_jpeg_orientation(p, n);
   }
   if( w<=0 || h<=0 ){
     rc = SQLITE_ERROR;
@@ -534,32 +692,74 @@ int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
 
   image_scaled_size(w, h, lim->max_side, &dw, &dh);
   if( dw!=w || dh!=h ){
-    scaled = (unsigned char*)sqlite3_malloc64((sqlite3_uint64)dw*(sqlite3_uint64)dh);
+    scaled = (unsigned char*)sqlite3_malloc64(
+        (sqlite3_uint64)dw*(sqlite3_uint64)dh*(sqlite3_uint64)channels);
     if( scaled==0 ){
       rc = SQLITE_NOMEM;
       error_set(pzErr, rc,
           "out of memory downscaling a %dx%d image to %dx%d", w, h, dw, dh);
       goto cleanup;
     }
-    image_area_downscale(decoded, w, h, w, scaled, dw, dh);
-    stbi_image_free(decoded);
+    image_area_downscale_channels(decoded, w, h, w*channels, channels,
+                                  scaled, dw, dh);
+    sqlite3_free(decoded);       /* stb's allocator is sqlite3_malloc64 too */
     decoded = scaled;
     scaled = 0;
   }
-  out->width = dw;
-  out->height = dh;
-  out->original_width = w;
-  out->original_height = h;
-  out->pixels = decoded;
+  if( orientation!=1 ){
+    /* Turned after shrinking: the area filter commutes with the turn. */
+    scaled = image_orient(decoded, dw, dh, channels, orientation);
+    if( scaled==0 ){
+      rc = SQLITE_NOMEM;
+      error_set(pzErr, rc, "out of memory turning a %dx%d image upright", dw, dh);
+      goto cleanup;
+    }
+    sqlite3_free(decoded);
+    decoded = scaled;
+    scaled = 0;
+  }
+  size[0] = IMAGE_ORIENTATION_SWAPS(orientation) ? dh : dw;
+  size[1] = IMAGE_ORIENTATION_SWAPS(orientation) ? dw : dh;
+  size[2] = IMAGE_ORIENTATION_SWAPS(orientation) ? h : w;
+  size[3] = IMAGE_ORIENTATION_SWAPS(orientation) ? w : h;
+  *pixels = decoded;
   decoded = 0;
 
 cleanup:
-  if( decoded ) stbi_image_free(decoded);
+  sqlite3_free(decoded);
   sqlite3_free(scaled);
   return rc;
 }
 
+int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
+                      GreyImage *out, char **pzErr){
+  int size[4];
+  int rc = image_decode(data, n, lim, 1, &out->pixels, size, pzErr);
+  out->width = size[0];
+  out->height = size[1];
+  out->original_width = size[2];
+  out->original_height = size[3];
+  return rc;
+}
+
+int image_decode_rgb(const void *data, size_t n, const ImageLimits *lim,
+                     RgbImage *out, char **pzErr){
+  int size[4];
+  int rc = image_decode(data, n, lim, 3, &out->pixels, size, pzErr);
+  out->width = size[0];
+  out->height = size[1];
+  out->original_width = size[2];
+  out->original_height = size[3];
+  return rc;
+}
+
 void image_grey_free(GreyImage *img){
+  if( img==0 ) return;
+  sqlite3_free(img->pixels);
+  memset(img, 0, sizeof(*img));
+}
+
+void image_rgb_free(RgbImage *img){
   if( img==0 ) return;
   sqlite3_free(img->pixels);
   memset(img, 0, sizeof(*img));

@@ -1,9 +1,14 @@
 /*
-** image.h — decode image bytes into 8-bit grey pixels, with limits.
+** image.h — decode image bytes into 8-bit grey or RGB pixels, upright,
+** with limits.
 **
-** Contract: image.c is the only translation unit that owns stb_image.
-** Callers pass encoded bytes (JPEG, PNG, BMP, GIF, TGA, PNM (P5/P6))
-** and get plain C structs back.  Nothing here touches a database.
+** Contract: image.c is the only translation unit that owns stb_image, and
+** the one entry to the other decoders (image_codec.h: one file per
+** library).  Callers pass encoded bytes (JPEG, PNG, WebP, HEIC/HEIF, AVIF,
+** TIFF, BMP, GIF, TGA, PNM (P5/P6)) and get plain C structs back.  Sizes
+** and pixels are those of the upright image: a JPEG's or TIFF's EXIF
+** Orientation is applied, and HEIF's rotation and mirroring.  Nothing here
+** touches a database.
 **
 ** Errors: every function returns an SQLite result code (SQLITE_OK,
 ** SQLITE_ERROR for bad or unsupported bytes, SQLITE_TOOBIG for images over
@@ -13,7 +18,7 @@
 ** want the message.
 **
 ** Memory: pixel buffers come from sqlite3_malloc64() and are released with
-** image_grey_free().
+** image_grey_free() / image_rgb_free().
 */
 #ifndef IMGSEARCH_IMAGE_H
 #define IMGSEARCH_IMAGE_H
@@ -31,8 +36,8 @@ typedef struct ImageInfo {
   int channels;        /* channels stored in the file (1..4); 0 = unknown,
                        ** which happens only for headers too large for the
                        ** decoder to inspect (they fail the pixel limit) */
-  const char *format;  /* static string: "jpeg" "png" "bmp" "gif" "tga"
-                       ** "pnm" */
+  const char *format;  /* static string: "jpeg" "png" "webp" "heif" "avif"
+                       ** "tiff" "bmp" "gif" "tga" "pnm" */
 } ImageInfo;
 
 typedef struct ImageLimits {
@@ -51,10 +56,20 @@ typedef struct GreyImage {
   unsigned char *pixels;  /* width*height bytes; owned, see image_grey_free */
 } GreyImage;
 
+/* Decoded 8-bit RGB image, 3 bytes a pixel, rows packed (stride ==
+** 3*width); the fields mean what GreyImage's do. */
+typedef struct RgbImage {
+  int width;
+  int height;
+  int original_width;
+  int original_height;
+  unsigned char *pixels;  /* width*height*3 bytes; owned, see image_rgb_free */
+} RgbImage;
+
 /* Fill *lim with the defaults above. */
 void image_limits_default(ImageLimits *lim);
 
-/* Read width, height, channels and format from the header only.
+/* Read width, height (upright), channels and format from the header only.
 ** Success says nothing about whether the pixel data will decode. */
 int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr);
 
@@ -66,8 +81,13 @@ int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr);
 int image_decode_grey(const void *data, size_t n, const ImageLimits *lim,
                       GreyImage *out, char **pzErr);
 
+/* The same, to RGB (grey images give R = G = B). */
+int image_decode_rgb(const void *data, size_t n, const ImageLimits *lim,
+                     RgbImage *out, char **pzErr);
+
 /* Release out->pixels and zero *img.  Safe on a zeroed or freed image. */
 void image_grey_free(GreyImage *img);
+void image_rgb_free(RgbImage *img);
 
 /* Area-filter downscale of a grey image, exposed for tests and callers that
 ** already hold pixels.  src is sw x sh with row stride src_stride; dst must

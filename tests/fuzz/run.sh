@@ -6,12 +6,18 @@
 # Targets (clang -fsanitize=fuzzer,address,undefined; the extension's
 # sources compiled with -DSQLITE_CORE and linked in):
 #   fuzz_image      image bytes -> probe, decode with limits, SIFT, sift blob
+#   fuzz_webp, fuzz_tiff, fuzz_heif
+#                   WebP / TIFF / HEIF+AVIF bytes -> probe, decode to grey and
+#                   RGB with limits (image_webp.c, image_tiff.c, image_heif.c
+#                   through image.c; the body is fuzz_codec.h)
 #   fuzz_sift_blob  bytes -> sift blob / codebook / PCA parsers, VLAD, match
 #   fuzz_vector     vector JSON/BLOB parsers for each type; vec_* functions
 #   fuzz_create     CREATE VIRTUAL TABLE x USING annoy(<input>), then use it
 #   fuzz_shadow     edits of an annoy table's shadow tables, then queries
 #
-# Seeds: every image in samples/, plus tiny PNG, GIF, TGA, BMP and PGM
+# Seeds: every image in samples/ (for the codecs, tests/data/formats/ and
+# the 8x8 images and hand-written TIFF of tests/fuzz/seeds_codec/; the
+# Orientation 6 JPEG there seeds fuzz_image), plus tiny PNG, GIF, TGA, BMP and PGM
 # images and a JPEG bomb header (fast to run); for fuzz_sift_blob, sift
 # blobs, a codebook, a PCA model, a vocabulary and words blobs made from
 # the samples (these extra seeds are written with the built extension
@@ -28,8 +34,9 @@
 #   FUZZ_RUNS=10000000 nice -n 10 sh tests/fuzz/run.sh 0 shadow
 #
 # Each run adds a line to tests/fuzz/ledger (or $FUZZ_LEDGER): date,
-# target, a hash of the code it fuzzed (ext/, the target's source and the
-# coverage ignore list), executions, 1 if it found a crash.  The ledger is
+# target, a hash of the code it fuzzed (ext/, the target's source (with
+# fuzz_codec.h for the codec targets) and the coverage ignore list),
+# executions, 1 if it found a crash.  The ledger is
 # committed, so 10M executions of a slow target can be gathered over
 # several sessions and machines; this sums them for the code checked out
 # now (a change to that code starts a new count):
@@ -53,13 +60,14 @@ IGNORE=$ROOT/tests/fuzz/coverage_ignore.txt
 # starts a new count.
 code_hash(){
   { find "$ROOT/ext" -type f | LC_ALL=C sort | xargs cat
-    cat "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" "$IGNORE"; } \
+    cat "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" "$IGNORE"
+    case $1 in webp|tiff|heif) cat "$ROOT/tests/fuzz/fuzz_codec.h";; esac; } \
     | sha256sum | cut -c1-12
 }
 
 if [ "${1:-}" = ledger ]; then
   [ -f "$LEDGER" ] || { echo "no runs recorded in $LEDGER"; exit 0; }
-  for t in image sift_blob vector create shadow; do
+  for t in image sift_blob vector create shadow webp tiff heif; do
     awk -v t="fuzz_$t" -v code="$(code_hash "$t")" '
       $2==t && $3==code { runs += $4; crashes += $5; n++ }
       END { printf "%-15s %s %12d executions in %d runs, %d with a crash\n",
@@ -70,13 +78,13 @@ fi
 
 SECONDS_EACH=${1:-10}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-image sift_blob vector create shadow}
+TARGETS=${*:-image sift_blob vector create shadow webp tiff heif}
 CC=${CC_FUZZ:-clang}
 CXX=${CXX_FUZZ:-clang++}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CFLAGS="-std=c11 -D_GNU_SOURCE -DSQLITE_CORE -O1 -g -Wall -Wextra -I$ROOT/ext $SAN"
 CXXFLAGS="-std=c++17 -DSQLITE_CORE -O1 -g -Wall -Wextra -I$ROOT/ext -I/usr/include/opencv4 $SAN"
-LIBS="-lsqlite3 -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core -lm"
+LIBS="-lsqlite3 -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core -lwebp -ltiff -lheif -lm"
 
 mkdir -p "$OUT/obj"
 O=$OUT/obj
@@ -100,12 +108,18 @@ for t in $TARGETS; do
 done
 
 # Seeds.
-for t in image sift_blob vector create shadow; do
+for t in image sift_blob vector create shadow webp tiff heif; do
   mkdir -p "$OUT/seeds_$t" "$OUT/corpus_$t"
   kept=$ROOT/tests/fuzz/corpus_$t.tar.gz
   if [ -f "$kept" ]; then tar -xzf "$kept" -C "$OUT/corpus_$t"; fi
 done
 cp "$ROOT"/samples/*.png "$ROOT"/samples/*.jpg "$OUT/seeds_image/"
+for F in "$ROOT/tests/data/formats" "$ROOT/tests/fuzz/seeds_codec"; do
+  cp "$F"/*.webp "$OUT/seeds_webp/"
+  cp "$F"/*.tif "$OUT/seeds_tiff/"
+  cp "$F"/*.heic "$F"/*.avif "$OUT/seeds_heif/"
+  cp "$F"/*.jpg "$OUT/seeds_image/"
+done
 if command -v sqlite3 >/dev/null 2>&1 && [ -f "$ROOT/build/imgsearch.so" ]; then
   (cd "$ROOT" && sqlite3 :memory: \
     ".load build/imgsearch" \
@@ -162,6 +176,10 @@ printf '\001\001\004\001\007\377\000\000\000' > "$S/node_byte"
 printf '\002\002\002\005\000\003\000\000\000' > "$S/short_vector"
 printf '\003\000\001\003\001\011\000\000\000\006\000\000\000\000\000\000\000' > "$S/slot_then_query"
 printf '\000\000\000\007\000\377\377\377\177\004\003\000\000\001\000\000\000' > "$S/info_and_free"
+
+# Leaks inside third-party libraries that our code cannot free (each
+# named and dated in the file) are not findings.
+export LSAN_OPTIONS="suppressions=$ROOT/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 status=0
 for t in $TARGETS; do

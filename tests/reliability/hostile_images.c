@@ -42,6 +42,7 @@
 
 #define CHILD_TIMEOUT_SECONDS 300
 #define HOSTILE_DATA_DIR "tests/data/hostile"
+#define FORMATS_DATA_DIR "tests/data/formats"
 
 #if defined(__SANITIZE_ADDRESS__)
 # define RSS_LIMIT_MB 2048
@@ -428,6 +429,49 @@ static Bytes pgm_header(int w, int h){
   return b;
 }
 
+/* A little-endian TIFF: one strip of w x h 8-bit grey pixels, which need
+** not all be there (a header that lies about the size). */
+static Bytes tiff_grey(uint32_t w, uint32_t h, const unsigned char *pixels,
+                       uint32_t n_pixels){
+  static const uint16_t tags[] = {256, 257, 258, 259, 262, 273, 277, 278, 279};
+  const uint32_t n = sizeof(tags)/sizeof(tags[0]), data = 8 + 2 + 12*n + 4;
+  Bytes b = {0, 0, 0};
+  uint32_t i;
+  bytes_put(&b, "II*\0", 4);
+  bytes_le32(&b, 8);
+  bytes_le16(&b, n);
+  for(i=0; i<n; i++){
+    uint32_t value = tags[i]==256 ? w : tags[i]==257 ? h : tags[i]==258 ? 8
+                   : tags[i]==259 ? 1 : tags[i]==262 ? 1 : tags[i]==273 ? data
+                   : tags[i]==277 ? 1 : tags[i]==278 ? h : n_pixels;
+    int is_long = tags[i]==256 || tags[i]==257 || tags[i]==273 || tags[i]==278 || tags[i]==279;
+    bytes_le16(&b, tags[i]);
+    bytes_le16(&b, is_long ? 4 : 3);
+    bytes_le32(&b, 1);
+    if( is_long ) bytes_le32(&b, value);
+    else{ bytes_le16(&b, value); bytes_le16(&b, 0); }
+  }
+  bytes_le32(&b, 0);
+  bytes_put(&b, pixels, n_pixels);
+  return b;
+}
+
+/* A copy of a committed file with the big-endian (be) or little-endian
+** 16/32-bit values at offset written over it. */
+static Bytes bytes_patched(const char *path, size_t offset, int bytes_each,
+                           int big_endian, uint32_t first, uint32_t second){
+  Bytes b = bytes_from_file(path);
+  uint32_t v[2] = {first, second};
+  int k, j;
+  for(k=0; k<2; k++){
+    for(j=0; j<bytes_each; j++){
+      int shift = 8*(big_endian ? bytes_each-1-j : j);
+      b.p[offset + (size_t)k*bytes_each + j] = (unsigned char)(v[k]>>shift);
+    }
+  }
+  return b;
+}
+
 static Bytes tga_header(int w, int h){
   Bytes b = {0, 0, 0};
   bytes_u8(&b, 0); bytes_u8(&b, 0); bytes_u8(&b, 3);     /* uncompressed grey */
@@ -472,7 +516,7 @@ typedef struct Outcome {
   char how_it_ended[64];
 } Outcome;
 
-#define MAX_CASES 64
+#define MAX_CASES 96
 static Case cases[MAX_CASES];
 static int ncases;
 
@@ -566,6 +610,34 @@ static void cases_make(void){
            "error: img_info: JPEG has more than 100 scans", EXPECT_ERROR, "JPEG has more than 100 scans");
   add_case("scans_5000.jpg", jpeg_scan_bomb(640, 480, 5000),
            "error: img_info: JPEG has more than 100 scans", EXPECT_ERROR, "JPEG has more than 100 scans");
+
+  /* The decoders beside stb_image (tests/data/formats/README.md), and
+  ** headers that lie about their size: the pixel limit is checked before
+  ** any of libwebp, libtiff or libheif decodes a pixel.  libheif has a limit
+  ** of its own (32768 x 32768), reported as too big. */
+  add_case("chelsea.webp", bytes_from_file(FORMATS_DATA_DIR "/chelsea.webp"),
+           "{\"width\":200,\"height\":133,\"channels\":3,\"format\":\"webp\"}", EXPECT_FEATURES, 0);
+  add_case("chelsea.heic", bytes_from_file(FORMATS_DATA_DIR "/chelsea.heic"),
+           "{\"width\":200,\"height\":133,\"channels\":3,\"format\":\"heif\"}", EXPECT_FEATURES, 0);
+  add_case("chelsea.avif", bytes_from_file(FORMATS_DATA_DIR "/chelsea.avif"),
+           "{\"width\":200,\"height\":133,\"channels\":3,\"format\":\"avif\"}", EXPECT_FEATURES, 0);
+  add_case("chelsea.tif", bytes_from_file(FORMATS_DATA_DIR "/chelsea.tif"),
+           "{\"width\":120,\"height\":80,\"channels\":3,\"format\":\"tiff\"}", EXPECT_FEATURES, 0);
+  add_case("home_rotated.jpg", bytes_from_file(FORMATS_DATA_DIR "/home_rotated.jpg"),
+           "{\"width\":200,\"height\":150,\"channels\":3,\"format\":\"jpeg\"}", EXPECT_FEATURES, 0);
+  /* the VP8 frame header's 14-bit sizes (offset 26) at their largest */
+  add_case("huge_header.webp", bytes_patched(FORMATS_DATA_DIR "/chelsea.webp", 26, 2, 0, 16383, 16383),
+           "{\"width\":16383,\"height\":16383,", EXPECT_ERROR, OVER_LIMIT);
+  add_case("huge_header.tif", tiff_grey(100000, 100000, &picture[0][0], 64),
+           "{\"width\":100000,\"height\":100000,", EXPECT_ERROR, OVER_LIMIT);
+  /* the ispe box (image spatial extents: width, height at 8 bytes past
+  ** its type; offset 207 in the AVIF, 352 in the HEIC, whose clap box
+  ** (crop) gives the size instead) */
+  add_case("huge_header.avif", bytes_patched(FORMATS_DATA_DIR "/chelsea.avif", 215, 4, 1, 20000, 20000),
+           "{\"width\":20000,\"height\":20000,", EXPECT_ERROR, OVER_LIMIT);
+  add_case("heif_limit.heic", bytes_patched(FORMATS_DATA_DIR "/chelsea.heic", 360, 4, 1, 60000, 60000),
+           "error: img_info: cannot read the header of the heif image: Memory allocation error: "
+           "Security limit exceeded", EXPECT_ERROR, "exceeds the maximum image size 32768x32768");
 
   /* Near-limit bombs (49,999,041 pixels, under the 50 MP default): legal,
   ** so they decode; what matters is the memory and time that costs. */

@@ -20,15 +20,18 @@
 
 #include "testlib.h"
 
-/* stb_image (PNG only) reads the screenshot back; most of it goes unused. */
+/* stb_image reads the screenshot (PNG) and the thumbnails (JPEG) back;
+** most of it goes unused. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
 #define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
 #include <stb/stb_image.h>
 
 static char zTool[1024];      /* the imgsearch binary */
 static const char *zDir;      /* temporary folder (testlib's test_dir) */
+static char zRoot[PATH_MAX];  /* the repository (the working directory) */
 static char zOut[1100], zErr[1100];   /* captured stdout, stderr */
 
 /* Whole file as a NUL-terminated string (malloc'd; "" if unreadable). */
@@ -402,7 +405,7 @@ static void test_dups(void){
   free(z);
   free(zO); free(zE);
   rc = run(&zO, &zE, "dups t.db --min-score 0.02 --verify --format csv");
-  check(rc==0 && contains(zO, "group,path,score\n") && contains(zO, "/img/box_in_scene.png,")
+  check(rc==0 && contains(zO, "group,path,score,keep,reason\n") && contains(zO, "/img/box_in_scene.png,")
         && contains(zO, "/img/box.png,") && contains(zO, "/chelsea_half.ppm,") && contains(zO, "/home_copy.jpg,")
         && !contains(zO, "gravel") && !contains(zO, "brick"),
         "11.5 dups --verify at a low threshold: only pairs img_match confirms (box with box_in_scene)");
@@ -444,6 +447,39 @@ static double png_grey_deviation(const char *zPng, int *pWidth, int *pHeight){
   return sqrt(sum2/((double)w*h) - mean*mean);
 }
 
+/* The first thumbnail after zFrom in an HTML page (a base64 JPEG data:
+** URI): its components (1 grey, 3 colour) and its mean |R-G| + |G-B|, the
+** colour in it; -1 if there is none or it does not decode. */
+static double thumbnail_colour(const char *zFrom, int *pComponents){
+  static const char digits[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const char *z = zFrom ? strstr(zFrom, "base64,") : 0;
+  unsigned char *jpeg, *px;
+  size_t n = 0;
+  unsigned v = 0;
+  int bits = 0, w, h, i;
+  double sum = 0;
+  if( z==0 ) return -1;
+  z += 7;
+  jpeg = malloc(strlen(z));
+  for(; *z && *z!='"' && *z!='='; z++){
+    const char *d = strchr(digits, *z);
+    if( d==0 ) break;
+    v = v<<6 | (unsigned)(d-digits);
+    bits += 6;
+    if( bits>=8 ){ bits -= 8; jpeg[n++] = (unsigned char)(v>>bits); }
+  }
+  stbi_info_from_memory(jpeg, (int)n, &w, &h, pComponents);
+  px = stbi_load_from_memory(jpeg, (int)n, &w, &h, &i, 3);
+  free(jpeg);
+  if( px==0 ) return -1;
+  for(i=0; i<w*h; i++){
+    sum += abs(px[3*i]-px[3*i+1]) + abs(px[3*i+1]-px[3*i+2]);
+  }
+  stbi_image_free(px);
+  return sum/((double)w*h);
+}
+
 static void test_report(void){
   char *zO, *zE, *zHtml;
   char zPath[4400], zKeep[1200];
@@ -452,7 +488,8 @@ static void test_report(void){
   /* 16.x report: search results as one self-contained HTML page */
   sh("mkdir -p q && cp img/coins.png 'q/odd&<b>.png'");
   rc = run(&zO, &zE, "report t.db img/box.png 'q/odd&<b>.png' -k 3 --verify -o report.html");
-  check(rc==0, "16.1 report on two queries, one with & < > in its name: exit 0 (%d)%s%s",
+  check(rc==0 && contains(zO, "2 queries written to report.html\n"),
+        "16.1 report on two queries, one with & < > in its name: exit 0, says what it wrote (%d)%s%s",
         rc, rc ? "\n# " : "", rc ? zE : "");
   free(zO); free(zE);
   zHtml = slurp_test_file("report.html");
@@ -506,12 +543,19 @@ static void test_report(void){
   free(zO); free(zE);
   zHtml = slurp_test_file("dups.html");
   n = count_of(zHtml, "<img src=\"data:image/jpeg;base64,/9j/");
-  check(n==6 && count_of(zHtml, "<section>")==3 && contains(zHtml, "Group 1") && contains(zHtml, "Group 3"),
-        "18.2 three groups of two thumbnails (%d)", n);
+  check(n==6 && count_of(zHtml, "<section>")==3 && contains(zHtml, "Group 1") && contains(zHtml, "Group 3")
+        && count_of(zHtml, "<b>keep</b>")==3 && contains(zHtml, "; most pixels (451x300)") && contains(zHtml, "; 512x384, 32 KB, "),
+        "18.2 three groups of two thumbnails, the copy to keep marked in each, pixels and file size on every card (%d)", n);
   zSection = strstr(zHtml, "Group 3");
   check(zSection && contains(zHtml, "/img/sub/chelsea_half.ppm</code>") && contains(zSection, "/img/home.jpg</code>")
         && contains(zSection, "/img/sub/home_copy.jpg</code>") && contains(zSection, "score 1.0000"),
         "18.3 each member's path and score; the byte copies score 1");
+  {
+    int components = 0;
+    double colour = thumbnail_colour(strstr(zHtml, "Group 2"), &components);
+    check(components==3 && colour>10,
+          "18.4 thumbnails are in colour: chelsea.png's is a 3-component JPEG, mean |R-G|+|G-B| %.1f", colour);
+  }
   free(zHtml);
 }
 
@@ -826,6 +870,173 @@ static void test_hardening(void){
   free(z);
 }
 
+/* 22.x the formats beyond stb_image's, an upright JPEG, skipped files */
+static void test_formats(void){
+  char *zO, *zE, *z;
+  int rc;
+  sh("mkdir fmt && cp '%s'/tests/data/formats/* '%s'/samples/home.jpg fmt/"
+     " && printf 'raw' > fmt/raw.cr2", zRoot, zRoot);
+  rc = run(&zO, &zE, "index f.db fmt");
+  check(rc==0 && contains(zE, "6 indexed, 0 unchanged, 0 touched, 0 failed"),
+        "22.1 index a folder of WebP, HEIC, AVIF, TIFF, a rotated JPEG and its original: all 6 indexed (%d)%s%s",
+        rc, rc ? "\n# " : "", rc ? zE : "");
+  check(contains(zE, "2 skipped: unsupported format (.cr2, .md)\n"),
+        "22.2 the other files are counted and named by extension, not ignored");
+  free(zO); free(zE);
+  z = query("f.db", "SELECT group_concat(substr(path, instr(path, '/fmt/')+5) || ' ' || width || 'x' || height"
+                    " || (features>100), ', ') FROM (SELECT * FROM images ORDER BY path)");
+  check(strcmp(z, "chelsea.avif 200x1331, chelsea.heic 200x1331, chelsea.tif 120x801, "
+                  "chelsea.webp 200x1331, home.jpg 512x3841, home_rotated.jpg 200x1501")==0,
+        "22.3 each decoded with its features; the Orientation 6 JPEG is 200x150 upright (%s)", z);
+  free(z);
+  rc = run(&zO, &zE, "search f.db '%s/samples/home.jpg' -k 2 --verify --format csv", zRoot);
+  check(rc==0 && contains(zO, "/fmt/home_rotated.jpg,") && contains(zO, "/fmt/home.jpg,"),
+        "22.4 samples/home.jpg finds itself and its rotated copy (%d)", rc);
+  free(zO); free(zE);
+  z = query("f.db", "SELECT json_extract(m, '$.homography[0]') > 2 AND abs(json_extract(m, '$.homography[1]')) < 0.1"
+                    "  FROM (SELECT img_match_json(a.sift, b.sift) AS m FROM features a, features b"
+                    " WHERE a.image_id=(SELECT id FROM images WHERE path LIKE '%%/home_rotated.jpg')"
+                    "   AND b.image_id=(SELECT id FROM images WHERE path LIKE '%%/fmt/home.jpg'))");
+  check(strcmp(z, "1")==0, "22.5 its keypoints are upright: the homography to home.jpg is a scaling, not a turn (%s)", z);
+  free(z);
+}
+
+/* Count of the files under zDir's folder zSub (find -type f). */
+static int files_in(const char *zSub){
+  char zCmd[1200];
+  FILE *p;
+  int n = -1;
+  snprintf(zCmd, sizeof(zCmd), "find '%s/%s' -type f | wc -l", zDir, zSub);
+  p = popen(zCmd, "r");
+  if( p && fscanf(p, "%d", &n)!=1 ) n = -1;
+  if( p ) pclose(p);
+  return n;
+}
+
+/* A fresh act/ with copies of the four files in t.db's two groups, and
+** a.db, t.db with their paths (and the byte copies' mtimes) moved there. */
+static void dups_fresh_copy(void){
+  char *z;
+  sh("rm -rf act moved a.db && mkdir act moved && cp -a img_orig/home.jpg img_orig/chelsea.png act/"
+     " && mkdir act/sub && cp -a img/sub/chelsea_half.ppm act/sub/ && cp -p act/home.jpg act/sub/home_copy.jpg"
+     " && touch -d @1600000000 act/home.jpg && touch -d @1700000000 act/sub/home_copy.jpg && cp t.db a.db");
+  z = query("a.db", "UPDATE images SET path = replace(replace(path, '/img/sub/', '/act/sub/'), '/img/', '/act/'),"
+                    " mtime = CASE WHEN path LIKE '%%/sub/home_copy.jpg' THEN 1700000000000000000"
+                    "              WHEN path LIKE '%%/home.jpg' THEN 1600000000000000000 ELSE mtime END"
+                    " WHERE path LIKE '%%/home.jpg' OR path LIKE '%%/home_copy.jpg' OR path LIKE '%%/chelsea.png'"
+                    " OR path LIKE '%%/chelsea_half.ppm' RETURNING 1");
+  free(z);
+  /* only those four: t.db's third group (box.png, in box_in_scene.png) stays out */
+  z = query("a.db", "DELETE FROM images WHERE path NOT LIKE '%%/act/%%' RETURNING 1");
+  free(z);
+}
+
+/* 23.x dups: the copy to keep, and the actions on the others, each on a
+** copy of t.db's two groups (chelsea.png with its half-size PPM, home.jpg
+** with its byte copy) in the folder act/. */
+static void test_dups_actions(void){
+  char *zO, *zE, *z;
+  int rc;
+  dups_fresh_copy();
+  rc = run(&zO, &zE, "dups a.db --format csv");
+  check(rc==0 && contains(zO, "/act/chelsea.png,") && contains(zO, ",1,most pixels (451x300)\n")
+        && contains(zO, "/act/home.jpg,1.0000,1,\"same pixels, format and size; oldest (2020-09-13 12:26)\"\n"),
+        "23.1 the copy to keep, with why: chelsea.png has the most pixels, home.jpg is the older byte copy (%d)\n%s", rc, zO);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups a.db --move-to moved --dry-run");
+  check(rc==0 && contains(zO, "would move ") && contains(zO, "dry run: 2 files to move, nothing changed")
+        && files_in("act")==4 && files_in("moved")==0 && sh("ls imgsearch-undo-* >/dev/null 2>&1")!=0,
+        "23.2 --move-to --dry-run: says what it would move, moves nothing, writes no undo log (%d)", rc);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups a.db --move-to moved --undo undo.sh");
+  check(rc==0 && contains(zO, "2 files moved, 0 failed, 0 left alone") && contains(zO, "undo log: undo.sh")
+        && files_in("act")==2 && sh("test -f act/chelsea.png && test -f act/home.jpg"
+                                   " && test -f moved/chelsea_half.ppm && test -f moved/home_copy.jpg")==0,
+        "23.3 --move-to: the two other copies are moved, the kept ones stay (%d)", rc);
+  free(zO); free(zE);
+  rc = sh("sh undo.sh");
+  check(rc==0 && files_in("moved")==0 && sh("cmp act/home.jpg act/sub/home_copy.jpg && test -f act/sub/chelsea_half.ppm")==0,
+        "23.4 sh undo.sh puts them back (%d)", rc);
+
+  sh("rm -rf moved && mkdir moved && cp act/home.jpg moved/home_copy.jpg");
+  rc = run(&zO, &zE, "dups a.db --move-to moved --undo undo.sh");
+  check(rc==0 && sh("test -f 'moved/home_copy (2).jpg'")==0,
+        "23.5 --move-to never overwrites: a taken name becomes NAME (2).EXT (%d)", rc);
+  free(zO); free(zE);
+  dups_fresh_copy();
+
+  rc = run(&zO, &zE, "dups a.db --delete");
+  check(rc==2 && contains(zE, "add --yes to confirm") && files_in("act")==4,
+        "23.6 --delete without --yes is refused; nothing deleted (%d)", rc);
+  free(zO); free(zE);
+
+  rc = run(&zO, &zE, "dups a.db --hardlink --undo link.sh");
+  check(rc==0 && contains(zO, "1 file linked, 0 failed, 1 left alone")
+        && contains(zO, "chelsea_half.ppm: not identical to the kept copy")
+        && sh("test act/home.jpg -ef act/sub/home_copy.jpg")==0,
+        "23.7 --hardlink links the byte copy to the kept file, leaves the near-duplicate (%d)", rc);
+  free(zO); free(zE);
+  rc = sh("sh link.sh && ! test act/home.jpg -ef act/sub/home_copy.jpg && cmp act/home.jpg act/sub/home_copy.jpg");
+  check(rc==0, "23.8 sh link.sh gives the linked copy its own file again (%d)", rc);
+
+  write_file("show.sh", "echo \"group $IMGSEARCH_GROUP: $*\" >> exec.log\n");
+  rc = run(&zO, &zE, "dups a.db --exec 'sh show.sh'");
+  z = slurp_test_file("exec.log");
+  check(rc==0 && contains(zO, "2 groups run through --exec") && z
+        && contains(z, "group 1: ") && contains(z, "/act/chelsea.png ") && contains(z, "group 2: ")
+        && strstr(z, "/act/home.jpg") < strstr(z, "/act/sub/home_copy.jpg") && files_in("act")==4,
+        "23.9 --exec runs once per group, the kept copy first (%d)\n%s", rc, z ? z : "");
+  free(z); free(zO); free(zE);
+
+  sh("printf x >> act/chelsea.png");
+  rc = run(&zO, &zE, "dups a.db --delete --yes --undo del.sh");
+  z = slurp_test_file("del.sh");
+  check(rc==0 && contains(zO, "left group 1 alone: its kept copy") && contains(zO, "1 file deleted")
+        && files_in("act")==3 && sh("test -f act/sub/chelsea_half.ppm && test -f act/home.jpg && ! test -e act/sub/home_copy.jpg")==0
+        && z && contains(z, "# deleted, cannot be restored: '"),
+        "23.10 --delete --yes deletes the other copy; a group whose kept file changed is left alone; the log lists the deletion (%d)", rc);
+  free(z); free(zO); free(zE);
+}
+
+/* 24.x the command line's rough edges */
+static void test_cli_edges(void){
+  char *zO, *zE;
+  int rc;
+  rc = run(&zO, &zE, "frobnicate photos.db");
+  check(rc==2 && contains(zE, "imgsearch: unknown command 'frobnicate'") && sh("test ! -e frobnicate")==0,
+        "24.1 an unknown command is said so, and creates no database (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "--version");
+  check(rc==0 && strncmp(zO, "imgsearch ", 10)==0 && contains(zO, ", SQLite 3."),
+        "24.2 --version (%d: %s)", rc, zO);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "index new.db no_such_folder");
+  check(rc==2 && contains(zE, "imgsearch index: no_such_folder: No such file or directory")
+        && sh("test ! -e new.db")==0,
+        "24.3 index on a missing folder says why and creates no database (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "index --help");
+  check(rc==0 && contains(zO, "only \"touched\""), "24.4 index --help explains \"touched\" (%d)", rc);
+  free(zO); free(zE);
+  write_file("cmds.sql", "SELECT 40 + 2 AS answer;\n");
+  write_file("repl.in", ".read cmds.sql\n.output out.txt\nSELECT sift_count(img_sift(readfile('img/box.png'))) > 100 AS ok;\n"
+                        ".output\nSELECT writefile('copy.png', readfile('img/box.png')) > 0 AS wrote;\n"
+                        ".open other.db\nCREATE TABLE t(a);\n.tables\n");
+  rc = run(&zO, &zE, "< repl.in");
+  check(rc==0 && contains(zO, "42") && contains(zO, "wrote") && !contains(zO, "\nok\n") && contains(zO, "\nt\n")
+        && sh("grep -q '^ 1' out.txt")==0 && sh("cmp copy.png img/box.png")==0 && sh("test -f other.db")==0,
+        "24.5 the shell: .read, .output FILE and back, readfile() into img_sift, writefile(), .open (%d)\n%s%s", rc, zO, zE);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, ":memory: \"SELECT '\xc3\xbc' AS name, 1 AS n UNION ALL SELECT '\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.jpg', 22"
+                     " UNION ALL SELECT 'a' || char(10) || 'b.jpg', 333\"");
+  check(rc==0 && strcmp(zO, "name        n\n----------  ---\n\xc3\xbc             1\n"
+                            "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.jpg   22\na\\nb.jpg    333\n")==0,
+        "24.6 table columns in display width (\xc3\xbc is 1 column, CJK 2 each), a newline in a name escaped (%d)\n%s", rc, zO);
+  free(zO); free(zE);
+}
+
 int main(int argc, char **argv){
   const char *zSamples = getenv("SAMPLES") ? getenv("SAMPLES") : "samples";
   char zSo[PATH_MAX], zCmd[16384], *zSlash;
@@ -841,6 +1052,10 @@ int main(int argc, char **argv){
     return 1;
   }
   zDir = test_dir();
+  if( getcwd(zRoot, sizeof(zRoot))==0 ){
+    printf("not ok - getcwd failed\n");
+    return 1;
+  }
   snprintf(zOut, sizeof(zOut), "%s/stdout", zDir);
   snprintf(zErr, sizeof(zErr), "%s/stderr", zDir);
   snprintf(zCmd, sizeof(zCmd),
@@ -864,6 +1079,9 @@ int main(int argc, char **argv){
   test_pty();
   test_interrupt();
   test_hardening();
+  test_formats();
+  test_dups_actions();
+  test_cli_edges();
 
   if( test_failures==0 ){
     snprintf(zCmd, sizeof(zCmd), "rm -rf '%s'", zDir);

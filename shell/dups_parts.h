@@ -1,0 +1,67 @@
+/*
+** dups_parts.h — what the parts of `imgsearch dups` share; not for use
+** outside dups_*.c and cmd_dups.c.
+**
+**   cmd_dups.c   the command line, the candidate pairs, the groups, the
+**                table and the HTML page
+**   dups_keep.c  which copy of a group to keep, and why
+**   dups_act.c   what to do with the other copies: --move-to, --hardlink,
+**                --delete, --exec, --dry-run, and the undo log
+*/
+#ifndef IMGSEARCH_DUPS_PARTS_H
+#define IMGSEARCH_DUPS_PARTS_H
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dups.h"
+
+typedef struct DupsImage {
+  sqlite3_int64 id;
+  char *zPath;
+  int parent;        /* union-find */
+  double best;       /* best score to a linked image */
+  int group;         /* 1-based output group, 0: none */
+  /* What the keep-suggestion weighs, as recorded by `index`: */
+  int width, height;
+  int64_t size;      /* bytes */
+  int64_t mtime_ns;
+  char zHash[17];    /* content hash ("" if none) */
+} DupsImage;
+
+/* ---- dups_keep.c --------------------------------------------------------------- */
+
+/* The member of a group (members[0..n), indexes into a) to keep: the most
+** pixels, then an original format (JPEG, HEIC, TIFF: what cameras, phones
+** and scanners write) over a conversion, then the larger file, then the
+** oldest, then the first path.  Why, compared with the runner-up, goes to
+** zReason ("most pixels (4032x3024)").  Returns an index into members. */
+int dups_keep_choose(const DupsImage *a, const int *members, int n,
+                     char *zReason, size_t n_reason);
+
+/* "1.2 MB", "532 KB", "900 bytes"; and a file time (ns) as "2021-03-04
+** 10:15" (UTC), for the reasons and the HTML cards. */
+void dups_size_text(int64_t bytes, char *z, size_t n);
+void dups_date_text(int64_t mtime_ns, char *z, size_t n);
+
+/* ---- dups_act.c ---------------------------------------------------------------- */
+
+typedef struct DupsActor DupsActor;
+
+/* Start the action of o (o->action != DUPS_ACTION_NONE): opens the undo
+** log unless it is a dry run or --exec.  NULL with the reason printed. */
+DupsActor *dups_act_open(const DupsOptions *o);
+
+/* Act on one group: every member but keep (members and keep index into a).
+** The kept copy is never touched: the group is left alone when the kept
+** file is gone or changed since it was indexed, and so is a member that
+** changed or that is the kept file itself (a hard link to it).  Each act
+** is printed on stdout ("moved A -> B", "would delete A"). */
+void dups_act_group(DupsActor *actor, int group, const DupsImage *a,
+                    const int *members, int n, int keep);
+
+/* Print the summary, close the undo log.  EXIT_OK, or EXIT_FAILURES when
+** an act failed (printed as it happened). */
+int dups_act_close(DupsActor *actor);
+
+#endif /* IMGSEARCH_DUPS_PARTS_H */
