@@ -365,6 +365,7 @@ static int annoy_disconnect(sqlite3_vtab *vtab){
   store_close(t->store);
   sqlite3_free(t->schema);
   sqlite3_free(t->name);
+  sqlite3_free(t->base.zErrMsg);   /* one SQLite did not take (xSavepoint's) */
   sqlite3_free(t);
   return SQLITE_OK;
 }

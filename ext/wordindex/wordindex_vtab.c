@@ -146,6 +146,7 @@ static int wordindex_disconnect(sqlite3_vtab *vtab){
   wordindex_discard(&t->x);
   wordindex_store_close(t->x.store);
   sqlite3_free(t->name);
+  sqlite3_free(t->base.zErrMsg);   /* one SQLite did not take (xSavepoint's) */
   sqlite3_free(t);
   return SQLITE_OK;
 }
@@ -273,9 +274,12 @@ static int words_arg(WordIndexTable *t, sqlite3_value *v, const char *zWhat, Wor
         "wordindex: %s must be a words blob (img_words)", zWhat));
   }
   rc = words_blob_parse(sqlite3_value_blob(v), (size_t)sqlite3_value_bytes(v), out, &zErr);
-  return rc ? vtab_failed(t, rc, sqlite3_mprintf("wordindex: %s: %s", zWhat,
-                                                 zErr ? zErr : "not a words blob"))
-            : SQLITE_OK;
+  if( rc ){
+    char *zMsg = sqlite3_mprintf("wordindex: %s: %s", zWhat, zErr ? zErr : "not a words blob");
+    sqlite3_free(zErr);
+    return vtab_failed(t, rc, zMsg);
+  }
+  return SQLITE_OK;
 }
 
 /* ---- transactions: the waiting postings are written at commit and at
