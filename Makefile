@@ -85,7 +85,7 @@ $(TEST_BIN):
 UNIT_forest = ext/error.c ext/annoy/forest.c ext/annoy/distance.c
 UNIT_image  = ext/error.c ext/image/image.c $(IMAGE_CODEC_C)
 LIBS_image  = $(IMAGE_CODEC_LIBS)
-UNIT_vlad   = ext/error.c ext/image/sift_blob.c ext/image/sample.c ext/image/vlad.c ext/image/pca.c
+UNIT_vlad   = ext/error.c ext/interrupt.c ext/image/sift_blob.c ext/image/sample.c ext/image/vlad.c ext/image/pca.c
 $(TEST_BIN)/test_%: tests/unit/test_%.c $(EXT_H) tests/bytes.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -o $@ $< $(UNIT_$*) $(LDFLAGS_ALL) -lsqlite3 $(LIBS_$*) -lm
 $(TEST_BIN)/%: tests/sql/%.c tests/sql/testlib.h | $(TEST_BIN)
@@ -241,7 +241,7 @@ $(B)/bench/bench_overhead: tests/bench/bench_overhead.cpp $(B)/shell/ext/error.o
 	$(CXX) $(CXXFLAGS_ALL) -o $@ $^ $(LDFLAGS_ALL) -lsqlite3 -lopencv_imgcodecs $(OPENCV_LIBS) $(IMAGE_CODEC_LIBS)
 
 # the first stage at collection scale (tests/bench/scale.sh eval)
-SCALE_EVAL_OBJ = $(addprefix $(B)/shell/ext/, error.o image/sift_blob.o image/sample.o \
+SCALE_EVAL_OBJ = $(addprefix $(B)/shell/ext/, error.o interrupt.o image/sift_blob.o image/sample.o \
     image/pca.o image/vlad.o image/match.o image/words.o image/words_blob.o image/words_match.o \
     image/sift_cv.o)
 $(B)/bench/scale_eval: tests/bench/scale_eval.c $(SCALE_EVAL_OBJ)

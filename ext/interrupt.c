@@ -6,7 +6,9 @@
 
 int sql_interrupted(sqlite3 *db, char **pzErr){
   sqlite3_stmt *probe = 0;
-  int rc = sqlite3_prepare_v2(db, "SELECT 1", -1, &probe, 0);
+  int rc;
+  if( db==0 ) return SQLITE_OK;
+  rc = sqlite3_prepare_v2(db, "SELECT 1", -1, &probe, 0);
   if( rc==SQLITE_OK ){
     rc = sqlite3_step(probe);
     rc = rc==SQLITE_ROW ? SQLITE_OK : sqlite3_reset(probe);

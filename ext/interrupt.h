@@ -18,6 +18,7 @@
 #include "sqlite_ext.h"
 
 /* SQLITE_OK, or SQLITE_INTERRUPT with "interrupted" in *pzErr (ext/error.h;
-** pzErr may be NULL), or the failure of the probe itself (SQLITE_NOMEM). */
+** pzErr may be NULL), or the failure of the probe itself (SQLITE_NOMEM).
+** db may be NULL (work run outside SQL, e.g. by a test): SQLITE_OK. */
 int sql_interrupted(sqlite3 *db, char **pzErr);
 #endif

@@ -3,7 +3,8 @@
 ** projection.  See pca.h for the contract.
 **
 ** May call: sample.h, bytes.h (the little-endian codecs), error.h
-** (error_set, the common blob header), sqlite3_malloc64 / sqlite3_free
+** (error_set, the common blob header), interrupt.h (training stops on
+** sqlite3_interrupt), sqlite3_malloc64 / sqlite3_free
 ** through sqlite_ext.h, and libm.  Nothing else.
 **
 ** PCA BLOB FORMAT, version 1.  Little-endian; floats IEEE-754 binary32.
@@ -43,6 +44,7 @@
 #include "sqlite_ext.h"
 #include "bytes.h"
 #include "error.h"
+#include "interrupt.h"
 #include "pca.h"
 #include "sample.h"
 
@@ -50,6 +52,9 @@
 #define PCA_HEADER_BYTES     16
 #define PCA_MIN_RELATIVE_VARIANCE 1e-9
 #define PCA_MAX_QR_STEPS_PER_VALUE 60
+/* How often training asks whether SQL was interrupted (interrupt.h): rows of
+** the Gram matrix, columns reduced, QR steps. */
+#define PCA_CHECK_ROWS       16
 
 static const BlobFormat pca_format = {
   {'V', 'P', 'C', 'A'}, PCA_VERSION, PCA_HEADER_BYTES,
@@ -180,17 +185,19 @@ int pca_project(const PcaModel *m, const float *in, float *out){
 ** form T = Q^T A Q by Householder reflections.  On return d[0..n-1] is T's
 ** diagonal, e[0..n-2] its subdiagonal, and vt (n x n) holds Q transposed:
 ** row c of vt is column c of Q (so later rotations touch contiguous rows).
-** work needs 2n doubles. */
-static void pca_tridiagonalize(double *a, int n, double *d, double *e,
-                               double *vt, double *work){
+** work needs 2n doubles.  SQLITE_OK or SQLITE_INTERRUPT (asked every
+** PCA_CHECK_ROWS columns). */
+static int pca_tridiagonalize(sqlite3 *db, double *a, int n, double *d, double *e,
+                              double *vt, double *work, char **pzErr){
   double *v = work, *p = work + n;
-  int k, i, j;
+  int k, i, j, rc;
 
   memset(vt, 0, sizeof(double)*(size_t)n*n);
   for(i=0; i<n; i++) vt[(size_t)i*n+i] = 1.0;
   for(k=0; k+2<n; k++){
     const int m = n-k-1;                 /* length of the column below k */
     double xnorm = 0.0, alpha, vnorm, K = 0.0;
+    if( k%PCA_CHECK_ROWS==0 && (rc = sql_interrupted(db, pzErr)) ) return rc;
     for(i=0; i<m; i++){
       double x = a[(size_t)(k+1+i)*n + k];
       v[i] = x;
@@ -242,13 +249,16 @@ static void pca_tridiagonalize(double *a, int n, double *d, double *e,
   }
   for(i=0; i<n; i++) d[i] = a[(size_t)i*n + i];
   for(i=0; i+1<n; i++) e[i] = a[(size_t)(i+1)*n + i];
+  return SQLITE_OK;
 }
 
 /* Eigenvalues of the symmetric tridiagonal (d, e) by implicit QR steps with
 ** Wilkinson shifts; the rotations are applied to the rows of vt, which then
-** hold the eigenvectors of the original matrix (row i for d[i]).  Returns
-** 0 if some eigenvalue did not converge. */
-static int pca_tridiagonal_eigen(double *d, double *e, int n, double *vt){
+** hold the eigenvectors of the original matrix (row i for d[i]).  SQLITE_OK,
+** SQLITE_ERROR if some eigenvalue did not converge (no message), or
+** SQLITE_INTERRUPT (asked every PCA_CHECK_ROWS steps). */
+static int pca_tridiagonal_eigen(sqlite3 *db, double *d, double *e, int n,
+                                 double *vt, char **pzErr){
   long steps = 0, max_steps = (long)PCA_MAX_QR_STEPS_PER_VALUE*n;
   int hi = n-1;
   while( hi>0 ){
@@ -263,7 +273,11 @@ static int pca_tridiagonal_eigen(double *d, double *e, int n, double *vt){
     while( lo>0 && fabs(e[lo-1]) > DBL_EPSILON*(fabs(d[lo-1]) + fabs(d[lo])) ){
       lo--;
     }
-    if( ++steps>max_steps ) return 0;
+    if( ++steps>max_steps ) return SQLITE_ERROR;
+    if( steps%PCA_CHECK_ROWS==0 ){
+      int rc = sql_interrupted(db, pzErr);
+      if( rc ) return rc;
+    }
     /* Wilkinson shift: the eigenvalue of the trailing 2x2 nearer d[hi]. */
     t = (d[hi-1] - d[hi])/2.0;
     ee = e[hi-1];
@@ -295,7 +309,7 @@ static int pca_tridiagonal_eigen(double *d, double *e, int n, double *vt){
       }
     }
   }
-  return 1;
+  return SQLITE_OK;
 }
 
 /* ---- training -------------------------------------------------------------- */
@@ -409,12 +423,14 @@ static void pca_fit_centre(PcaFit *f, const Sample *sample){
   }
 }
 
-/* Gram matrix of the centred vectors (symmetric: upper half, mirrored). */
-static void pca_fit_gram(PcaFit *f){
+/* Gram matrix of the centred vectors (symmetric: upper half, mirrored).
+** SQLITE_OK or SQLITE_INTERRUPT (asked every PCA_CHECK_ROWS rows). */
+static int pca_fit_gram(sqlite3 *db, PcaFit *f, char **pzErr){
   const int N = f->N, D = f->D;
-  int i, r, j;
+  int i, r, j, rc;
   for(i=0; i<N; i++){
     const float *a = f->centred + (size_t)i*D;
+    if( i%PCA_CHECK_ROWS==0 && (rc = sql_interrupted(db, pzErr)) ) return rc;
     for(r=i; r<N; r++){
       const float *b = f->centred + (size_t)r*D;
       double lane[4] = {0, 0, 0, 0};
@@ -429,6 +445,7 @@ static void pca_fit_gram(PcaFit *f){
                                = (lane[0]+lane[1]) + (lane[2]+lane[3]);
     }
   }
+  return SQLITE_OK;
 }
 
 /* How many components to keep: at most dims and N-1, and only those whose
@@ -468,7 +485,8 @@ static int pca_fit_component(PcaFit *f, int r, float *out){
   return 1;
 }
 
-int pca_trainer_finish(PcaTrainer *t, int dims, PcaModel *out, char **pzErr){
+int pca_trainer_finish(PcaTrainer *t, int dims, sqlite3 *db, PcaModel *out,
+                       char **pzErr){
   const int D = t->input_dims;
   const int N = sample_count(t->sample);
   PcaFit fit;
@@ -488,14 +506,20 @@ int pca_trainer_finish(PcaTrainer *t, int dims, PcaModel *out, char **pzErr){
   if( pca_fit_alloc(&fit, N, D)!=SQLITE_OK ) goto nomem;
 
   pca_fit_centre(&fit, t->sample);
-  pca_fit_gram(&fit);
-  pca_tridiagonalize(fit.gram, N, fit.eigenvalue, fit.offdiagonal, fit.vt,
-                     fit.work);
-  if( !pca_tridiagonal_eigen(fit.eigenvalue, fit.offdiagonal, N, fit.vt) ){
-    rc = error_set(pzErr, SQLITE_ERROR,
-        "PCA eigen decomposition did not converge on %d vectors", N);
-    goto cleanup;
+  rc = pca_fit_gram(db, &fit, pzErr);
+  if( rc==SQLITE_OK ){
+    rc = pca_tridiagonalize(db, fit.gram, N, fit.eigenvalue, fit.offdiagonal,
+                            fit.vt, fit.work, pzErr);
   }
+  if( rc==SQLITE_OK ){
+    rc = pca_tridiagonal_eigen(db, fit.eigenvalue, fit.offdiagonal, N, fit.vt, pzErr);
+    if( rc==SQLITE_ERROR ){
+      rc = error_set(pzErr, SQLITE_ERROR,
+          "PCA eigen decomposition did not converge on %d vectors", N);
+    }
+  }
+  if( rc==SQLITE_NOMEM ) goto nomem;
+  if( rc!=SQLITE_OK ) goto cleanup;
   pca_order_descending(fit.eigenvalue, N, fit.order);
   if( !(fit.eigenvalue[fit.order[0]]>0.0) ){
     rc = error_set(pzErr, SQLITE_ERROR,
@@ -507,6 +531,7 @@ int pca_trainer_finish(PcaTrainer *t, int dims, PcaModel *out, char **pzErr){
   if( pca_model_alloc(out, D, keep)!=SQLITE_OK ) goto nomem;
   for(j=0; j<D; j++) out->mean[j] = (float)fit.mean[j];
   for(r=0; r<keep; r++){
+    if( (rc = sql_interrupted(db, pzErr))!=SQLITE_OK ) goto cleanup;
     if( !pca_fit_component(&fit, r, out->components + (size_t)r*D) ){
       rc = error_set(pzErr, SQLITE_ERROR,
           "PCA: component %d vanished (numerically degenerate sample)", r);

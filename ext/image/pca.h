@@ -74,9 +74,10 @@ int pca_trainer_add(PcaTrainer *trainer, const float *vector);
 /* Fit the model: at most `dims` components, fewer when the sample does not
 ** span that many (at most kept vectors - 1, and only components whose
 ** variance is above 1e-9 of the largest).  SQLITE_ERROR with a message if
-** fewer than 2 vectors were offered or they do not vary. */
-int pca_trainer_finish(PcaTrainer *trainer, int dims, PcaModel *out,
-                       char **pzErr);
+** fewer than 2 vectors were offered or they do not vary; SQLITE_INTERRUPT
+** soon after sqlite3_interrupt(db) (db may be NULL: interrupt.h). */
+int pca_trainer_finish(PcaTrainer *trainer, int dims, sqlite3 *db,
+                       PcaModel *out, char **pzErr);
 
 void pca_trainer_free(PcaTrainer *trainer);
 

@@ -10,7 +10,9 @@
 ** step has reported an error the aggregate stops learning, and its final
 ** step returns nothing more (the error stands).  k and dims must not change
 ** between rows.  The trainers sample by content hash, so the result does
-** not depend on row order.
+** not depend on row order.  The final step (k-means, PCA) stops with
+** SQLITE_INTERRUPT soon after sqlite3_interrupt() (the trainers ask
+** interrupt.h every few milliseconds of work).
 **
 ** One step and one final function serve both aggregates: what differs is a
 ** TrainKind (the function's user data): how a row is added, how the model
@@ -49,9 +51,10 @@ typedef struct TrainKind {
   int (*xAdd)(sqlite3_context *ctx, TrainAggregate *agg,
               sqlite3_value *value, int setting);
   /* The trained model as a new blob (sqlite3_malloc64), or an error code
-  ** with a message in *pzErr (none: out of memory). */
-  int (*xFinish)(TrainAggregate *agg, unsigned char **pBlob, size_t *pn,
-                 char **pzErr);
+  ** with a message in *pzErr (none: out of memory); SQLITE_INTERRUPT soon
+  ** after sqlite3_interrupt(db). */
+  int (*xFinish)(TrainAggregate *agg, sqlite3 *db, unsigned char **pBlob,
+                 size_t *pn, char **pzErr);
   /* Free the trainer and the scratch; zero them. */
   void (*xFree)(TrainAggregate *agg);
   /* The aggregates over sift blobs (xAdd = sift_rows_add): a new trainer
@@ -105,7 +108,7 @@ static void train_final(sqlite3_context *ctx){
     kind->xFree(agg);
     return;
   }
-  rc = kind->xFinish(agg, &blob, &n, &zErr);
+  rc = kind->xFinish(agg, sqlite3_context_db_handle(ctx), &blob, &n, &zErr);
   kind->xFree(agg);
   if( rc!=SQLITE_OK ){
     image_sql_error_from(ctx, kind->zFunction, rc, zErr);
@@ -151,10 +154,10 @@ static int codebook_add(void *trainer, const unsigned char *descriptors, int cou
   return vlad_trainer_add((VladTrainer*)trainer, descriptors, count);
 }
 
-static int codebook_finish(TrainAggregate *agg, unsigned char **pBlob,
+static int codebook_finish(TrainAggregate *agg, sqlite3 *db, unsigned char **pBlob,
                            size_t *pn, char **pzErr){
   VladCodebook codebook;
-  int rc = vlad_trainer_finish((VladTrainer*)agg->trainer, &codebook, pzErr);
+  int rc = vlad_trainer_finish((VladTrainer*)agg->trainer, db, &codebook, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   *pBlob = vlad_codebook_encode(&codebook, pn);
   vlad_codebook_free(&codebook);
@@ -217,11 +220,11 @@ static int pca_add(sqlite3_context *ctx, TrainAggregate *agg,
   return SQLITE_OK;
 }
 
-static int pca_finish(TrainAggregate *agg, unsigned char **pBlob, size_t *pn,
-                      char **pzErr){
+static int pca_finish(TrainAggregate *agg, sqlite3 *db, unsigned char **pBlob,
+                      size_t *pn, char **pzErr){
   PcaModel model;
-  int rc = pca_trainer_finish((PcaTrainer*)agg->trainer, agg->setting, &model,
-                              pzErr);
+  int rc = pca_trainer_finish((PcaTrainer*)agg->trainer, agg->setting, db,
+                              &model, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   *pBlob = pca_model_encode(&model, pn);
   pca_model_free(&model);
@@ -251,11 +254,11 @@ static int vocab_add(void *trainer, const unsigned char *descriptors, int count)
   return words_trainer_add((WordsTrainer*)trainer, descriptors, count);
 }
 
-static int vocab_finish(TrainAggregate *agg, unsigned char **pBlob, size_t *pn,
-                        char **pzErr){
+static int vocab_finish(TrainAggregate *agg, sqlite3 *db, unsigned char **pBlob,
+                        size_t *pn, char **pzErr){
   WordVocab vocab;
   int rc = words_trainer_finish((WordsTrainer*)agg->trainer, WORDS_BRANCH,
-                                agg->setting, &vocab, pzErr);
+                                agg->setting, db, &vocab, pzErr);
   if( rc!=SQLITE_OK ) return rc;
   *pBlob = words_vocab_encode(&vocab, pn);
   words_vocab_free(&vocab);

@@ -3,7 +3,8 @@
 ** See vlad.h for the contract.
 **
 ** May call: sample.h, rng.h, bytes.h (the little-endian codecs), error.h
-** (error_set, the common blob header), sqlite3_malloc64 / sqlite3_free
+** (error_set, the common blob header), interrupt.h (k-means stops on
+** sqlite3_interrupt), sqlite3_malloc64 / sqlite3_free
 ** through sqlite_ext.h, and libm.  Nothing else.
 **
 ** CODEBOOK BLOB FORMAT, version 1.  Little-endian; floats IEEE-754 binary32.
@@ -36,6 +37,7 @@
 #include "sqlite_ext.h"
 #include "bytes.h"
 #include "error.h"
+#include "interrupt.h"
 #include "sample.h"
 #include "vlad.h"
 #include "rng.h"
@@ -43,6 +45,10 @@
 #define VLAD_CODEBOOK_VERSION       1
 #define VLAD_CODEBOOK_HEADER_BYTES  16
 #define VLAD_KMEANS_SEED            0x9E3779B97F4A7C15ull
+/* How often k-means asks whether SQL was interrupted (interrupt.h): a few
+** milliseconds of work at 100,000 descriptors and 64 centroids. */
+#define VLAD_CHECK_CENTROIDS        16
+#define VLAD_CHECK_ROWS             16384
 
 static const BlobFormat vlad_codebook_format = {
   {'V', 'L', 'C', 'B'}, VLAD_CODEBOOK_VERSION, VLAD_CODEBOOK_HEADER_BYTES,
@@ -226,9 +232,11 @@ void vlad_trainer_free(VladTrainer *t){
 
 /* k-means++ seeding: the first centroid uniformly, each next one with
 ** probability proportional to the squared distance to the nearest chosen
-** centroid.  nearest2[] is scratch of n floats. */
-static void vlad_kmeans_seed(const float *x, int n, int clusters,
-                             float *centroids, float *nearest2){
+** centroid.  nearest2[] is scratch of n floats.  SQLITE_OK, or
+** SQLITE_INTERRUPT (a pass over the sample per centroid: asked every
+** VLAD_CHECK_CENTROIDS). */
+static int vlad_kmeans_seed(sqlite3 *db, const float *x, int n, int clusters,
+                            float *centroids, float *nearest2, char **pzErr){
   uint64_t state = VLAD_KMEANS_SEED;
   int first = vlad_random_below(&state, n);
   int c, i;
@@ -239,8 +247,9 @@ static void vlad_kmeans_seed(const float *x, int n, int clusters,
   }
   for(c=1; c<clusters; c++){
     double total = 0.0, target, running = 0.0;
-    int pick = -1;
+    int pick = -1, rc;
     float *centroid = centroids + (size_t)c*VLAD_DESCRIPTOR_DIMS;
+    if( c%VLAD_CHECK_CENTROIDS==0 && (rc = sql_interrupted(db, pzErr)) ) return rc;
     for(i=0; i<n; i++) total += nearest2[i];
     if( total>0.0 ){
       target = vlad_random_unit(&state)*total;
@@ -259,6 +268,7 @@ static void vlad_kmeans_seed(const float *x, int n, int clusters,
       if( d<nearest2[i] ) nearest2[i] = d;
     }
   }
+  return SQLITE_OK;
 }
 
 static void vlad_centroid_norms(const float *centroids, int clusters,
@@ -270,9 +280,10 @@ static void vlad_centroid_norms(const float *centroids, int clusters,
   }
 }
 
-/* Lloyd iterations from the seeded centroids. */
-static int vlad_kmeans_refine(const float *x, int n, int clusters,
-                              float *centroids){
+/* Lloyd iterations from the seeded centroids: SQLITE_OK, SQLITE_NOMEM or
+** SQLITE_INTERRUPT (asked every VLAD_CHECK_ROWS assignments). */
+static int vlad_kmeans_refine(sqlite3 *db, const float *x, int n, int clusters,
+                              float *centroids, char **pzErr){
   int *assign = (int*)sqlite3_malloc64(sizeof(int)*(sqlite3_uint64)n);
   int *members = (int*)sqlite3_malloc64(sizeof(int)*(sqlite3_uint64)clusters);
   float *norms = (float*)sqlite3_malloc64(sizeof(float)*(sqlite3_uint64)clusters);
@@ -286,8 +297,12 @@ static int vlad_kmeans_refine(const float *x, int n, int clusters,
     int changed = 0;
     vlad_centroid_norms(centroids, clusters, norms);
     for(i=0; i<n; i++){
-      int best = vlad_nearest_with_norms(centroids, norms, clusters,
-                                         x + (size_t)i*VLAD_DESCRIPTOR_DIMS);
+      int best;
+      if( i%VLAD_CHECK_ROWS==0 && (rc = sql_interrupted(db, pzErr))!=SQLITE_OK ){
+        goto cleanup;
+      }
+      best = vlad_nearest_with_norms(centroids, norms, clusters,
+                                     x + (size_t)i*VLAD_DESCRIPTOR_DIMS);
       if( best!=assign[i] ){
         assign[i] = best;
         changed++;
@@ -320,7 +335,7 @@ cleanup:
   return rc;
 }
 
-int vlad_trainer_finish(VladTrainer *t, VladCodebook *out, char **pzErr){
+int vlad_trainer_finish(VladTrainer *t, sqlite3 *db, VladCodebook *out, char **pzErr){
   float *x = 0, *centroids = 0, *scratch = 0;
   int n = sample_count(t->sample), i, rc;
 
@@ -343,8 +358,8 @@ int vlad_trainer_finish(VladTrainer *t, VladCodebook *out, char **pzErr){
     vlad_rootsift((const unsigned char*)sample_row(t->sample, i),
                   x + (size_t)i*VLAD_DESCRIPTOR_DIMS);
   }
-  vlad_kmeans_seed(x, n, t->clusters, centroids, scratch);
-  rc = vlad_kmeans_refine(x, n, t->clusters, centroids);
+  rc = vlad_kmeans_seed(db, x, n, t->clusters, centroids, scratch, pzErr);
+  if( rc==SQLITE_OK ) rc = vlad_kmeans_refine(db, x, n, t->clusters, centroids, pzErr);
   if( rc!=SQLITE_OK ) goto cleanup;
   out->clusters = t->clusters;
   out->centroids = centroids;

@@ -78,8 +78,9 @@ int vlad_trainer_add(VladTrainer *trainer, const unsigned char *descriptors,
 int64_t vlad_trainer_seen(const VladTrainer *trainer);
 
 /* Run k-means on the kept sample.  Fails (SQLITE_ERROR) if fewer than
-** `clusters` descriptors were kept. */
-int vlad_trainer_finish(VladTrainer *trainer, VladCodebook *out,
+** `clusters` descriptors were kept, and stops with SQLITE_INTERRUPT soon
+** after sqlite3_interrupt(db) (db may be NULL: interrupt.h). */
+int vlad_trainer_finish(VladTrainer *trainer, sqlite3 *db, VladCodebook *out,
                         char **pzErr);
 
 void vlad_trainer_free(VladTrainer *trainer);

@@ -72,25 +72,30 @@ static int words_child(const WordVocab *v, int64_t node, const float *x){
 /* The branch centroids of one node, into c: k-means on the node's n rows,
 ** or, with fewer distinct descriptors than branch, the descriptors
 ** themselves, the last repeated (with none at all, zeros). */
-static int words_kmeans(WordVocab *v, const unsigned char *all,
-                        const int64_t *rows, int64_t n, float *c){
+static int words_kmeans(WordVocab *v, sqlite3 *db, const unsigned char *all,
+                        const int64_t *rows, int64_t n, float *c, char **pzErr){
   int64_t i;
   int k, rc = SQLITE_ERROR;
   if( n>=v->branch ){
     VladCodebook cb;
+    char *zErr = 0;
     VladTrainer *t = vlad_trainer_new(v->branch, (int)(n<1000000 ? n : 1000000));
     if( t==0 ) return SQLITE_NOMEM;
     rc = SQLITE_OK;
     for(i=0; i<n && rc==SQLITE_OK; i++){
       rc = vlad_trainer_add(t, all + (size_t)rows[i]*WORDS_DIMS, 1);
     }
-    if( rc==SQLITE_OK ) rc = vlad_trainer_finish(t, &cb, 0);
+    if( rc==SQLITE_OK ) rc = vlad_trainer_finish(t, db, &cb, &zErr);
     vlad_trainer_free(t);
     if( rc==SQLITE_OK ){
       memcpy(c, cb.centroids, sizeof(float)*WORDS_DIMS*v->branch);
       vlad_codebook_free(&cb);
     }
-    if( rc!=SQLITE_ERROR ) return rc;
+    if( rc!=SQLITE_ERROR ){       /* done, interrupted or out of memory */
+      if( pzErr ) *pzErr = zErr; else sqlite3_free(zErr);
+      return rc;
+    }
+    sqlite3_free(zErr);           /* too few distinct descriptors: below */
   }
   for(k=0; k<v->branch; k++){
     if( n>0 ){
@@ -104,7 +109,7 @@ static int words_kmeans(WordVocab *v, const unsigned char *all,
 
 /* Train node's children on the n descriptors at rows[] (indexes into
 ** all), then recurse into each child's share (rows is reordered). */
-static int words_train_node(WordVocab *v, const unsigned char *all,
+static int words_train_node(WordVocab *v, sqlite3 *db, const unsigned char *all,
                             int64_t *rows, int64_t n, int64_t node, int level,
                             char **pzErr){
   float *c = v->centroids + (size_t)node*v->branch*WORDS_DIMS;
@@ -112,7 +117,7 @@ static int words_train_node(WordVocab *v, const unsigned char *all,
   int k, rc;
   int64_t counts[WORDS_MAX_BRANCH];
 
-  rc = words_kmeans(v, all, rows, n, c);
+  rc = words_kmeans(v, db, all, rows, n, c, pzErr);
   if( rc ) return rc;
   if( level+1>=v->depth ) return SQLITE_OK;
 
@@ -139,7 +144,7 @@ static int words_train_node(WordVocab *v, const unsigned char *all,
     sqlite3_free(sorted);
   }
   for(k=0, start=0; k<v->branch && rc==SQLITE_OK; k++){
-    rc = words_train_node(v, all, rows+start, counts[k], node*v->branch+k+1,
+    rc = words_train_node(v, db, all, rows+start, counts[k], node*v->branch+k+1,
                           level+1, pzErr);
     start += counts[k];
   }
@@ -147,7 +152,7 @@ static int words_train_node(WordVocab *v, const unsigned char *all,
 }
 
 int words_vocab_train(const unsigned char *descriptors, int64_t n, int branch,
-                      int depth, WordVocab *out, char **pzErr){
+                      int depth, sqlite3 *db, WordVocab *out, char **pzErr){
   int64_t words = 1, internal = 0, i;
   int64_t *rows;
   uint64_t state = WORDS_PROJECTION_SEED;
@@ -183,7 +188,7 @@ int words_vocab_train(const unsigned char *descriptors, int64_t n, int branch,
     out->projection[i] = (float)(sqrt(-2.0*log(u1)) * cos(6.283185307179586*u2));
   }
   for(i=0; i<n; i++) rows[i] = i;
-  rc = words_train_node(out, descriptors, rows, n, 0, 0, pzErr);
+  rc = words_train_node(out, db, descriptors, rows, n, 0, 0, pzErr);
   sqlite3_free(rows);
   if( rc ) words_vocab_free(out);
   return rc;
@@ -213,7 +218,7 @@ int words_trainer_add(WordsTrainer *t, const unsigned char *descriptors, int cou
 }
 
 int words_trainer_finish(WordsTrainer *t, int branch, int depth,
-                         WordVocab *out, char **pzErr){
+                         sqlite3 *db, WordVocab *out, char **pzErr){
   int n = sample_count(t->sample), i, rc;
   unsigned char *rows;
   if( n<branch ){
@@ -227,7 +232,7 @@ int words_trainer_finish(WordsTrainer *t, int branch, int depth,
   for(i=0; i<n; i++){
     memcpy(rows + (size_t)i*WORDS_DIMS, sample_row(t->sample, i), WORDS_DIMS);
   }
-  rc = words_vocab_train(rows, n, branch, depth, out, pzErr);
+  rc = words_vocab_train(rows, n, branch, depth, db, out, pzErr);
   sqlite3_free(rows);
   return rc;
 }

@@ -38,9 +38,10 @@ typedef struct WordVocab {
 
 /* Train a vocabulary of branch^depth words on n descriptors (n rows of
 ** 128 bytes).  A node with fewer descriptors than branch repeats its
-** nearest ones (its extra words stay empty). */
+** nearest ones (its extra words stay empty).  Stops with SQLITE_INTERRUPT
+** soon after sqlite3_interrupt(db) (db may be NULL: interrupt.h). */
 int words_vocab_train(const unsigned char *descriptors, int64_t n, int branch,
-                      int depth, WordVocab *out, char **pzErr);
+                      int depth, sqlite3 *db, WordVocab *out, char **pzErr);
 void words_vocab_free(WordVocab *vocab);
 
 /* A trainer that keeps a sample of at most max_samples descriptors chosen
@@ -51,7 +52,7 @@ WordsTrainer *words_trainer_new(int max_samples);
 int words_trainer_add(WordsTrainer *trainer, const unsigned char *descriptors,
                       int count);
 int words_trainer_finish(WordsTrainer *trainer, int branch, int depth,
-                         WordVocab *out, char **pzErr);
+                         sqlite3 *db, WordVocab *out, char **pzErr);
 void words_trainer_free(WordsTrainer *trainer);
 
 /* The vocabulary blob (layout at the top of words.c): encode returns a new

@@ -236,7 +236,7 @@ static void train(const Loaded *L){
       fprintf(stderr, "scale_eval: out of memory\n"); exit(1);
     }
   }
-  if( words_trainer_finish(t, S.branch, S.depth, &V, &err) ){
+  if( words_trainer_finish(t, S.branch, S.depth, 0, &V, &err) ){
     fprintf(stderr, "scale_eval: training: %s\n", err ? err : "failed"); exit(1);
   }
   words_trainer_free(t);

@@ -57,21 +57,6 @@ static const Sample samples[] = {
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static unsigned char *read_file(const char *path, size_t *pn){
-  FILE *f = fopen(path, "rb");
-  unsigned char *data = 0;
-  long n;
-  *pn = 0;
-  if( f==0 ) return 0;
-  if( fseek(f, 0, SEEK_END)==0 && (n = ftell(f))>=0 && fseek(f, 0, SEEK_SET)==0 ){
-    data = malloc((size_t)n + 1);
-    if( data && fread(data, 1, (size_t)n, f)==(size_t)n ) *pn = (size_t)n;
-    else{ free(data); data = 0; }
-  }
-  fclose(f);
-  return data;
-}
-
 /* INSERT INTO table(name, data) VALUES (name, bytes). */
 static int insert_blob(sqlite3 *db, const char *table, const char *name,
                        const void *data, size_t n){

@@ -102,6 +102,22 @@ static inline const char *test_file(char *buf, const char *name){
   return buf;
 }
 
+/* The bytes of a file (malloc; caller frees) and their count, or NULL. */
+static inline unsigned char *read_file(const char *path, size_t *pn){
+  FILE *f = fopen(path, "rb");
+  unsigned char *data = 0;
+  long n;
+  *pn = 0;
+  if( f==0 ) return 0;
+  if( fseek(f, 0, SEEK_END)==0 && (n = ftell(f))>=0 && fseek(f, 0, SEEK_SET)==0 ){
+    data = malloc((size_t)n + 1);
+    if( data && fread(data, 1, (size_t)n, f)==(size_t)n ) *pn = (size_t)n;
+    else{ free(data); data = 0; }
+  }
+  fclose(f);
+  return data;
+}
+
 static uint64_t test_rng = 88172645463325252ull;
 static inline uint32_t rnd(void){
   test_rng ^= test_rng << 13; test_rng ^= test_rng >> 7; test_rng ^= test_rng << 17;

@@ -195,8 +195,8 @@ static void test_vlad(void){
   t2 = vlad_trainer_new(8, 1000);
   vlad_trainer_add(t1, desc, 2000);
   for(i=1999; i>=0; i--) vlad_trainer_add(t2, desc + (size_t)i*128, 1);
-  rc = vlad_trainer_finish(t1, &cb1, &zErr);
-  check(rc==SQLITE_OK && vlad_trainer_finish(t2, &cb2, 0)==SQLITE_OK
+  rc = vlad_trainer_finish(t1, 0, &cb1, &zErr);
+  check(rc==SQLITE_OK && vlad_trainer_finish(t2, 0, &cb2, 0)==SQLITE_OK
         && memcmp(cb1.centroids, cb2.centroids, sizeof(float)*8*128)==0,
         "3.3 codebook is the same whatever order descriptors arrive in", "rc=%d", rc);
   sqlite3_free(zErr);
@@ -252,7 +252,7 @@ static void test_vlad(void){
   vlad_codebook_free(&cb2);
   t1 = vlad_trainer_new(8, 1000);
   vlad_trainer_add(t1, desc, 5);
-  check(vlad_trainer_finish(t1, &cb2, &zErr)==SQLITE_ERROR
+  check(vlad_trainer_finish(t1, 0, &cb2, &zErr)==SQLITE_ERROR
         && says(zErr, "needs at least 8 descriptors; got 5"),
         "3.12 fewer descriptors than k is an error", "");
   vlad_trainer_free(t1);
@@ -292,11 +292,11 @@ static void test_pca(void){
 
   for(i=0; i<N; i++) pca_trainer_add(t1, x + (size_t)i*D);
   for(i=N-1; i>=0; i--) pca_trainer_add(t2, x + (size_t)i*D);
-  rc = pca_trainer_finish(t1, 6, &m1, &zErr);
+  rc = pca_trainer_finish(t1, 6, 0, &m1, &zErr);
   check(rc==SQLITE_OK && m1.output_dims==6 && m1.input_dims==D,
         "4.1 PCA keeps the dims asked for", "rc=%d %s", rc, zErr ? zErr : "");
   sqlite3_free(zErr);
-  check(pca_trainer_finish(t2, 6, &m2, 0)==SQLITE_OK
+  check(pca_trainer_finish(t2, 6, 0, &m2, 0)==SQLITE_OK
         && memcmp(m1.components, m2.components, sizeof(float)*6*D)==0
         && memcmp(m1.variances, m2.variances, sizeof(float)*6)==0,
         "4.2 PCA is the same whatever order vectors arrive in", "");
@@ -371,7 +371,7 @@ static void test_pca(void){
   /* Fewer vectors than dims: at most N-1 components. */
   t1 = pca_trainer_new(D, 1000);
   for(i=0; i<4; i++) pca_trainer_add(t1, x + (size_t)i*D);
-  rc = pca_trainer_finish(t1, 10, &m1, 0);
+  rc = pca_trainer_finish(t1, 10, 0, &m1, 0);
   check(rc==SQLITE_OK && m1.output_dims==3, "4.11 4 vectors give at most 3 components",
         "rc=%d dims=%d", rc, m1.output_dims);
   pca_model_free(&m1);
@@ -380,12 +380,12 @@ static void test_pca(void){
   t1 = pca_trainer_new(D, 1000);
   pca_trainer_add(t1, x);
   pca_trainer_add(t1, x);
-  check(pca_trainer_finish(t1, 4, &m1, &zErr)==SQLITE_ERROR
+  check(pca_trainer_finish(t1, 4, 0, &m1, &zErr)==SQLITE_ERROR
         && says(zErr, "all equal"), "4.12 identical vectors are an error", "");
   pca_trainer_free(t1);
   t1 = pca_trainer_new(D, 1000);
   pca_trainer_add(t1, x);
-  check(pca_trainer_finish(t1, 4, &m1, &zErr)==SQLITE_ERROR
+  check(pca_trainer_finish(t1, 4, 0, &m1, &zErr)==SQLITE_ERROR
         && says(zErr, "at least 2"), "4.13 one vector is an error", "");
   pca_trainer_free(t1);
   free(x);
@@ -404,7 +404,7 @@ static void test_pca_large(void){
   for(j=0; j<D; j++) sigma[j] = 1.0/(1.0 + j*0.05);
   x = make_vectors(N, D, sigma);
   for(i=0; i<N; i++) pca_trainer_add(t, x + (size_t)i*D);
-  rc = pca_trainer_finish(t, 50, &m, 0);
+  rc = pca_trainer_finish(t, 50, 0, &m, 0);
   for(i=0; i<N; i++) for(j=0; j<D; j++) mean[j] += x[(size_t)i*D+j];
   for(j=0; j<D; j++) mean[j] /= N;
   /* residual |C v - lambda v| / lambda_0 with C v = Xc^T (Xc v) / (N-1) */
