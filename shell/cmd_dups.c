@@ -10,7 +10,8 @@
 ** with score (cosine similarity) >= --min-score links two images, and
 ** --verify keeps only the pairs that img_match also confirms (at least
 ** --min-inliers RANSAC inliers).  Files with the same content hash always
-** link.  Groups are the connected components (union-find).  A member's
+** link, and so do featureless images whose thumbnails correlate
+** (thumbs.h).  Groups are the connected components (union-find).  A member's
 ** score is its best score to another member of its group.
 **
 ** Each group has a copy to keep (dups_keep.c), shown with the reason.
@@ -36,6 +37,7 @@
 #include "output.h"
 #include "report_html.h"
 #include "search.h"
+#include "thumbs.h"
 
 static int dups_find(DupsImage *a, int i){
   while( a[i].parent!=i ){
@@ -275,6 +277,29 @@ static int dups_link_same(sqlite3 *db, DupsSet *set){
   return sqlite3_finalize(same);
 }
 
+/* Featureless images whose thumbnails correlate (thumbs.h) link, with the
+** correlation as score.  SQLITE_OK or an error (printed). */
+static int dups_link_thumbs(sqlite3 *db, DupsSet *set){
+  sqlite3_stmt *pairs = 0;
+  int rc;
+  if( db_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name='thumbs'")==0 ){
+    return SQLITE_OK;         /* a read-only database from before thumbnails */
+  }
+  rc = sqlite3_prepare_v2(db, THUMBS_PAIRS_SQL, -1, &pairs, 0);
+  if( rc!=SQLITE_OK ){
+    db_error(db, "cannot prepare the duplicate search");
+    return rc;
+  }
+  while( !shell_interrupted && sqlite3_step(pairs)==SQLITE_ROW ){
+    int ix = dups_index(set->images, set->n, sqlite3_column_int64(pairs, 0));
+    int iy = dups_index(set->images, set->n, sqlite3_column_int64(pairs, 1));
+    if( ix>=0 && iy>=0 ) dups_link(set->images, ix, iy, sqlite3_column_double(pairs, 2));
+  }
+  rc = sqlite3_finalize(pairs);
+  if( rc!=SQLITE_OK ) db_error(db, "cannot compare thumbnails");
+  return rc;
+}
+
 /* Where the groups go: the table t or the page report, or (a pass of its
 ** own, after the listing) the actor that acts on the other copies. */
 typedef struct DupsSink {
@@ -416,7 +441,8 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   set.min_score = o->min_score>=0 ? o->min_score : set.words ? 0 : dups_default_score(db);
   if( dups_load(db, &set)==SQLITE_OK
    && (set.words ? dups_link_words(db, &set, o) : dups_link_pairs(db, &set, o))==SQLITE_OK
-   && dups_link_same(db, &set)==SQLITE_OK ){
+   && dups_link_same(db, &set)==SQLITE_OK
+   && dups_link_thumbs(db, &set)==SQLITE_OK ){
     DupsSink sink;
     memset(&sink, 0, sizeof(sink));
     exit_code = o->zHtml ? dups_write_html(&set, o, &sink) : dups_print(&set, o, &sink);

@@ -11,7 +11,8 @@
 **      this thread writes the results, --batch per transaction.
 **   3. train (index_train.c): the codebook and PCA when the policy says so,
 **      then image_vectors for them.
-**   4. vectors (index_train.c): every image lacking one gets its vector.
+**   4. vectors (index_train.c): every image lacking one gets its vector;
+**      featureless images get their thumbnails (thumbs.c).
 **   --stats (index_stats.c): where the time went.
 **
 ** Failed files are recorded with status 'error' and retried on every run;
@@ -31,6 +32,7 @@
 #include "common.h"
 #include "db.h"
 #include "index_parts.h"
+#include "thumbs.h"
 
 void index_options_default(IndexOptions *o){
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -52,6 +54,7 @@ typedef struct IndexRun {
   IndexPipeline *pipeline;
   IndexCounts counts;
   IndexPhaseTimes phase;
+  int n_featureless;      /* images compared by thumbnail (thumbs.h) */
 } IndexRun;
 
 /* Phase 1: the files under paths, pruning, the tasks.  EXIT_OK or
@@ -121,6 +124,9 @@ static int index_run_vectors(IndexRun *run){
   if( !shell_interrupted && db_has_index(run->db) ){
     if( index_fill_vectors(run->db, o)!=SQLITE_OK ) exit_code = EXIT_ERROR;
   }
+  if( !shell_interrupted && thumbs_fill(run->db, &run->n_featureless)!=SQLITE_OK ){
+    exit_code = EXIT_ERROR;
+  }
   return exit_code;
 }
 
@@ -138,6 +144,14 @@ static int index_run_finish(IndexRun *run, int exit_code){
     char *zSkipped = files_skipped_text(&run->files);
     if( zSkipped ) fprintf(stderr, "%s\n", zSkipped);
     free(zSkipped);
+    if( run->n_featureless>0 ){
+      fprintf(stderr, "%d featureless image%s (under %d SIFT features: skies, gradients,"
+              " flat scans) %s compared by thumbnail; list them with\n"
+              "  imgsearch %s \"SELECT path FROM images WHERE features < %d\"\n",
+              run->n_featureless, run->n_featureless==1 ? "" : "s", THUMBS_FEATURELESS,
+              run->n_featureless==1 ? "is" : "are", sqlite3_db_filename(run->db, "main"),
+              THUMBS_FEATURELESS);
+    }
   }
   if( run->o->stats ){
     IndexStageTimes sum;

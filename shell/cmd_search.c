@@ -30,6 +30,7 @@
 #include "files.h"
 #include "output.h"
 #include "search.h"
+#include "thumbs.h"
 
 int search_hit_compare(const void *a, const void *b){
   const SearchHit *x = a, *y = b;
@@ -57,36 +58,44 @@ void search_finalize(SearchStatements *s){
   sqlite3_finalize(s->words);
   sqlite3_finalize(s->shortlist);
   sqlite3_finalize(s->words_match);
+  sqlite3_finalize(s->thumb);
+  sqlite3_finalize(s->thumbs);
   db_model_free(&s->model);
 }
 
 int search_prepare(sqlite3 *db, SearchStatements *s){
-  const struct { sqlite3_stmt **p_stmt; const char *zSql; int words; } statements[] = {
-    { &s->sift, "SELECT img_sift(?1)", 0 },
-    { &s->vlad, "SELECT img_vlad(?1, ?2, ?3)", 0 },
+  enum { ALWAYS, WORDS, THUMBS };   /* what a statement needs */
+  const struct { sqlite3_stmt **p_stmt; const char *zSql; int needs; } statements[] = {
+    { &s->sift, "SELECT img_sift(?1)", ALWAYS },
+    { &s->vlad, "SELECT img_vlad(?1, ?2, ?3)", ALWAYS },
     { &s->nearest, "SELECT n.rowid, n.distance, (SELECT path FROM images WHERE id=n.rowid)"
-                   "  FROM image_vectors AS n WHERE n.vlad MATCH ?1 AND n.k = ?2", 0 },
-    { &s->match, "SELECT img_match(?1, sift) FROM features WHERE image_id=?2", 0 },
+                   "  FROM image_vectors AS n WHERE n.vlad MATCH ?1 AND n.k = ?2", ALWAYS },
+    { &s->match, "SELECT img_match(?1, sift) FROM features WHERE image_id=?2", ALWAYS },
     { &s->stored, "SELECT f.sift FROM images AS i JOIN features AS f ON f.image_id=i.id"
-                  " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1", 0 },
+                  " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1", ALWAYS },
     /* search_words.c */
-    { &s->words, "SELECT img_words(?1, ?4), img_words(?1, ?4, 1)", 1 },
+    { &s->words, "SELECT img_words(?1, ?4), img_words(?1, ?4, 1)", WORDS },
     { &s->shortlist, "SELECT w.rowid, w.score, w.mirrored FROM image_words AS w"
-                     " WHERE w.words MATCH ?1 AND w.mirror = ?2 AND w.k = ?3", 1 },
+                     " WHERE w.words MATCH ?1 AND w.mirror = ?2 AND w.k = ?3", WORDS },
     { &s->words_match,
       "SELECT img_words_match(?1, (SELECT words FROM image_words WHERE rowid=?2)),"
       "       (SELECT path FROM images WHERE id=?2),"
       "       (SELECT 1 - vec_distance(?3, vlad, 'angular') FROM image_vectors"
-      "         WHERE rowid=?2 AND ?3 IS NOT NULL)", 1 },
+      "         WHERE rowid=?2 AND ?3 IS NOT NULL)", WORDS },
+    /* featureless queries (thumbs.h) */
+    { &s->thumb, THUMBS_QUERY_SQL, THUMBS },
+    { &s->thumbs, THUMBS_NEAREST_SQL, THUMBS },
   };
   size_t i;
   memset(s, 0, sizeof(*s));
   if( !db_require_index(db) ) return EXIT_ERROR;
   s->has_words = db_has_words(db);
   if( !s->has_words ) db_note_no_words();
+  s->has_thumbs = db_query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name='thumbs'")>0;
   db_model_load(db, &s->model);
   for(i=0; i<sizeof(statements)/sizeof(statements[0]); i++){
-    if( statements[i].words && !s->has_words ) continue;
+    if( (statements[i].needs==WORDS && !s->has_words)
+     || (statements[i].needs==THUMBS && !s->has_thumbs) ) continue;
     if( sqlite3_prepare_v2(db, statements[i].zSql, -1, statements[i].p_stmt, 0)!=SQLITE_OK ){
       db_error(db, "cannot prepare the search");
       search_finalize(s);
@@ -124,9 +133,12 @@ static void search_print_times(const char *zQuery, const SearchTimes *t){
 
 /* The sift blob of the query file zQuery (malloc'd, *pn bytes): the stored
 ** one when the file is already in the database (same bytes: what img_sift
-** would return, so the work is skipped), else img_sift of its bytes. */
+** would return, so the work is skipped), else img_sift of its bytes.  When
+** the image is featureless and the database has thumbnails, its thumbnail
+** too (malloc'd, *pn_thumb bytes; else NULL). */
 static int search_query_sift(sqlite3 *db, SearchStatements *s, const char *zQuery,
-                             unsigned char **p_sift, int *pn, char **pzErr){
+                             unsigned char **p_sift, int *pn,
+                             unsigned char **p_thumb, int *pn_thumb, char **pzErr){
   SearchTimes *t = &s->times;
   double start = shell_now(), cpu;
   size_t n_data = 0;
@@ -135,6 +147,7 @@ static int search_query_sift(sqlite3 *db, SearchStatements *s, const char *zQuer
   char zHash[17];
   int rc = SQLITE_OK;
   *p_sift = 0;
+  *p_thumb = 0;
   if( data==0 ){
     *pzErr = sqlite3_mprintf("%s", zReadError ? zReadError : "cannot read file");
     free(zReadError);
@@ -167,7 +180,50 @@ static int search_query_sift(sqlite3 *db, SearchStatements *s, const char *zQuer
     t->sift = shell_now() - start;
     t->sift_cpu = shell_thread_cpu() - cpu;
   }
+  if( rc==SQLITE_OK && s->thumb ){
+    sqlite3_bind_blob(s->thumb, 1, data, (int)n_data, SQLITE_STATIC);
+    sqlite3_bind_blob(s->thumb, 2, *p_sift, *pn, SQLITE_STATIC);
+    if( sqlite3_step(s->thumb)!=SQLITE_ROW ){
+      rc = search_db_error(db, pzErr);
+    }else if( sqlite3_column_type(s->thumb, 0)==SQLITE_BLOB ){
+      rc = search_copy_blob(s->thumb, p_thumb, pn_thumb);
+    }
+    sqlite3_reset(s->thumb);
+  }
   free(data);
+  return rc;
+}
+
+/* A featureless query: the images whose thumbnails match its thumbnail
+** join the hits (one already there takes the better score) and the hits
+** are ranked again. */
+static int search_thumbs(sqlite3 *db, SearchStatements *s, const unsigned char *thumb,
+                         int n_thumb, int k, SearchHit **p_hits, int *p_n_hit, char **pzErr){
+  SearchHit *hits = *p_hits;
+  int n_hit = *p_n_hit, rc = SQLITE_OK, step, i;
+  sqlite3_bind_blob(s->thumbs, 1, thumb, n_thumb, SQLITE_STATIC);
+  sqlite3_bind_int(s->thumbs, 2, k);
+  while( rc==SQLITE_OK && (step = sqlite3_step(s->thumbs))==SQLITE_ROW ){
+    sqlite3_int64 id = sqlite3_column_int64(s->thumbs, 0);
+    const char *zPath = (const char*)sqlite3_column_text(s->thumbs, 1);
+    double correlation = sqlite3_column_double(s->thumbs, 2);
+    for(i=0; i<n_hit && hits[i].id!=id; i++){}
+    if( i==n_hit ){
+      SearchHit *p = realloc(hits, (n_hit+1)*sizeof(SearchHit));
+      if( p==0 ){ rc = SQLITE_NOMEM; break; }
+      hits = p;
+      memset(&hits[n_hit], 0, sizeof(SearchHit));
+      hits[n_hit].id = id;
+      hits[n_hit].zPath = strdup(zPath ? zPath : "?");
+      if( hits[n_hit++].zPath==0 ){ rc = SQLITE_NOMEM; break; }
+    }
+    if( correlation>hits[i].score ) hits[i].score = correlation;
+  }
+  if( rc==SQLITE_OK && step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
+  sqlite3_reset(s->thumbs);
+  qsort(hits, n_hit, sizeof(SearchHit), search_hit_compare);
+  *p_hits = hits;
+  *p_n_hit = n_hit;
   return rc;
 }
 
@@ -215,16 +271,20 @@ int search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
                const char *zQuery, SearchHit **p_hits, int *p_n_hit, char **pzErr){
   SearchTimes *t = &s->times;
   double cpu_start = shell_thread_cpu(), start;
-  unsigned char *sift = 0;
-  int n_sift = 0, n_hit = 0, rc;
+  unsigned char *sift = 0, *thumb = 0;
+  int n_sift = 0, n_thumb = 0, n_hit = 0, featureless = 0, rc;
   int n_want = o->verify ? (o->shortlist > o->k ? o->shortlist : o->k) : o->k;
   SearchHit *hits = 0;
   *p_hits = 0;
   *p_n_hit = 0;
   *pzErr = 0;
   memset(t, 0, sizeof(*t));
-  rc = search_query_sift(db, s, zQuery, &sift, &n_sift, pzErr);
-  if( rc!=SQLITE_OK ) return rc;
+  rc = search_query_sift(db, s, zQuery, &sift, &n_sift, &thumb, &n_thumb, pzErr);
+  if( rc!=SQLITE_OK ){
+    free(sift);
+    free(thumb);
+    return rc;
+  }
 
   start = shell_now();
   sqlite3_bind_blob(s->vlad, 1, sift, n_sift, SQLITE_STATIC);
@@ -232,23 +292,30 @@ int search_one(sqlite3 *db, SearchStatements *s, const SearchOptions *o,
   rc = sqlite3_step(s->vlad)==SQLITE_ROW ? SQLITE_OK : search_db_error(db, pzErr);
   t->vlad = shell_now() - start;
   if( rc==SQLITE_OK && sqlite3_column_type(s->vlad, 0)!=SQLITE_BLOB ){
-    *pzErr = sqlite3_mprintf("no SIFT features in the query image");
-    rc = SQLITE_ERROR;
+    featureless = 1;            /* no features at all: the thumbnail alone */
+    if( thumb==0 ){
+      *pzErr = sqlite3_mprintf("no SIFT features in the query image");
+      rc = SQLITE_ERROR;
+    }
   }
-  if( rc==SQLITE_OK && s->has_words ){
+  if( rc==SQLITE_OK && !featureless && s->has_words ){
     rc = search_words(db, s, sift, n_sift, sqlite3_column_value(s->vlad, 0), &hits, &n_hit,
                       pzErr);
-  }else if( rc==SQLITE_OK ){
+  }else if( rc==SQLITE_OK && !featureless ){
     hits = calloc(n_want, sizeof(SearchHit));
     rc = hits ? search_nearest(db, s, sqlite3_column_value(s->vlad, 0), hits, n_want,
                                &n_hit, pzErr)
               : SQLITE_NOMEM;
   }
   sqlite3_reset(s->vlad);
-  if( rc==SQLITE_OK && o->verify && !s->has_words ){
+  if( rc==SQLITE_OK && o->verify && !s->has_words && !featureless ){
     rc = search_verify(db, s, sift, n_sift, hits, n_hit, pzErr);
   }
+  if( rc==SQLITE_OK && thumb ){
+    rc = search_thumbs(db, s, thumb, n_thumb, o->k, &hits, &n_hit, pzErr);
+  }
   free(sift);
+  free(thumb);
   if( rc!=SQLITE_OK ){
     search_hits_free(hits, n_hit);
     return rc;

@@ -69,6 +69,9 @@ typedef struct SearchStatements {
   sqlite3_stmt *words;      /* ?1 sift -> words, mirror words */
   sqlite3_stmt *shortlist;  /* ?1 words, ?2 mirror words, ?3 k -> id, score, mirrored */
   sqlite3_stmt *words_match;/* ?1 words, ?2 id, ?3 vector -> inliers, path, cosine */
+  int has_thumbs;           /* the database has the thumbs table (thumbs.h) */
+  sqlite3_stmt *thumb;      /* THUMBS_QUERY_SQL: the query's, if featureless */
+  sqlite3_stmt *thumbs;     /* THUMBS_NEAREST_SQL */
 } SearchStatements;
 int search_prepare(sqlite3 *db, SearchStatements *s);
 void search_finalize(SearchStatements *s);

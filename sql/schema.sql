@@ -43,6 +43,16 @@ CREATE TABLE IF NOT EXISTS features(
   sift     BLOB NOT NULL
 );
 
+-- The thumbnails of featureless images (fewer than 100 SIFT features:
+-- skies, gradients, flat scans; shell/thumbs.c): img_thumb of the image and
+-- of its mirror image (float32[256], zero mean, unit norm).  search and
+-- dups compare them by correlation instead of visual words.
+CREATE TABLE IF NOT EXISTS thumbs(
+  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+  thumb    BLOB NOT NULL,
+  mirror   BLOB NOT NULL
+);
+
 -- The one codebook (img_codebook_train over features.sift) that every
 -- vector in image_vectors was computed with.
 CREATE TABLE IF NOT EXISTS codebook(

@@ -857,8 +857,10 @@ static void test_hardening(void){
         "30.8 search --format json: a non-UTF-8 byte is written as \\udcff (%d): %s", rc, zO);
   free(zO); free(zE);
 
-  /* Two index runs at once end as one run: the second waits. */
-  sh("{ '%s' index two.db img_orig -q --jobs 1 >two_a.err 2>&1 & sleep 0.3; "
+  /* Two index runs at once end as one run: the second waits.  It starts
+  ** once the first holds its lock (flock(1) polls; at most 10 s). */
+  sh("{ '%s' index two.db img_orig -q --jobs 1 >two_a.err 2>&1 & "
+     "i=0; while [ $i -lt 200 ] && { [ ! -e two.db ] || flock -n two.db true; }; do sleep 0.05; i=$((i+1)); done; "
      "'%s' index two.db img_orig >two_b.out 2>two_b.err; wait; }", zTool, zTool);
   z = slurp_test_file("two_b.err");
   check(contains(z, "another index run is working on this database"), "30.9 the second run waits for the first: %s", z);
@@ -899,6 +901,78 @@ static void test_formats(void){
                     "   AND b.image_id=(SELECT id FROM images WHERE path LIKE '%%/fmt/home.jpg'))");
   check(strcmp(z, "1")==0, "22.5 its keypoints are upright: the homography to home.jpg is a scaling, not a turn (%s)", z);
   free(z);
+}
+
+/* A w x h grey PPM whose level at (x, y) is f(x, y) in 0..255. */
+static void write_grey_ppm(const char *zName, int w, int h, int (*f)(int x, int y, int w, int h)){
+  char zPath[4400];
+  FILE *out;
+  int x, y;
+  snprintf(zPath, sizeof(zPath), "%s/%s", zDir, zName);
+  out = fopen(zPath, "wb");
+  if( out==0 ) return;
+  fprintf(out, "P6\n%d %d\n255\n", w, h);
+  for(y=0; y<h; y++) for(x=0; x<w; x++){
+    int v = f(x, y, w, h);
+    fputc(v, out); fputc(v, out); fputc(v, out);
+  }
+  fclose(out);
+}
+static int sky(int x, int y, int w, int h){ (void)x; (void)w; return 90 + 120*y/h; }
+static int sky_brighter(int x, int y, int w, int h){ return sky(x, y, w, h)*4/5 + 50; }
+static int vignette(int x, int y, int w, int h){     /* bright centre, dark corners */
+  int dx = 2*x - w, dy = 2*y - h;
+  return 200 - 150*(dx*dx + dy*dy)/(w*w + h*h);
+}
+static int flat(int x, int y, int w, int h){ (void)x; (void)y; (void)w; (void)h; return 128; }
+
+/* 31.x featureless images (shell/thumbs.c): found and grouped by thumbnail. */
+static void test_featureless(void){
+  char zFrom[4400], zTo[4400];
+  char *zO, *zE, *z;
+  int rc;
+  sh("mkdir fl");
+  snprintf(zFrom, sizeof(zFrom), "%s/samples/gradient.png", zRoot);
+  snprintf(zTo, sizeof(zTo), "%s/fl/gradient_half.ppm", zDir);
+  check(write_half_ppm(zFrom, zTo)==0, "31.1 made a half-size PPM of gradient.png (no SIFT features)");
+  sh("cp '%s' '%s'/samples/chelsea.png '%s'/samples/coffee.png fl/", zFrom, zRoot, zRoot);
+  write_grey_ppm("fl/sky.ppm", 240, 160, sky);
+  write_grey_ppm("fl/sky_brighter.ppm", 180, 120, sky_brighter);
+  write_grey_ppm("fl/vignette.ppm", 240, 160, vignette);
+  write_grey_ppm("fl/flat.ppm", 64, 64, flat);
+  rc = run(&zO, &zE, "index fl.db fl");
+  check(rc==0 && contains(zE, "6 featureless images (under 100 SIFT features: skies, gradients,"
+                              " flat scans) are compared by thumbnail"),
+        "31.2 index says how many images are featureless and what is done with them (%d)%s%s",
+        rc, rc ? "\n# " : "", rc ? zE : "");
+  free(zO); free(zE);
+  z = query("fl.db", "SELECT group_concat(substr(path, instr(path, '/fl/')+4), ' ') FROM"
+                     " (SELECT path FROM images JOIN thumbs ON image_id = id ORDER BY path)");
+  check(strcmp(z, "gradient.png gradient_half.ppm sky.ppm sky_brighter.ppm vignette.ppm")==0,
+        "31.3 each featureless image has a thumbnail but the flat one (%s)", z);
+  free(z);
+  rc = run(&zO, &zE, "dups fl.db --format csv");
+  check(rc==0 && contains(zO, "/fl/gradient.png,") && contains(zO, "/fl/gradient_half.ppm,")
+        && contains(zO, "/fl/sky.ppm,") && contains(zO, "/fl/sky_brighter.ppm,")
+        && !contains(zO, "vignette") && !contains(zO, "flat") && !contains(zO, "chelsea"),
+        "31.4 dups: the gradient with its half-size copy, the sky with its brighter smaller copy;"
+        " not the vignette, the flat image or the photos (%d)\n%s", rc, zO);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "search fl.db fl/gradient_half.ppm -k 3 --format csv");
+  z = line_starting(zO, "fl/gradient_half.ppm,2,");
+  check(rc==0 && contains(zO, "fl/gradient_half.ppm,1,") && contains(z, "/fl/gradient")
+        && !contains(zO, "fl/gradient_half.ppm,3,"),
+        "31.5 search with a featureless query: its copies by thumbnail, nothing else (%d)\n%s", rc, zO);
+  free(z);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "search fl.db fl/flat.ppm");
+  check(rc==1 && contains(zE, "no SIFT features in the query image"),
+        "31.6 a query without features or thumbnail (one grey level) is still an error (%d)", rc);
+  free(zO); free(zE);
+  rc = run(&zO, &zE, "index fl.db fl");
+  check(rc==0 && query_int("fl.db", "SELECT count(*) FROM thumbs")==5,
+        "31.7 indexing again keeps the thumbnails as they are (%d)", rc);
+  free(zO); free(zE);
 }
 
 /* Count of the files under zDir's folder zSub (find -type f). */
@@ -1080,6 +1154,7 @@ int main(int argc, char **argv){
   test_interrupt();
   test_hardening();
   test_formats();
+  test_featureless();
   test_dups_actions();
   test_cli_edges();
 
