@@ -107,12 +107,20 @@ static int index_run_extract(IndexRun *run, int n_path, char **paths){
   return exit_code;
 }
 
+/* After a run that trained or added this many images, the visual-word
+** index is merged into one segment ('optimize', ext/wordindex/): a query
+** then reads each word with one seek (docs/BENCHMARKS.md: half the
+** shortlist's CPU at 12.7k images, for ~1 s of CPU).  Smaller runs leave
+** their segments to the index's own merging. */
+#define INDEX_OPTIMIZE_AFTER 1000
+
 /* Phases 3 and 4.  EXIT_OK, EXIT_FAILURES (training failed) or EXIT_ERROR. */
 static int index_run_vectors(IndexRun *run){
   const IndexOptions *o = run->o;
-  int exit_code = EXIT_OK;
+  int exit_code = EXIT_OK, trained = 0;
   if( !shell_interrupted && index_needs_training(run->db, o) ){
     int rc = index_train(run->db, o);
+    trained = rc==SQLITE_OK;
     if( rc==SQLITE_DONE ){
       if( !o->quiet ) fprintf(stderr, "no features yet: the codebook is not trained\n");
     }else if( rc!=SQLITE_OK ){
@@ -123,6 +131,12 @@ static int index_run_vectors(IndexRun *run){
   run->phase.rss_trained = index_peak_rss_mb();
   if( !shell_interrupted && db_has_index(run->db) ){
     if( index_fill_vectors(run->db, o)!=SQLITE_OK ) exit_code = EXIT_ERROR;
+  }
+  if( exit_code!=EXIT_ERROR && !shell_interrupted && db_has_words(run->db)
+   && (trained || run->counts.extracted>=INDEX_OPTIMIZE_AFTER) ){
+    if( db_exec(run->db, "INSERT INTO image_words(image_words) VALUES ('optimize')")!=SQLITE_OK ){
+      exit_code = EXIT_ERROR;
+    }
   }
   if( !shell_interrupted && thumbs_fill(run->db, &run->n_featureless)!=SQLITE_OK ){
     exit_code = EXIT_ERROR;

@@ -218,6 +218,18 @@ void wordindex_discard(WordIndex *x){
   pending_clear(&x->pending);
 }
 
+int wordindex_optimize(WordIndex *x, char **pzErr){
+  WordIndexSegment *seg = 0;
+  int n_seg = 0, level = 0, i, rc = wordindex_flush(x, pzErr);
+  if( rc==SQLITE_OK ) rc = wordindex_store_segments(x->store, &seg, &n_seg, pzErr);
+  if( rc==SQLITE_OK && n_seg>1 ){
+    for(i=0; i<n_seg; i++) if( seg[i].level>level ) level = seg[i].level;
+    rc = merge_segments(x, seg, n_seg, level+1<WORDINDEX_MAX_LEVEL ? level+1 : level, pzErr);
+  }
+  sqlite3_free(seg);
+  return rc;
+}
+
 /* ---- search ------------------------------------------------------------------------ */
 
 /* One word's postings from every segment: rowid and signature. */

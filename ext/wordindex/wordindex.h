@@ -22,7 +22,7 @@
 ** make one of the next, so a collection of N documents in batches of b has
 ** at most (WORDINDEX_MERGE - 1) x log(N/b) segments, and each posting is
 ** rewritten once a level.  A delete removes the document's entries from
-** every segment at once.
+** every segment at once.  'optimize' merges all segments into one.
 **
 ** Contract: over wordindex_store.h; no SQL of its own.  Errors follow
 ** ext/error.h: a malformed words blob from the caller is SQLITE_ERROR,
@@ -64,6 +64,9 @@ int wordindex_delete(WordIndex *x, sqlite3_int64 rowid, int *found, char **pzErr
 int wordindex_flush(WordIndex *x, char **pzErr);
 /* Forget the waiting postings (the transaction rolled back). */
 void wordindex_discard(WordIndex *x);
+/* Flush, then merge every segment into one (a level above the highest),
+** so that a search reads each word with one seek: 'optimize'. */
+int wordindex_optimize(WordIndex *x, char **pzErr);
 
 /* The k best documents for query (and mirror, when not NULL), best first:
 ** *hits (sqlite3_malloc64; caller frees), *n_hits <= k.  Flushes first. */

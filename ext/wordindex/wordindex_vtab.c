@@ -36,6 +36,7 @@
 #define COL_MIRRORED  2
 #define COL_MIRROR    3
 #define COL_K         4
+#define COL_COMMAND   5    /* named as the table: INSERT INTO t(t) VALUES('optimize') */
 
 #define PLAN_SCAN   1
 #define PLAN_ROWID  2
@@ -108,8 +109,13 @@ static int wordindex_init(sqlite3 *db, int argc, const char *const *argv,
   int hamming, rc = parse_options(argc, argv, &hamming, pzErr);
   *out = 0;
   if( rc ) return rc;
-  rc = sqlite3_declare_vtab(db, "CREATE TABLE x(words BLOB, score REAL HIDDEN,"
-                            " mirrored INTEGER HIDDEN, mirror BLOB HIDDEN, k INTEGER HIDDEN)");
+  {
+    char *zDecl = sqlite3_mprintf("CREATE TABLE x(words BLOB, score REAL HIDDEN,"
+                                  " mirrored INTEGER HIDDEN, mirror BLOB HIDDEN,"
+                                  " k INTEGER HIDDEN, \"%w\" HIDDEN)", argv[2]);
+    rc = zDecl ? sqlite3_declare_vtab(db, zDecl) : SQLITE_NOMEM;
+    sqlite3_free(zDecl);
+  }
   if( rc ) return rc;
   t = (WordIndexTable*)sqlite3_malloc64(sizeof(*t));
   if( t==0 ) return SQLITE_NOMEM;
@@ -418,15 +424,32 @@ static int new_rowid(WordIndexTable *t, sqlite3_value *v, sqlite3_int64 *rowid, 
   return rc;
 }
 
+/* INSERT INTO t(t) VALUES(command): 'optimize' merges every segment into
+** one. */
+static int command(WordIndexTable *t, sqlite3_value *old_rowid, sqlite3_value *cmd,
+                   char **pzErr){
+  const char *z = (const char*)sqlite3_value_text(cmd);
+  if( sqlite3_value_type(old_rowid)!=SQLITE_NULL ){
+    return error_set(pzErr, SQLITE_ERROR, "wordindex: the %s column takes commands in an INSERT",
+                     t->name);
+  }
+  if( z && sqlite3_stricmp(z, "optimize")==0 ) return wordindex_optimize(&t->x, pzErr);
+  return error_set(pzErr, SQLITE_ERROR, "wordindex: unknown command '%s' (the one command is "
+                   "'optimize')", z ? z : "");
+}
+
 static int wordindex_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv,
                             sqlite_int64 *out_rowid){
   WordIndexTable *t = (WordIndexTable*)vtab;
-  sqlite3_int64 rowid, last_rowid = sqlite3_last_insert_rowid(t->db);
+  sqlite3_int64 last_rowid = sqlite3_last_insert_rowid(t->db), rowid = last_rowid;
   sqlite3_value *words = argc>1 ? argv[2 + COL_WORDS] : 0;
   char *zErr = 0;
   int rc = SQLITE_OK, found, i;
   if( argc==1 ){
     rc = wordindex_delete(&t->x, sqlite3_value_int64(argv[0]), &found, &zErr);
+  }else if( sqlite3_value_type(argv[2+COL_COMMAND])!=SQLITE_NULL ){
+    rc = command(t, argv[0], argv[2+COL_COMMAND], &zErr);
+    *out_rowid = last_rowid;      /* SQLite makes it last_insert_rowid */
   }else if( sqlite3_value_type(words)!=SQLITE_BLOB ){
     zErr = sqlite3_mprintf("wordindex: words must be a words blob (img_words)");
     rc = SQLITE_CONSTRAINT;
