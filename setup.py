@@ -9,6 +9,7 @@ IMGSEARCH_VERSION from ext/imgsearch.h.
 """
 import os
 import re
+import shutil
 import subprocess
 
 from setuptools import setup
@@ -30,7 +31,10 @@ class BuildWithMake(build_py):
         targets = [build + "/imgsearch.so", build + "/imgsearch_vec.so"]
         subprocess.check_call(["make", "-C", HERE, "B=" + build] + targets)
         for target in targets:
-            self.copy_file(os.path.join(HERE, target), os.path.join(self.build_lib, "imgsearch"))
+            # always copied: a copy from another build folder (SANITIZE=1's)
+            # may be newer than this one and must not stay
+            shutil.copyfile(os.path.join(HERE, target),
+                            os.path.join(self.build_lib, "imgsearch", os.path.basename(target)))
 
 
 class BinaryDistribution(Distribution):
@@ -44,5 +48,7 @@ setup(
     packages=["imgsearch"],
     package_dir={"": "python"},
     cmdclass={"build_py": BuildWithMake},
+    # setuptools' own build folder, apart from the Makefile's build/lib
+    options={"build": {"build_base": "build/python"}},
     distclass=BinaryDistribution,
 )

@@ -16,8 +16,10 @@
 **
 ** Each group has a copy to keep (dups_keep.c), shown with the reason.
 **
-** Output: one row per member: group, path, score, keep (1 for the copy to
-** keep), reason (why it is kept) (table, csv or json); with -o FILE an
+** Output: one row per member: group, path, score, match (what its best link
+** is: "same file", "copy, N inliers", "mirrored copy, N inliers",
+** "featureless, thumbnails C", or without words "similar"), keep (1 for
+** the copy to keep), reason (why it is kept) (table, csv or json); with -o FILE an
 ** HTML page instead (report_html.c): a section per group, its members'
 ** thumbnails side by side with score and path, the kept copy marked.
 ** Then, with --move-to, --hardlink, --delete or --exec, the other copies
@@ -47,10 +49,20 @@ static int dups_find(DupsImage *a, int i){
   return i;
 }
 
-static void dups_link(DupsImage *a, int i, int j, double score){
-  int ri = dups_find(a, i), rj = dups_find(a, j);
-  if( score>a[i].best ) a[i].best = score;
-  if( score>a[j].best ) a[j].best = score;
+/* Link images i and j with a link of strength (DUPS_LINK_*) that zMatch
+** describes (the match column of each for which it is the strongest). */
+static void dups_link(DupsImage *a, int i, int j, double score, int strength,
+                      const char *zMatch){
+  int ri = dups_find(a, i), rj = dups_find(a, j), k;
+  for(k=0; k<2; k++){
+    DupsImage *m = &a[k ? j : i];
+    if( score>m->best ) m->best = score;
+    if( strength>m->strength || (strength==m->strength && score>m->match_score) ){
+      m->strength = strength;
+      m->match_score = score;
+      snprintf(m->zMatch, sizeof(m->zMatch), "%s", zMatch);
+    }
+  }
   if( ri!=rj ){
     if( ri<rj ) a[rj].parent = ri; else a[ri].parent = rj;
   }
@@ -124,6 +136,9 @@ static int dups_load(sqlite3 *db, DupsSet *set){
     if( image->zPath==0 ){ rc = SQLITE_NOMEM; break; }
     image->parent = set->n;
     image->best = 0;
+    image->strength = 0;
+    image->match_score = 0;
+    image->zMatch[0] = 0;
     image->group = 0;
     image->width = sqlite3_column_int(list, 2);
     image->height = sqlite3_column_int(list, 3);
@@ -188,7 +203,7 @@ static int dups_link_pairs(sqlite3 *db, DupsSet *set, const DupsOptions *o){
       if( confirmed<0 ){ rc = SQLITE_ERROR; goto done; }
       if( !confirmed ) continue;
     }
-    dups_link(a, ix, iy, score);
+    dups_link(a, ix, iy, score, DUPS_LINK_SIMILAR, match ? "similar, verified" : "similar");
   }
   if( rc!=SQLITE_DONE && rc!=SQLITE_ROW ){
     db_error(db, "duplicate search");
@@ -241,8 +256,11 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
     }
     for(i=0; i<n_hit; i++){
       int iy = dups_index(set->images, set->n, hits[i].id);
+      char zMatch[48];
       if( iy<0 || iy==ix || hits[i].inliers<min_inliers || hits[i].score<set->min_score ) continue;
-      dups_link(set->images, ix, iy, hits[i].score);
+      snprintf(zMatch, sizeof(zMatch), "%s, %d inliers",
+               hits[i].mirrored ? "mirrored copy" : "copy", hits[i].inliers);
+      dups_link(set->images, ix, iy, hits[i].score, DUPS_LINK_COPY, zMatch);
     }
     search_hits_free(hits, n_hit);
   }
@@ -272,7 +290,7 @@ static int dups_link_same(sqlite3 *db, DupsSet *set){
   while( sqlite3_step(same)==SQLITE_ROW ){
     int ix = dups_index(set->images, set->n, sqlite3_column_int64(same, 0));
     int iy = dups_index(set->images, set->n, sqlite3_column_int64(same, 1));
-    if( ix>=0 && iy>=0 ) dups_link(set->images, ix, iy, 1.0);
+    if( ix>=0 && iy>=0 ) dups_link(set->images, ix, iy, 1.0, DUPS_LINK_SAME_FILE, "same file");
   }
   return sqlite3_finalize(same);
 }
@@ -293,7 +311,12 @@ static int dups_link_thumbs(sqlite3 *db, DupsSet *set){
   while( !shell_interrupted && sqlite3_step(pairs)==SQLITE_ROW ){
     int ix = dups_index(set->images, set->n, sqlite3_column_int64(pairs, 0));
     int iy = dups_index(set->images, set->n, sqlite3_column_int64(pairs, 1));
-    if( ix>=0 && iy>=0 ) dups_link(set->images, ix, iy, sqlite3_column_double(pairs, 2));
+    if( ix>=0 && iy>=0 ){
+      double correlation = sqlite3_column_double(pairs, 2);
+      char zMatch[48];
+      snprintf(zMatch, sizeof(zMatch), "featureless, thumbnails %.2f", correlation);
+      dups_link(set->images, ix, iy, correlation, DUPS_LINK_FEATURELESS, zMatch);
+    }
   }
   rc = sqlite3_finalize(pairs);
   if( rc!=SQLITE_OK ) db_error(db, "cannot compare thumbnails");
@@ -332,11 +355,13 @@ static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
       char zDetail[300], zSize[32], zDate[32];
       dups_size_text(m->size, zSize, sizeof(zSize));
       dups_date_text(m->mtime_ns, zDate, sizeof(zDate));
-      snprintf(zDetail, sizeof(zDetail), "score %.4f; %dx%d, %s, %s%s%s", m->best,
-               m->width, m->height, zSize, zDate, i==keep ? "; " : "", i==keep ? zReason : "");
+      snprintf(zDetail, sizeof(zDetail), "%s (score %.4f); %dx%d, %s, %s%s%s", m->zMatch,
+               m->best, m->width, m->height, zSize, zDate, i==keep ? "; " : "",
+               i==keep ? zReason : "");
       html_report_card(sink->report, m->zPath, i==keep ? "keep" : 0, zDetail, i==keep);
-    }else if( sink->t && output_table_add(sink->t, "isfis", (sqlite3_int64)group, m->zPath, m->best,
-                               (sqlite3_int64)(i==keep), i==keep ? zReason : "") ){
+    }else if( sink->t && output_table_add(sink->t, "isfsis", (sqlite3_int64)group, m->zPath,
+                                          m->best, m->zMatch, (sqlite3_int64)(i==keep),
+                                          i==keep ? zReason : "") ){
       return -1;
     }
   }
@@ -410,12 +435,12 @@ static int dups_write_html(DupsSet *set, const DupsOptions *o, DupsSink *sink){
   return EXIT_OK;
 }
 
-/* The groups as one row per member (group, path, score, keep, reason) in
-** o->mode.  An EXIT_* code. */
+/* The groups as one row per member (group, path, score, match, keep,
+** reason) in o->mode.  An EXIT_* code. */
 static int dups_print(DupsSet *set, const DupsOptions *o, DupsSink *sink){
-  static const char *const column_names[] = {"group", "path", "score", "keep", "reason"};
+  static const char *const column_names[] = {"group", "path", "score", "match", "keep", "reason"};
   int n_group;
-  sink->t = output_table_new(5, column_names);
+  sink->t = output_table_new(6, column_names);
   n_group = sink->t ? dups_collect_groups(set, sink) : -1;
   if( n_group<0 ){
     fprintf(stderr, "imgsearch dups: out of memory\n");

@@ -16,11 +16,18 @@
 
 #include "dups.h"
 
+/* What links two images, weakest first: the match column names a member's
+** strongest link (and among those, the best scoring). */
+enum { DUPS_LINK_SIMILAR = 1, DUPS_LINK_FEATURELESS, DUPS_LINK_COPY, DUPS_LINK_SAME_FILE };
+
 typedef struct DupsImage {
   sqlite3_int64 id;
   char *zPath;
   int parent;        /* union-find */
   double best;       /* best score to a linked image */
+  int strength;      /* of its strongest link: DUPS_LINK_* */
+  double match_score;/* the best score among links of that strength */
+  char zMatch[48];   /* what that link is: "copy, 42 inliers", ... */
   int group;         /* 1-based output group, 0: none */
   /* What the keep-suggestion weighs, as recorded by `index`: */
   int width, height;

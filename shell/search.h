@@ -49,6 +49,7 @@ typedef struct SearchHit {
   double score;         /* without words: the cosine similarity; with
                         ** words: search_words.c; 1 = same */
   int inliers;          /* with verify, or words */
+  int mirrored;         /* words: verified against the mirror image */
 } SearchHit;
 typedef struct SearchTimes {   /* seconds */
   double read;              /* reading and hashing the query file */

@@ -92,6 +92,7 @@ static int search_words_verify(sqlite3 *db, SearchStatements *s, const SearchWor
       zPath = (const char*)sqlite3_column_text(st, 1);
       hits[i].id = c[i].id;
       hits[i].inliers = sqlite3_column_int(st, 0);
+      hits[i].mirrored = c[i].mirrored;
       hits[i].score = (words_score + sqlite3_column_double(st, 2))/2;
       hits[i].zPath = strdup(zPath ? zPath : "?");
       if( hits[i].zPath==0 ) rc = SQLITE_NOMEM;

@@ -403,9 +403,17 @@ static void test_dups(void){
   z = query(0, "SELECT min(json_extract(value, '$.score')) > 0 AND max(json_extract(value, '$.score')) <= 1.0001 FROM json_each(%Q)", zO);
   check(strcmp(z, "1")==0, "11.4 dups: member scores are in (0, 1]");
   free(z);
+  z = query(0, "SELECT group_concat(substr(p, instr(p, '/img/')+5) || '=' ||"
+               "  CASE WHEN m LIKE 'copy, %% inliers' THEN 'copy' ELSE m END, '; ') FROM"
+               " (SELECT json_extract(value, '$.path') AS p, json_extract(value, '$.match') AS m"
+               "    FROM json_each(%Q) ORDER BY 1)", zO);
+  check(strcmp(z, "box.png=copy; box_in_scene.png=copy; chelsea.png=copy; home.jpg=same file;"
+                  " sub/chelsea_half.ppm=copy; sub/home_copy.jpg=same file")==0,
+        "11.7 dups: the match column says what links each: a copy with its inliers, the same file (%s)", z);
+  free(z);
   free(zO); free(zE);
   rc = run(&zO, &zE, "dups t.db --min-score 0.02 --verify --format csv");
-  check(rc==0 && contains(zO, "group,path,score,keep,reason\n") && contains(zO, "/img/box_in_scene.png,")
+  check(rc==0 && contains(zO, "group,path,score,match,keep,reason\n") && contains(zO, "/img/box_in_scene.png,")
         && contains(zO, "/img/box.png,") && contains(zO, "/chelsea_half.ppm,") && contains(zO, "/home_copy.jpg,")
         && !contains(zO, "gravel") && !contains(zO, "brick"),
         "11.5 dups --verify at a low threshold: only pairs img_match confirms (box with box_in_scene)");
@@ -954,7 +962,8 @@ static void test_featureless(void){
   rc = run(&zO, &zE, "dups fl.db --format csv");
   check(rc==0 && contains(zO, "/fl/gradient.png,") && contains(zO, "/fl/gradient_half.ppm,")
         && contains(zO, "/fl/sky.ppm,") && contains(zO, "/fl/sky_brighter.ppm,")
-        && !contains(zO, "vignette") && !contains(zO, "flat") && !contains(zO, "chelsea"),
+        && !contains(zO, "vignette") && !contains(zO, "flat") && !contains(zO, "chelsea")
+        && contains(zO, ",\"featureless, thumbnails "),
         "31.4 dups: the gradient with its half-size copy, the sky with its brighter smaller copy;"
         " not the vignette, the flat image or the photos (%d)\n%s", rc, zO);
   free(zO); free(zE);
@@ -1014,7 +1023,7 @@ static void test_dups_actions(void){
   dups_fresh_copy();
   rc = run(&zO, &zE, "dups a.db --format csv");
   check(rc==0 && contains(zO, "/act/chelsea.png,") && contains(zO, ",1,most pixels (451x300)\n")
-        && contains(zO, "/act/home.jpg,1.0000,1,\"same pixels, format and size; oldest (2020-09-13 12:26)\"\n"),
+        && contains(zO, "/act/home.jpg,1.0000,same file,1,\"same pixels, format and size; oldest (2020-09-13 12:26)\"\n"),
         "23.1 the copy to keep, with why: chelsea.png has the most pixels, home.jpg is the older byte copy (%d)\n%s", rc, zO);
   free(zO); free(zE);
 
