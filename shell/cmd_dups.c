@@ -108,6 +108,8 @@ typedef struct DupsSet {
   int n, n_alloc;
   int words;            /* the database has visual words: dups_link_words */
   double min_score;
+  DbModel model;        /* with words: for describe */
+  sqlite3_stmt *describe;  /* dups_describe_sql, with words */
 } DupsSet;
 
 /* Every image with status 'ok', each its own group.  SQLITE_OK, or an
@@ -139,6 +141,7 @@ static int dups_load(sqlite3 *db, DupsSet *set){
     image->strength = 0;
     image->match_score = 0;
     image->zMatch[0] = 0;
+    image->described = 0;
     image->group = 0;
     image->width = sqlite3_column_int(list, 2);
     image->height = sqlite3_column_int(list, 3);
@@ -256,7 +259,7 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
     }
     for(i=0; i<n_hit; i++){
       int iy = dups_index(set->images, set->n, hits[i].id);
-      char zMatch[48];
+      char zMatch[80];
       if( iy<0 || iy==ix || hits[i].inliers<min_inliers || hits[i].score<set->min_score ) continue;
       snprintf(zMatch, sizeof(zMatch), "%s, %d inliers",
                hits[i].mirrored ? "mirrored copy" : "copy", hits[i].inliers);
@@ -313,7 +316,7 @@ static int dups_link_thumbs(sqlite3 *db, DupsSet *set){
     int iy = dups_index(set->images, set->n, sqlite3_column_int64(pairs, 1));
     if( ix>=0 && iy>=0 ){
       double correlation = sqlite3_column_double(pairs, 2);
-      char zMatch[48];
+      char zMatch[80];
       snprintf(zMatch, sizeof(zMatch), "featureless, thumbnails %.2f", correlation);
       dups_link(set->images, ix, iy, correlation, DUPS_LINK_FEATURELESS, zMatch);
     }
@@ -344,6 +347,13 @@ static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
   DupsImage *a = set->images;
   char zReason[160];
   int keep = dups_keep_choose(a, members, n, zReason, sizeof(zReason)), i;
+  for(i=0; set->describe && i<n; i++){
+    DupsImage *m = &a[members[i]];
+    if( i==keep || m->described || m->strength!=DUPS_LINK_COPY ) continue;
+    m->described = 1;
+    if( dups_describe(set->describe, &set->model, m, &a[members[keep]], m->zMatch,
+                      sizeof(m->zMatch))==SQLITE_NOMEM ) return -1;
+  }
   if( sink->report ){
     char zHeading[32];
     snprintf(zHeading, sizeof(zHeading), "Group %d", group);
@@ -352,7 +362,7 @@ static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
   for(i=0; i<n; i++){
     const DupsImage *m = &a[members[i]];
     if( sink->report ){
-      char zDetail[300], zSize[32], zDate[32];
+      char zDetail[400], zSize[32], zDate[32];
       dups_size_text(m->size, zSize, sizeof(zSize));
       dups_date_text(m->mtime_ns, zDate, sizeof(zDate));
       snprintf(zDetail, sizeof(zDetail), "%s (score %.4f); %dx%d, %s, %s%s%s", m->zMatch,
@@ -463,6 +473,14 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
   memset(&set, 0, sizeof(set));
   set.words = db_has_words(db);
   if( !set.words ) db_note_no_words();
+  if( set.words ){
+    db_model_load(db, &set.model);
+    if( sqlite3_prepare_v2(db, dups_describe_sql, -1, &set.describe, 0)!=SQLITE_OK ){
+      db_error(db, "cannot prepare the duplicate search");
+      db_model_free(&set.model);
+      return EXIT_ERROR;
+    }
+  }
   set.min_score = o->min_score>=0 ? o->min_score : set.words ? 0 : dups_default_score(db);
   if( dups_load(db, &set)==SQLITE_OK
    && (set.words ? dups_link_words(db, &set, o) : dups_link_pairs(db, &set, o))==SQLITE_OK
@@ -475,13 +493,18 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
     if( exit_code==EXIT_OK && o->action!=DUPS_ACTION_NONE ){
       memset(&sink, 0, sizeof(sink));
       sink.actor = dups_act_open(o);
-      if( sink.actor==0 ) return EXIT_ERROR;
-      if( dups_collect_groups(&set, &sink)<0 ) fprintf(stderr, "imgsearch dups: out of memory\n");
-      exit_code = dups_act_close(sink.actor);
+      if( sink.actor==0 ){
+        exit_code = EXIT_ERROR;
+      }else{
+        if( dups_collect_groups(&set, &sink)<0 ) fprintf(stderr, "imgsearch dups: out of memory\n");
+        exit_code = dups_act_close(sink.actor);
+      }
     }
   }
   for(i=0; i<set.n; i++) free(set.images[i].zPath);
   free(set.images);
+  sqlite3_finalize(set.describe);
+  db_model_free(&set.model);
   return exit_code;
 }
 

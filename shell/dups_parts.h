@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "dups.h"
 
 /* What links two images, weakest first: the match column names a member's
@@ -27,7 +28,10 @@ typedef struct DupsImage {
   double best;       /* best score to a linked image */
   int strength;      /* of its strongest link: DUPS_LINK_* */
   double match_score;/* the best score among links of that strength */
-  char zMatch[48];   /* what that link is: "copy, 42 inliers", ... */
+  char zMatch[80];   /* what that link is: "copy, 42 inliers", ...; for a
+                     ** copy beside the kept one, how it differs
+                     ** (dups_describe) */
+  int described;     /* zMatch is dups_describe's */
   int group;         /* 1-based output group, 0: none */
   /* What the keep-suggestion weighs, as recorded by `index`: */
   int width, height;
@@ -50,6 +54,19 @@ int dups_keep_choose(const DupsImage *a, const int *members, int n,
 ** 10:15" (UTC), for the reasons and the HTML cards. */
 void dups_size_text(int64_t bytes, char *z, size_t n);
 void dups_date_text(int64_t mtime_ns, char *z, size_t n);
+
+/* ---- dups_describe.c ----------------------------------------------------------- */
+
+/* SQL for dups_describe: ?1..?3 the model (db_model_bind), ?4 the copy's
+** id, ?5 the kept one's. */
+extern const char *const dups_describe_sql;
+
+/* How copy differs from kept (both with visual words), from the homography
+** their words verify: "mirrored copy: crop 25%, 50% size, turned 90°, 40
+** inliers" into zOut; zOut is left as it is when they do not verify.
+** describe is dups_describe_sql prepared.  SQLITE_OK or an error code. */
+int dups_describe(sqlite3_stmt *describe, const DbModel *model, const DupsImage *copy,
+                  const DupsImage *kept, char *zOut, size_t n_out);
 
 /* ---- dups_act.c ---------------------------------------------------------------- */
 

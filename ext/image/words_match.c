@@ -52,7 +52,7 @@ static int words_match_scale_ok(const double h[9]){
 }
 
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
-                int min_inliers, int *inliers, char **pzErr){
+                int min_inliers, int *inliers, double *homography, char **pzErr){
   float *src, *dst;
   unsigned char *mask;
   double h[9];
@@ -100,6 +100,7 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
       *inliers = 0;
     }
   }
+  for(i=0; homography && i<9; i++) homography[i] = rc==SQLITE_OK && *inliers>0 ? h[i] : 0.0;
   sqlite3_free(src);
   return rc;
 }

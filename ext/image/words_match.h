@@ -24,8 +24,9 @@
 ** four, or fewer than min_inliers (RANSAC is not run: it could not find
 ** more inliers than pairs), and 0 for an implausible model (words_match.c:
 ** one that squeezes one image into a few pixels of the other).  Both blobs
-** must come from the same vocabulary. */
+** must come from the same vocabulary.  homography (9 doubles, row-major,
+** or NULL) gets H when *inliers > 0, else zeros. */
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
-                int min_inliers, int *inliers, char **pzErr);
+                int min_inliers, int *inliers, double *homography, char **pzErr);
 
 #endif

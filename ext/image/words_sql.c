@@ -8,6 +8,9 @@
 **   img_words_match(words_a, words_b)         -> RANSAC inliers over the
 **                                               word correspondences (0
 **                                               below 8)
+**   img_words_match_json(words_a, words_b)    -> {"inliers":N,"homography":
+**                                               [9 numbers] or null}: H maps
+**                                               a's positions to b's
 **
 ** The vocabulary comes from img_vocab_train (train_sql.c).  NULL in, NULL
 ** out; other wrong arguments are errors named by the function.
@@ -45,36 +48,53 @@ static void img_words_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* Argument i as a parsed words blob: 1, 0 for NULL, -1 after reporting. */
-static int words_sql_arg(sqlite3_context *ctx, sqlite3_value *value,
+static int words_sql_arg(sqlite3_context *ctx, sqlite3_value *value, const char *zFunction,
                          const char *zWhat, WordsBlob *out){
   const unsigned char *data = 0;
   size_t n = 0;
   char *zErr = 0;
-  int got = image_sql_blob_arg(ctx, value, "img_words_match", zWhat, &data, &n);
+  int got = image_sql_blob_arg(ctx, value, zFunction, zWhat, &data, &n);
   int rc;
   if( got<=0 ) return got;
   rc = words_blob_parse(data, n, out, &zErr);
   if( rc!=SQLITE_OK ){
-    image_sql_error_from(ctx, "img_words_match", rc, zErr);
+    image_sql_error_from(ctx, zFunction, rc, zErr);
     return -1;
   }
   return 1;
 }
 
+/* img_words_match and, with user data 1, img_words_match_json. */
 static void img_words_match_func(sqlite3_context *ctx, int argc,
                                  sqlite3_value **argv){
+  const int json = sqlite3_user_data(ctx)!=0;
+  const char *zFunction = json ? "img_words_match_json" : "img_words_match";
   WordsBlob a, b;
+  double h[9];
   char *zErr = 0;
   int inliers = 0, rc;
   (void)argc;
-  if( words_sql_arg(ctx, argv[0], "argument 1", &a)<=0 ) return;
-  if( words_sql_arg(ctx, argv[1], "argument 2", &b)<=0 ) return;
-  rc = words_match(&a, &b, WORDS_MATCH_HAMMING, MATCH_MIN_INLIERS, &inliers, &zErr);
+  if( words_sql_arg(ctx, argv[0], zFunction, "argument 1", &a)<=0 ) return;
+  if( words_sql_arg(ctx, argv[1], zFunction, "argument 2", &b)<=0 ) return;
+  rc = words_match(&a, &b, WORDS_MATCH_HAMMING, MATCH_MIN_INLIERS, &inliers, h, &zErr);
   if( rc!=SQLITE_OK ){
-    image_sql_error_from(ctx, "img_words_match", rc, zErr);
+    image_sql_error_from(ctx, zFunction, rc, zErr);
     return;
   }
-  sqlite3_result_int(ctx, inliers>=MATCH_MIN_INLIERS ? inliers : 0);
+  if( inliers<MATCH_MIN_INLIERS ) inliers = 0;
+  if( !json ){
+    sqlite3_result_int(ctx, inliers);
+  }else{
+    char *z = inliers==0 ? sqlite3_mprintf("{\"inliers\":0,\"homography\":null}")
+      : sqlite3_mprintf("{\"inliers\":%d,\"homography\":[%.10g,%.10g,%.10g,%.10g,%.10g,"
+                        "%.10g,%.10g,%.10g,%.10g]}", inliers,
+                        h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]);
+    if( z==0 ){
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+    sqlite3_result_text(ctx, z, -1, sqlite3_free);
+  }
 }
 
 int words_sql_register(sqlite3 *db, ImageConnection *conn){
@@ -83,10 +103,12 @@ int words_sql_register(sqlite3 *db, ImageConnection *conn){
     int nArg;
     void (*xFunc)(sqlite3_context*, int, sqlite3_value**);
     int needsConnection;     /* user data = conn: its model cache */
+    void *pUser;             /* else this */
   } functions[] = {
-    {"img_words",       2, img_words_func, 1},
-    {"img_words",       3, img_words_func, 1},
-    {"img_words_match", 2, img_words_match_func, 0},
+    {"img_words",            2, img_words_func, 1, 0},
+    {"img_words",            3, img_words_func, 1, 0},
+    {"img_words_match",      2, img_words_match_func, 0, 0},
+    {"img_words_match_json", 2, img_words_match_func, 0, (void*)"json"},
   };
   size_t i;
   int rc = SQLITE_OK;
@@ -94,7 +116,7 @@ int words_sql_register(sqlite3 *db, ImageConnection *conn){
     if( functions[i].needsConnection ) conn->references++;
     rc = sqlite3_create_function_v2(db, functions[i].zName, functions[i].nArg,
         SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-        functions[i].needsConnection ? conn : 0, functions[i].xFunc, 0, 0,
+        functions[i].needsConnection ? conn : functions[i].pUser, functions[i].xFunc, 0, 0,
         functions[i].needsConnection ? image_connection_release : 0);
   }
   return rc;
