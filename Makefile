@@ -9,6 +9,8 @@
 #   make test       every test; closes with "N passed, N failed"
 #   make test SANITIZE=1   the same under ASan + UBSan (separate build dir)
 #   make demo       install missing packages, build, index samples/, search
+#   make wasm       build/wasm/: SQLite and the vector-only extension in
+#                   WebAssembly (emscripten), with a demo page (wasm/)
 #   make bench      benchmark tables (needs ../shared/data; see docs/BENCHMARKS.md)
 #   make deps       install the Debian packages this project needs (root)
 #   make reliability  the hardening programs at full length (docs/RELIABILITY.md)
@@ -222,7 +224,7 @@ reliability: $(B)/imgsearch.so $(B)/imgsearch $(REL_PROGRAMS)
 # compiled with Debian's emscripten into one module: build/wasm/imgsearch.js
 # (the loader and wasm/api.js) and imgsearch.wasm.  SQLite registers the
 # extension itself (SQLITE_EXTRA_INIT, wasm/imgsearch_wasm.c).  The demo
-# page and its script are copied beside them: serve build/wasm/ over HTTP.
+# page and its scripts are copied beside them: serve build/wasm/ over HTTP.
 # The same folder with SANITIZE=1 (the module is not instrumented).
 W = build/wasm
 EMCC ?= emcc
@@ -249,7 +251,8 @@ WASM_LDFLAGS = -O2 -sMODULARIZE=1 -sEXPORT_NAME=createImgsearch -sENVIRONMENT=we
   --pre-js wasm/node_pre.js --post-js wasm/api.js
 WASM_OBJ = $(W)/obj/sqlite3.o $(W)/obj/imgsearch_wasm.o $(VEC_C:ext/%.c=$(W)/obj/%.o)
 
-wasm: $(W)/imgsearch.js $(W)/demo.html $(W)/demo.js
+WASM_PAGE = $(addprefix $(W)/,demo.html demo.js vectors.js)
+wasm: $(W)/imgsearch.js $(WASM_PAGE)
 $(W)/sqlite/sqlite3.c: wasm/fetch_sqlite.sh
 	sh wasm/fetch_sqlite.sh $(@D)
 $(W)/obj/sqlite3.o: $(W)/sqlite/sqlite3.c
@@ -266,9 +269,13 @@ $(W)/obj/annoy/distance.o $(W)/obj/annoy/forest.o: WASM_CFLAGS += -O3
 # Debian's nodejs looks there, a node from elsewhere (NodeSource) does not.
 $(W)/imgsearch.js: $(WASM_OBJ) wasm/node_pre.js wasm/api.js
 	NODE_PATH=/usr/share/nodejs$${NODE_PATH:+:$$NODE_PATH} $(EMCC) $(WASM_LDFLAGS) -o $@ $(WASM_OBJ)
-$(W)/demo.%: wasm/demo.%
+$(WASM_PAGE): $(W)/%: wasm/%
 	@mkdir -p $(@D)
 	cp $< $@
+# make test builds it when emscripten and Node.js are installed (Debian:
+# emscripten nodejs npm); tests/wasm/run.sh reports a skip when they are not.
+WASM_TOOLS := $(shell command -v $(EMCC) >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && echo yes)
+test: $(if $(WASM_TOOLS),wasm)
 
 # ---- everything else --------------------------------------------------------
 deps:
