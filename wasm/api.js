@@ -166,8 +166,9 @@
     }
   }
 
-  // Compiles the statements of sql one after another from the heap copy
-  // at sqlPtr, handing each to use(stmtPtr); stops at the end of the text.
+  // Compiles the statements of sql one after another, handing each to
+  // use(stmtPtr), which owns it from then on; stops at the end of the text or when
+  // use returns false.
   Database.prototype.eachStatement = function (sql, use) {
     var text = heapString(sql), out = _malloc(8);
     try {

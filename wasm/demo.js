@@ -6,7 +6,8 @@
 ** rows random vectors inserted in one transaction (vectors.js, seed 1),
 ** then queries KNN queries (k nearest) with the default search; each is
 ** checked against an exact scan in JavaScript, and #status says how many of
-** the k nearest it found.  Timings come from performance.now().
+** the k nearest it found.  Timings come from performance.now().  The URL's
+** query string can set the form's fields: demo.html?rows=10000&dims=64.
 */
 (function () {
   var vectors = imgsearchVectors;
@@ -100,6 +101,10 @@
     }
   }
 
+  // demo.html?rows=10000&dims=64 sets the form's fields (the benchmark does).
+  new URLSearchParams(location.search).forEach(function (value, key) {
+    if ($(key) && $(key).type === 'number') $(key).value = value;
+  });
   var loadStart = performance.now();
   createImgsearch().then(function (module) {
     imgsearch = module;
