@@ -8,7 +8,9 @@
 ** database in memory, annoy(v float32[64]) with its default settings;
 ** 10,000 seeded random rows inserted in one transaction, then 1000 KNN
 ** queries (k = 10, the default search) and 100 exact ones (search_k = -1),
-** each statement prepared once.  The vectors are wasm/vectors.js's
+** each statement prepared once.  The machine is shared, so the workload
+** runs ROUNDS times, each in a new database, and each time printed is the
+** fastest round's.  The vectors are wasm/vectors.js's
 ** (xorshift32, element (x >> 8) / 2^23 - 1), so both sides search the same
 ** data and the last column — how many rows came back and the sum of their
 ** rowids — must agree.  Prints one markdown row.
@@ -24,6 +26,7 @@
 #define QUERIES 1000
 #define EXACT_QUERIES 100
 #define K 10
+#define ROUNDS 5
 
 static void die(sqlite3 *db, const char *what){
   fprintf(stderr, "wasm_bench: %s: %s\n", what, sqlite3_errmsg(db));
@@ -63,26 +66,19 @@ static double run_queries(sqlite3 *db, sqlite3_stmt *stmt, const float *queries,
   return now_ms() - start;
 }
 
-int main(int argc, char **argv){
+/* One round: a new database in memory; the three times into ms[]. */
+static void run_round(const char *extension, const float *data, const float *queries,
+                      double ms[3], long *rows, long long *sum){
   sqlite3 *db;
   sqlite3_stmt *insert, *knn, *exact;
   char *err = 0;
-  float *data = malloc(sizeof(float)*ROWS*DIMS), *queries = malloc(sizeof(float)*QUERIES*DIMS);
-  long rows = 0;
-  long long sum = 0;
-  double insert_ms, knn_ms, exact_ms, start;
+  double start;
 
-  if( argc!=3 || !data || !queries ){
-    fprintf(stderr, "usage: wasm_bench EXTENSION LABEL\n");
-    return 2;
-  }
-  random_vectors(1, ROWS, data);
-  random_vectors(2, QUERIES, queries);
   if( sqlite3_open(":memory:", &db) ) die(db, "open");
   sqlite3_enable_load_extension(db, 1);
-  if( sqlite3_load_extension(db, argv[1], 0, &err) ){
-    fprintf(stderr, "wasm_bench: cannot load %s: %s\n", argv[1], err);
-    return 1;
+  if( sqlite3_load_extension(db, extension, 0, &err) ){
+    fprintf(stderr, "wasm_bench: cannot load %s: %s\n", extension, err);
+    exit(1);
   }
   if( sqlite3_exec(db, "CREATE VIRTUAL TABLE items USING annoy(v float32[64])", 0, 0, 0) ) die(db, "create");
   if( sqlite3_prepare_v2(db, "INSERT INTO items(rowid, v) VALUES (?, ?)", -1, &insert, 0) ) die(db, "prepare");
@@ -95,19 +91,39 @@ int main(int argc, char **argv){
     sqlite3_reset(insert);
   }
   if( sqlite3_exec(db, "COMMIT", 0, 0, 0) ) die(db, "commit");
-  insert_ms = now_ms() - start;
+  ms[0] = now_ms() - start;
   if( sqlite3_prepare_v2(db, "SELECT rowid FROM items WHERE v MATCH ? AND k = ?", -1, &knn, 0)
    || sqlite3_prepare_v2(db, "SELECT rowid FROM items WHERE v MATCH ? AND k = ? AND search_k = -1", -1, &exact, 0) ){
     die(db, "prepare");
   }
-  knn_ms = run_queries(db, knn, queries, QUERIES, &rows, &sum);
-  exact_ms = run_queries(db, exact, queries, EXACT_QUERIES, &rows, &sum);
-  printf("| %s | %s | %.0f | %.0f | %.3f | %.2f | %ld / %lld |\n", argv[2], sqlite3_libversion(),
-         insert_ms, knn_ms, knn_ms/QUERIES, exact_ms/EXACT_QUERIES, rows, sum);
+  *rows = 0;
+  *sum = 0;
+  ms[1] = run_queries(db, knn, queries, QUERIES, rows, sum);
+  ms[2] = run_queries(db, exact, queries, EXACT_QUERIES, rows, sum);
   sqlite3_finalize(insert);
   sqlite3_finalize(knn);
   sqlite3_finalize(exact);
   sqlite3_close(db);
+}
+
+int main(int argc, char **argv){
+  float *data = malloc(sizeof(float)*ROWS*DIMS), *queries = malloc(sizeof(float)*QUERIES*DIMS);
+  double best[3] = {1e300, 1e300, 1e300}, ms[3];
+  long rows = 0;
+  long long sum = 0;
+
+  if( argc!=3 || !data || !queries ){
+    fprintf(stderr, "usage: wasm_bench EXTENSION LABEL\n");
+    return 2;
+  }
+  random_vectors(1, ROWS, data);
+  random_vectors(2, QUERIES, queries);
+  for(int round=0; round<ROUNDS; round++){
+    run_round(argv[1], data, queries, ms, &rows, &sum);
+    for(int i=0; i<3; i++) if( ms[i]<best[i] ) best[i] = ms[i];
+  }
+  printf("| %s | %s | %.0f | %.0f | %.3f | %.2f | %ld / %lld |\n", argv[2], sqlite3_libversion(),
+         best[0], best[1], best[1]/QUERIES, best[2]/EXACT_QUERIES, rows, sum);
   free(data);
   free(queries);
   return 0;
