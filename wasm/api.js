@@ -66,7 +66,7 @@
     params = params || [];
     if (params.length !== _sqlite3_bind_parameter_count(stmt)) {
       throw new Error('imgsearch: the statement has ' + _sqlite3_bind_parameter_count(stmt) +
-                      ' parameters, ' + params.length + ' values given');
+                      ' parameters, ' + params.length + ' given');
     }
     for (var i = 0; i < params.length; i++) {
       var value = params[i], index = i + 1, bytes;
@@ -169,13 +169,13 @@
   // Compiles the statements of sql one after another, handing each to
   // use(stmtPtr), which owns it from then on; stops at the end of the text or when
   // use returns false.
-  Database.prototype.eachStatement = function (sql, use) {
+  function eachStatement(db, sql, use) {
     var text = heapString(sql), out = _malloc(8);
     try {
       var next = text;
       while (HEAPU8[next] !== 0) {
-        var rc = _sqlite3_prepare_v2(this.ptr, next, -1, out, out + 4);
-        if (rc !== 0) throw sqliteError(this.ptr, rc);
+        var rc = _sqlite3_prepare_v2(db.ptr, next, -1, out, out + 4);
+        if (rc !== 0) throw sqliteError(db.ptr, rc);
         var stmt = HEAP32[out >> 2];
         next = HEAP32[(out + 4) >> 2];
         if (stmt === 0) continue;            // whitespace or a comment
@@ -185,12 +185,12 @@
       _free(out);
       _free(text);
     }
-  };
+  }
 
   // Runs every statement of a script; no results, no parameters.
   Database.prototype.exec = function (sql) {
     var db = this;
-    this.eachStatement(sql, function (stmt) {
+    eachStatement(this, sql, function (stmt) {
       var rc;
       while ((rc = _sqlite3_step(stmt)) === SQLITE_ROW) {}
       _sqlite3_finalize(stmt);
@@ -201,7 +201,7 @@
   // Compiles one statement (the first of sql) for run()/all() many times.
   Database.prototype.prepare = function (sql) {
     var stmt = 0;
-    this.eachStatement(sql, function (s) { stmt = s; return false; });
+    eachStatement(this, sql, function (s) { stmt = s; return false; });
     if (stmt === 0) throw new Error('imgsearch: no SQL statement in "' + sql + '"');
     return new Statement(this, stmt);
   };

@@ -152,7 +152,7 @@ createImgsearch().then(function (imgsearch) {
   check('4.3 after the errors the table is as it was, and SQLite\'s own errors come through', function () {
     assertEqual(db.query("SELECT count(*) AS n, annoy_check('items') AS c FROM items"), [{n: ROWS - 1, c: 'ok'}]);
     assertEqual(errorOf(() => db.query('SELECT * FROM no_such_table')), 'no such table: no_such_table');
-    assertEqual(errorOf(() => db.query('SELECT ?', [])), 'imgsearch: the statement has 1 parameters, 0 values given');
+    assertEqual(errorOf(() => db.query('SELECT ?', [])), 'imgsearch: the statement has 1 parameters, 0 given');
     db.close();
   });
   process.exitCode = failures ? 1 : 0;
