@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 tgz=$tmp/$PACKAGE-$VERSION.tgz
 if [ -n "${WASM_SQLITE_TGZ:-}" ]; then
   cp "$WASM_SQLITE_TGZ" "$tgz"
-elif ! (cd "$tmp" && npm pack --silent "$PACKAGE@$VERSION" >npm.log 2>&1); then
+elif ! (cd "$tmp" && npm pack --loglevel=error "$PACKAGE@$VERSION" >npm.log 2>&1); then
   echo "wasm/fetch_sqlite.sh: 'npm pack $PACKAGE@$VERSION' failed (is the npm registry" >&2
   echo "reachable?); or set WASM_SQLITE_TGZ to a copy of $PACKAGE-$VERSION.tgz:" >&2
   sed 's/^/  /' "$tmp/npm.log" >&2
