@@ -9,6 +9,8 @@
 #   make test       every test; closes with "N passed, N failed"
 #   make test SANITIZE=1   the same under ASan + UBSan (separate build dir)
 #   make demo       install missing packages, build, index samples/, search
+#   make wasm       build/wasm/: SQLite and the vector-only extension in
+#                   WebAssembly (emscripten), with a demo page (wasm/)
 #   make bench      benchmark tables (needs ../shared/data; see docs/BENCHMARKS.md)
 #   make deps       install the Debian packages this project needs (root)
 #   make reliability  the hardening programs at full length (docs/RELIABILITY.md)
@@ -58,7 +60,7 @@ DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
   libreadline-dev zlib1g-dev libwebp-dev libtiff-dev libheif-dev \
   pkgconf python3 python3-pip python3-setuptools python3-wheel python3-numpy
 
-.PHONY: all test demo bench deps clean reliability install
+.PHONY: all test demo bench deps clean reliability install wasm
 all: $(B)/imgsearch.so $(B)/imgsearch_vec.so
 
 $(B)/obj/%.o: ext/%.c $(EXT_H)
@@ -215,6 +217,65 @@ $(REL_BIN)/hostile_images: LDFLAGS_ALL += -lz
 test: $(REL_PROGRAMS)
 reliability: $(B)/imgsearch.so $(B)/imgsearch $(REL_PROGRAMS)
 	@BUILD=$(B) sh tests/reliability/run.sh
+
+# ---- WebAssembly: make wasm -> build/wasm/ (wasm/) ---------------------------
+# SQLite's amalgamation (wasm/fetch_sqlite.sh: pinned in the npm registry,
+# never committed) and the vector-only sources (VEC_C, -DSQLITE_CORE)
+# compiled with Debian's emscripten into one module: build/wasm/imgsearch.js
+# (the loader and wasm/api.js) and imgsearch.wasm.  SQLite registers the
+# extension itself (SQLITE_EXTRA_INIT, wasm/imgsearch_wasm.c).  The demo
+# page and its scripts are copied beside them: serve build/wasm/ over HTTP.
+# The same folder with SANITIZE=1 (the module is not instrumented).
+W = build/wasm
+EMCC ?= emcc
+# SQLite 3.44 added xIntegrity to sqlite3_module; ext/ fills the 3.40 fields
+# (Debian 12's), and the rest are zero as they should be.
+WASM_CFLAGS = -std=c11 -D_GNU_SOURCE -Iext -I$(W)/sqlite -O2 -ffp-contract=off -Wall -Wextra \
+  -Wno-missing-field-initializers -DSQLITE_CORE
+# no threads, no dlopen, temporary tables in memory; SQLite calls the
+# extension's registration from sqlite3_initialize()
+WASM_SQLITE_FLAGS = -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_DEFAULT_MEMSTATUS=0 \
+  -DSQLITE_TEMP_STORE=3 -DSQLITE_EXTRA_INIT=imgsearch_wasm_extra_init
+# the C API wasm/api.js calls
+WASM_EXPORTS = _malloc _free _sqlite3_libversion _sqlite3_open_v2 _sqlite3_close_v2 _sqlite3_errmsg \
+  _sqlite3_prepare_v2 _sqlite3_step _sqlite3_reset _sqlite3_finalize _sqlite3_clear_bindings \
+  _sqlite3_bind_parameter_count _sqlite3_bind_null _sqlite3_bind_int64 _sqlite3_bind_double \
+  _sqlite3_bind_text _sqlite3_bind_blob _sqlite3_bind_zeroblob _sqlite3_column_count \
+  _sqlite3_column_name _sqlite3_column_type _sqlite3_column_int64 _sqlite3_column_double \
+  _sqlite3_column_text _sqlite3_column_blob _sqlite3_column_bytes
+comma := ,
+space := $(subst x, ,x)
+WASM_LDFLAGS = -O2 -sMODULARIZE=1 -sEXPORT_NAME=createImgsearch -sENVIRONMENT=web,node \
+  -sALLOW_MEMORY_GROWTH=1 -sWASM_BIGINT=1 -sEXPORTED_FUNCTIONS=$(subst $(space),$(comma),$(strip $(WASM_EXPORTS))) \
+  -sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8 \
+  --pre-js wasm/node_pre.js --post-js wasm/api.js
+WASM_OBJ = $(W)/obj/sqlite3.o $(W)/obj/imgsearch_wasm.o $(VEC_C:ext/%.c=$(W)/obj/%.o)
+
+WASM_PAGE = $(addprefix $(W)/,demo.html demo.js vectors.js)
+wasm: $(W)/imgsearch.js $(WASM_PAGE)
+$(W)/sqlite/sqlite3.c: wasm/fetch_sqlite.sh
+	sh wasm/fetch_sqlite.sh $(@D)
+$(W)/obj/sqlite3.o: $(W)/sqlite/sqlite3.c
+	@mkdir -p $(@D)
+	$(EMCC) -O2 $(WASM_SQLITE_FLAGS) -c $< -o $@
+$(W)/obj/imgsearch_wasm.o: wasm/imgsearch_wasm.c ext/imgsearch.h $(W)/sqlite/sqlite3.c
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_CFLAGS) -c $< -o $@
+$(W)/obj/%.o: ext/%.c $(EXT_H) $(W)/sqlite/sqlite3.c
+	@mkdir -p $(@D)
+	$(EMCC) $(WASM_CFLAGS) -c $< -o $@
+$(W)/obj/annoy/distance.o $(W)/obj/annoy/forest.o: WASM_CFLAGS += -O3
+# emcc's JavaScript optimiser needs Debian's node-acorn, in /usr/share/nodejs:
+# Debian's nodejs looks there, a node from elsewhere (NodeSource) does not.
+$(W)/imgsearch.js: $(WASM_OBJ) wasm/node_pre.js wasm/api.js
+	NODE_PATH=/usr/share/nodejs$${NODE_PATH:+:$$NODE_PATH} $(EMCC) $(WASM_LDFLAGS) -o $@ $(WASM_OBJ)
+$(WASM_PAGE): $(W)/%: wasm/%
+	@mkdir -p $(@D)
+	cp $< $@
+# make test builds it when emscripten and Node.js are installed (Debian:
+# emscripten nodejs npm); tests/wasm/run.sh reports a skip when they are not.
+WASM_TOOLS := $(shell command -v $(EMCC) >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && echo yes)
+test: $(if $(WASM_TOOLS),wasm)
 
 # ---- everything else --------------------------------------------------------
 deps:

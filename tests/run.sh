@@ -57,6 +57,8 @@ job "sqltest imgsearch_vec.so" '"$B/tests/sqltest" "$B/imgsearch_vec.so" tests/c
 job library 'sh tests/library.sh'
 # The Python package, installed with Debian's pip.
 job python 'sh tests/python/run.sh'
+# The WebAssembly build under Node.js and in headless Chromium (make wasm).
+job wasm 'sh tests/wasm/run.sh'
 
 njobs=$(wc -l <"$dir/jobs")
 seq "$njobs" | xargs -P "${TEST_JOBS:-$(nproc)}" -I{} sh "$0" --job "$dir" {}
