@@ -21,6 +21,9 @@
 #        (visual words, verification) on the report-half copies, the DVD
 #        phone photos and UKBench's photos, -k 10; scale_search.sql reads
 #        its CSV.  DB=... picks the database (default the collection).
+#   sh tests/bench/scale.sh dups   `imgsearch dups` with its defaults, its
+#        groups scored (scale_dups.sql): labelled copy pairs linked, and the
+#        other pairs in groups by where their images come from.
 #   sh tests/bench/scale.sh featureless   the featureless images' thumbnail
 #        pairs (scale_featureless.sql): how many copies link, how many
 #        wrong pairs, per threshold, on a tuning and a report half.
@@ -88,6 +91,8 @@ case "${1:-}" in
   vlad)    sqlite3 "$OUT/collection.db" < tests/bench/scale_vlad.sql ;;
   search)  search ;;
   featureless) sqlite3 "${DB:-$OUT/collection.db}" < tests/bench/scale_featureless.sql ;;
+  dups)    "$BUILD/imgsearch" dups "${DB:-$OUT/collection.db}" --format csv > "$OUT/dups.csv"
+           sqlite3 :memory: < tests/bench/scale_dups.sql ;;
   eval)    "$BUILD/bench/scale_eval" "$OUT/collection.db" "$OUT/queries.db" "$OUT/copies/list.txt" "$DATA" ;;
-  *) echo "usage: sh tests/bench/scale.sh collect|index|eval|vlad|search|featureless" >&2; exit 2 ;;
+  *) echo "usage: sh tests/bench/scale.sh collect|index|eval|vlad|search|featureless|dups" >&2; exit 2 ;;
 esac
