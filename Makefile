@@ -93,7 +93,7 @@ $(TEST_BIN)/test_%: tests/unit/test_%.c $(EXT_H) tests/bytes.h | $(TEST_BIN)
 $(TEST_BIN)/%: tests/sql/%.c tests/sql/testlib.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3 -lm
 
-$(TEST_BIN)/sqltest: tests/sqltest.c | $(TEST_BIN)
+$(TEST_BIN)/sqltest: tests/sqltest.c tests/sql/testlib.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LDFLAGS_ALL) -lsqlite3
 
 TEST_PROGRAMS = $(TEST_BIN)/sqltest $(patsubst tests/unit/%.c,$(TEST_BIN)/%,$(wildcard tests/unit/test_*.c)) \

@@ -145,7 +145,7 @@ static int run_sql(sqlite3 *db, const char *sql, Buf *out, StatementHook after, 
 
 typedef struct Case { Buf header, sql, want; } Case;
 
-static char *read_file(const char *path){
+static char *read_text_file(const char *path){
   FILE *f = fopen(path, "rb");
   Buf b = { 0, 0, 0 };
   char chunk[4096];
@@ -653,7 +653,7 @@ int main(int argc, char **argv){
   }
   test_extension = argv[1];
   for(i=2; i<argc; i++){
-    char *text = read_file(argv[i]);
+    char *text = read_text_file(argv[i]);
     Case *cases;
     int n_cases;
     sqlite3 *db;

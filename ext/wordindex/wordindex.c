@@ -144,7 +144,8 @@ static int merge_segments(WordIndex *x, const WordIndexSegment *seg, int n, int 
       rc = buffer_reserve(&tmp, &cap2, len + np[i]);
       if( rc==SQLITE_OK ) rc = buffer_reserve(&out, &cap, len + np[i]);
       if( rc ) break;
-      memcpy(tmp, out, len);
+      /* len 0 with out still NULL: the first list was empty (damage) */
+      if( len ) memcpy(tmp, out, len);
       postings_merge(tmp, len, p[i], np[i], out);
       len += np[i];
       rc = wordindex_segscan_next(scan[i], &word[i], &p[i], &np[i], pzErr);

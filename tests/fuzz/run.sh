@@ -14,6 +14,9 @@
 #   fuzz_vector     vector JSON/BLOB parsers for each type; vec_* functions
 #   fuzz_create     CREATE VIRTUAL TABLE x USING annoy(<input>), then use it
 #   fuzz_shadow     edits of an annoy table's shadow tables, then queries
+#   fuzz_wordindex  edits of a wordindex table's shadow tables, then
+#                   searches, writes, 'optimize' (its templates' words
+#                   blobs come from images it makes itself at start-up)
 #
 # Seeds: every image in samples/ (for the codecs, tests/data/formats/ and
 # the 8x8 images and hand-written TIFF of tests/fuzz/seeds_codec/; the
@@ -22,7 +25,8 @@
 # blobs, a codebook, a PCA model, a vocabulary and words blobs made from
 # the samples (these extra seeds are written with the built extension
 # through the sqlite3 shell, skipped if either is missing); for fuzz_vector, vectors of each type;
-# for fuzz_create, argument lists; for fuzz_shadow, a few edit lists.
+# for fuzz_create, argument lists; for fuzz_shadow and fuzz_wordindex, a few
+# edit lists.
 # Working corpora and crash files go to build/fuzz/ (or $FUZZ_OUT).  Where
 # there is a committed corpus, tests/fuzz/corpus_TARGET.tar.gz, it is
 # unpacked into the working corpus first, so a count gathered over several
@@ -67,7 +71,7 @@ code_hash(){
 
 if [ "${1:-}" = ledger ]; then
   [ -f "$LEDGER" ] || { echo "no runs recorded in $LEDGER"; exit 0; }
-  for t in image sift_blob vector create shadow webp tiff heif; do
+  for t in image sift_blob vector create shadow wordindex webp tiff heif; do
     awk -v t="fuzz_$t" -v code="$(code_hash "$t")" '
       $2==t && $3==code { runs += $4; crashes += $5; n++ }
       END { printf "%-15s %s %12d executions in %d runs, %d with a crash\n",
@@ -78,7 +82,7 @@ fi
 
 SECONDS_EACH=${1:-10}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-image sift_blob vector create shadow webp tiff heif}
+TARGETS=${*:-image sift_blob vector create shadow wordindex webp tiff heif}
 CC=${CC_FUZZ:-clang}
 CXX=${CXX_FUZZ:-clang++}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -108,7 +112,7 @@ for t in $TARGETS; do
 done
 
 # Seeds.
-for t in image sift_blob vector create shadow webp tiff heif; do
+for t in image sift_blob vector create shadow wordindex webp tiff heif; do
   mkdir -p "$OUT/seeds_$t" "$OUT/corpus_$t"
   kept=$ROOT/tests/fuzz/corpus_$t.tar.gz
   if [ -f "$kept" ]; then tar -xzf "$kept" -C "$OUT/corpus_$t"; fi
@@ -176,6 +180,23 @@ printf '\001\001\004\001\007\377\000\000\000' > "$S/node_byte"
 printf '\002\002\002\005\000\003\000\000\000' > "$S/short_vector"
 printf '\003\000\001\003\001\011\000\000\000\006\000\000\000\000\000\000\000' > "$S/slot_then_query"
 printf '\000\000\000\007\000\377\377\377\177\004\003\000\000\001\000\000\000' > "$S/info_and_free"
+# fuzz_wordindex: byte 0 template (% 3: 0 batch, 1 levels, 2 optimized) and
+# query image (/ 3 % 6; 5 is a mirror image); then 8-byte edits: edit (0 int,
+# 1 byte, 2 u32, 3 resize, 4 delete, 5 copy, 6 text, 7 query), shadow (0 info,
+# 1 docs, 2 segments, 3 postings, 4 counts), row, column or offset, value.
+W=$OUT/seeds_wordindex
+printf '\000' > "$W/batch"
+printf '\001' > "$W/levels"
+printf '\002' > "$W/optimized"
+printf '\021' > "$W/optimized_mirror_image"
+printf '\000\004\001\000\000\000\000\000\000' > "$W/delete_doc"
+printf '\001\001\003\005\004\007\000\000\000' > "$W/posting_byte"
+printf '\001\002\003\002\000\011\000\000\000' > "$W/posting_rowid"
+printf '\000\003\004\000\000\000\004\000\000' > "$W/counts_short"
+printf '\001\000\002\000\001\100\000\000\000' > "$W/segment_level"
+printf '\002\000\000\000\000\000\000\000\000' > "$W/docs_zero"
+printf '\001\005\003\001\001\001\000\000\000\007\000\000\000\000\000\000\000' > "$W/copy_then_query"
+printf '\000\006\001\002\001\000\000\000\000' > "$W/docs_text"
 
 # Leaks inside third-party libraries that our code cannot free (each
 # named and dated in the file) are not findings.
