@@ -310,5 +310,12 @@ $(B)/bench/scale_eval: tests/bench/scale_eval.c $(SCALE_EVAL_OBJ)
 	$(CXX) -x c -std=c11 -D_GNU_SOURCE -Iext $(COMMON) -DSQLITE_CORE -c tests/bench/scale_eval.c -o $(B)/bench/scale_eval.o
 	$(CXX) $(LDFLAGS_ALL) -o $@ $(B)/bench/scale_eval.o $(SCALE_EVAL_OBJ) -lsqlite3 $(OPENCV_LIBS) -lm
 
+# the pixels of verified pairs, aligned (tests/bench/scale.sh tiers)
+$(B)/bench/scale_tiers_photo: tests/bench/scale_tiers_photo.c $(B)/shell/ext/error.o \
+    $(B)/shell/ext/image/image.o $(IMAGE_CODEC_C:ext/%.c=$(B)/shell/ext/%.o)
+	mkdir -p $(B)/bench
+	$(CC) -std=c11 -D_GNU_SOURCE -Iext $(COMMON) -DSQLITE_CORE -o $@ $^ $(LDFLAGS_ALL) \
+	    -lsqlite3 $(IMAGE_CODEC_LIBS) -lm
+
 clean:
 	rm -rf build

@@ -20,13 +20,22 @@
 #   sh tests/bench/scale.sh search    `imgsearch search` as a user runs it
 #        (visual words, verification) on the report-half copies, the DVD
 #        phone photos and UKBench's photos, -k 10; scale_search.sql reads
-#        its CSV.  DB=... picks the database (default the collection).
+#        its CSV.  DB=... picks the database (default the collection);
+#        EVERY=n searches every n-th query only.
+#   sh tests/bench/scale.sh replicate   a copy of the collection (DB=...)
+#        with every image seven more times (scale_replicate.sql), as
+#        $OUT/replicated.db: what a query costs at ~100k images.
 #   sh tests/bench/scale.sh dups   `imgsearch dups` with its defaults, its
 #        groups scored (scale_dups.sql): labelled copy pairs linked, and the
 #        other pairs in groups by where their images come from.
 #   sh tests/bench/scale.sh featureless   the featureless images' thumbnail
 #        pairs (scale_featureless.sql): how many copies link, how many
 #        wrong pairs, per threshold, on a tuning and a report half.
+#   sh tests/bench/scale.sh tiers   after dups: can the verified geometry
+#        (scale_tiers.sql) or the pixels aligned by it (scale_tiers_photo.c)
+#        tell an edited copy from another photo of one object?  Rules
+#        chosen on a tuning half, read on a report half
+#        (scale_tiers_rules.sql).
 #
 # BUILD=build/x selects the build (default build), JOBS the workers (2).
 set -eu
@@ -74,15 +83,20 @@ search() {
     "$OUT/copies/list.txt" > "$OUT/search_queries.txt"
   ls "$DATA"/dvd_covers/canon/*.jpg "$DATA"/dvd_covers/droid/*.jpg "$DATA"/ukbench/*.jpg \
     >> "$OUT/search_queries.txt"
+  if [ -n "${EVERY:-}" ]; then      # every EVERY-th query only
+    awk -v n="$EVERY" 'NR % n == 1' "$OUT/search_queries.txt" > "$OUT/search_queries.tmp"
+    mv "$OUT/search_queries.tmp" "$OUT/search_queries.txt"
+  fi
   # shellcheck disable=SC2046
   "$BUILD/imgsearch" search "$DB" $(cat "$OUT/search_queries.txt") -k 10 --format csv --stats \
     > "$OUT/search.csv" 2> "$OUT/search_stats.txt" || true
   sqlite3 < tests/bench/scale_search.sql
   awk '/^stats:/ { n++; s += $4; first = 1; for(i=1;i<=NF;i++){ if($i=="rest" && first){ r += $(i+1); first = 0 }
        if($i=="(read+hash") rh += $(i+1); if($i=="words") w += $(i+1); if($i=="nearest") nn += $(i+1);
-       if($i=="verify") v += $(i+1) } }
+       if($i=="verify") v += $(i+1); if($i=="CPU:"){ cs += $(i+2); cr += $(i+5) } } }
        END { printf "per query (ms): sift %.1f, rest %.1f (read %.1f, words %.1f, shortlist %.1f, verify %.1f), %d queries\n",
-             s/n, r/n, rh/n, w/n, nn/n, v/n, n }' "$OUT/search_stats.txt"
+             s/n, r/n, rh/n, w/n, nn/n, v/n, n
+             printf "per query, CPU of its thread (ms): sift %.1f, rest %.1f\n", cs/n, cr/n }' "$OUT/search_stats.txt"
 }
 
 case "${1:-}" in
@@ -90,6 +104,12 @@ case "${1:-}" in
   index)   index ;;
   vlad)    sqlite3 "$OUT/collection.db" < tests/bench/scale_vlad.sql ;;
   search)  search ;;
+  replicate) cp "${DB:-$OUT/collection.db}" "$OUT/replicated.db"
+           sqlite3 "$OUT/replicated.db" < tests/bench/scale_replicate.sql ;;
+  tiers)   make -s build/bench/scale_tiers_photo
+           sqlite3 "$OUT/collection.db" < tests/bench/scale_tiers.sql
+           build/bench/scale_tiers_photo "$OUT/tiers.db"
+           sqlite3 "$OUT/tiers.db" < tests/bench/scale_tiers_rules.sql ;;
   featureless) sqlite3 "${DB:-$OUT/collection.db}" < tests/bench/scale_featureless.sql ;;
   dups)    "$BUILD/imgsearch" dups "${DB:-$OUT/collection.db}" --format csv > "$OUT/dups.csv"
            sqlite3 :memory: < tests/bench/scale_dups.sql ;;
