@@ -7,8 +7,8 @@
 **
 ** TIERS.db is what scale_tiers.sql writes: table pair(kind, copy, report,
 ** nf, a_path, b_path, j), j the img_match_json of a's sift blob against
-** b's (H maps a's pixels to b's; for a mirrored match it includes the
-** flip).
+** b's, whose homography H maps a's pixels to b's (for a mirrored match it
+** includes the flip); SQLite's json_each reads it.
 ** For each pair with inliers, both files are decoded to grey
 ** (image_decode_grey, the extension's decoder and limits), shrunk by the
 ** area filter to at most WORK_SIDE pixels a side (so blur, JPEG blocks and
@@ -75,21 +75,6 @@ static int small_load(const char *zPath, Small *s){
   }
   image_grey_free(&grey);
   return s->px!=0;
-}
-
-/* The nine numbers after "homography":[ in j. */
-static int parse_homography(const char *j, double h[9]){
-  const char *z = j ? strstr(j, "\"homography\":[") : 0;
-  int i;
-  if( z==0 ) return 0;
-  z += strlen("\"homography\":[");
-  for(i=0; i<9; i++){
-    char *zEnd;
-    h[i] = strtod(z, &zEnd);
-    if( zEnd==z ) return 0;
-    z = zEnd + 1;
-  }
-  return 1;
 }
 
 static int invert3(const double m[9], double r[9]){
@@ -164,21 +149,27 @@ int main(int argc, char **argv){
    || sqlite3_exec(db, "DROP TABLE IF EXISTS photo;"
                        "CREATE TABLE photo(pair_rowid INTEGER PRIMARY KEY, overlap REAL,"
                        " ncc REAL, agree REAL); BEGIN", 0, 0, 0)!=SQLITE_OK
-   || sqlite3_prepare_v2(db, "SELECT rowid, a_path, b_path, j FROM pair"
-                             " WHERE j->>'inliers' > 0", -1, &list, 0)!=SQLITE_OK
+   || sqlite3_prepare_v2(db, "SELECT pair.rowid, a_path, b_path, h.value FROM pair,"
+                             " json_each(j, '$.homography') AS h"
+                             " WHERE j->>'inliers' > 0 ORDER BY pair.rowid, h.key", -1, &list, 0)!=SQLITE_OK
    || sqlite3_prepare_v2(db, "INSERT INTO photo VALUES (?1, ?2, ?3, ?4)", -1, &put, 0)!=SQLITE_OK ){
     fprintf(stderr, "scale_tiers_photo: %s\n", sqlite3_errmsg(db));
     return 1;
   }
+  /* nine rows a pair: its homography, row-major */
   while( sqlite3_step(list)==SQLITE_ROW ){
     Small a = {0}, b = {0};
     double h[9], overlap, ncc, agree;
-    int ok = parse_homography((const char*)sqlite3_column_text(list, 3), h)
-        && small_load((const char*)sqlite3_column_text(list, 1), &a)
-        && small_load((const char*)sqlite3_column_text(list, 2), &b)
-        && compare(&a, &b, h, &overlap, &ncc, &agree);
+    sqlite3_int64 pair = sqlite3_column_int64(list, 0);
+    int i, ok;
+    char *zA = strdup((const char*)sqlite3_column_text(list, 1));
+    char *zB = strdup((const char*)sqlite3_column_text(list, 2));
+    h[0] = sqlite3_column_double(list, 3);
+    for(i=1; i<9 && sqlite3_step(list)==SQLITE_ROW; i++) h[i] = sqlite3_column_double(list, 3);
+    ok = i==9 && zA && zB && small_load(zA, &a) && small_load(zB, &b)
+      && compare(&a, &b, h, &overlap, &ncc, &agree);
     if( ok ){
-      sqlite3_bind_int64(put, 1, sqlite3_column_int64(list, 0));
+      sqlite3_bind_int64(put, 1, pair);
       sqlite3_bind_double(put, 2, overlap);
       sqlite3_bind_double(put, 3, ncc);
       sqlite3_bind_double(put, 4, agree);
@@ -188,6 +179,8 @@ int main(int argc, char **argv){
     }else{
       failed++;
     }
+    free(zA);
+    free(zB);
     free(a.px);
     free(b.px);
   }
