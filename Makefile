@@ -312,9 +312,9 @@ $(B)/bench/scale_eval: tests/bench/scale_eval.c $(SCALE_EVAL_OBJ)
 
 # the pixels of verified pairs, aligned (tests/bench/scale.sh tiers)
 $(B)/bench/scale_tiers_photo: tests/bench/scale_tiers_photo.c $(B)/shell/ext/error.o \
-    $(B)/shell/ext/image/image.o $(IMAGE_CODEC_C:ext/%.c=$(B)/shell/ext/%.o)
+    $(B)/shell/ext/image/image.o $(IMAGE_CODEC_C:ext/%.c=$(B)/shell/ext/%.o) $(B)/shell/files.o
 	mkdir -p $(B)/bench
-	$(CC) -std=c11 -D_GNU_SOURCE -Iext $(COMMON) -DSQLITE_CORE -o $@ $^ $(LDFLAGS_ALL) \
+	$(CC) -std=c11 -D_GNU_SOURCE -Iext -Ishell $(COMMON) -DSQLITE_CORE -o $@ $^ $(LDFLAGS_ALL) \
 	    -lsqlite3 $(IMAGE_CODEC_LIBS) -lm
 
 clean:

@@ -21,7 +21,8 @@
 **            AGREE_Z (an overlay or a caption spoils only its own pixels)
 ** The three are written to table photo(pair_rowid, overlap, ncc, agree);
 ** scale_tiers_photo.sql reads them.  Plain C over the extension's image
-** code; no SQL functions of the extension are needed.
+** code and the shell's files_read; no SQL functions of the extension are
+** needed.
 */
 #include <math.h>
 #include <sqlite3.h>
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "files.h"      /* shell/: files_read */
 
 #define WORK_SIDE 96
 #define AGREE_Z   0.5
@@ -41,22 +43,16 @@ typedef struct Small {       /* a grey image shrunk to at most WORK_SIDE */
 } Small;
 
 static int small_load(const char *zPath, Small *s){
-  FILE *f = fopen(zPath, "rb");
-  unsigned char *data = 0;
-  long n;
+  size_t n = 0;
+  char *zReadErr = 0;
+  unsigned char *data = files_read(zPath, &n, &zReadErr);
   GreyImage grey;
   char *zErr = 0;
   int rc;
   memset(s, 0, sizeof(*s));
-  if( f==0 ) return 0;
-  if( fseek(f, 0, SEEK_END)==0 && (n = ftell(f))>0 && fseek(f, 0, SEEK_SET)==0
-   && (data = malloc((size_t)n))!=0 && fread(data, 1, (size_t)n, f)!=(size_t)n ){
-    free(data);
-    data = 0;
-  }
-  fclose(f);
+  free(zReadErr);
   if( data==0 ) return 0;
-  rc = image_decode_grey(data, (size_t)n, 0, &grey, &zErr);
+  rc = image_decode_grey(data, n, 0, &grey, &zErr);
   free(data);
   sqlite3_free(zErr);
   if( rc!=SQLITE_OK ) return 0;
