@@ -45,8 +45,9 @@ EXT_H   = $(wildcard ext/*.h ext/*/*.h)
 EXT_OBJ = $(EXT_C:ext/%.c=$(B)/obj/%.o) $(EXT_CXX:ext/%.cpp=$(B)/obj/%.o)
 OPENCV_LIBS = -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core
 # The decoders besides stb_image (ext/image/image_codec.h), one file each.
-IMAGE_CODEC_C    = ext/image/image_webp.c ext/image/image_tiff.c ext/image/image_heif.c
-IMAGE_CODEC_LIBS = -lwebp -ltiff -lheif
+IMAGE_CODEC_C    = ext/image/image_webp.c ext/image/image_tiff.c ext/image/image_heif.c \
+                   ext/image/image_jxl.c
+IMAGE_CODEC_LIBS = -lwebp -ltiff -lheif -ljxl
 EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) $(IMAGE_CODEC_LIBS) -lm
 # The vector-only build: the annoy table and vec_* functions, C and libm
 # only (no OpenCV, no stb_image, no C++ runtime); entry point
@@ -57,7 +58,7 @@ VERSION := $(shell sed -n 's/^\#define IMGSEARCH_VERSION  *"\(.*\)"/\1/p' ext/im
 
 DEB_PACKAGES = libsqlite3-dev sqlite3 libstb-dev libopencv-core-dev \
   libopencv-imgproc-dev libopencv-features2d-dev libopencv-calib3d-dev \
-  libreadline-dev zlib1g-dev libwebp-dev libtiff-dev libheif-dev \
+  libreadline-dev zlib1g-dev libwebp-dev libtiff-dev libheif-dev libjxl-dev \
   pkgconf python3 python3-pip python3-setuptools python3-wheel python3-numpy
 
 .PHONY: all test demo bench deps clean reliability install wasm

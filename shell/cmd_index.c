@@ -208,7 +208,7 @@ static const char index_usage[] =
   "usage: imgsearch index DB PATH... [options]\n"
   "\n"
   "Add the images under each PATH (folders are walked recursively; jpg jpeg\n"
-  "png webp heic heif hif avif tif tiff bmp gif tga pnm ppm pgm) to the\n"
+  "png webp heic heif hif avif jxl tif tiff bmp gif tga pnm ppm pgm) to the\n"
   "database DB, created if missing; other files in the folders are counted\n"
   "by extension and reported as skipped.  JPEG and TIFF orientation tags are\n"
   "applied: sizes and keypoints are those of the upright image.\n"

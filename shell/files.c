@@ -3,8 +3,8 @@
 **
 ** files_collect walks folders recursively (nftw, not following symlinked
 ** folders, so a link loop cannot trap it) and keeps files whose name ends in
-** a supported extension: jpg jpeg png webp heic heif hif avif tif tiff bmp
-** gif tga pnm ppm pgm.  Every other file it meets is counted by extension
+** a supported extension: jpg jpeg png webp heic heif hif avif jxl tif tiff
+** bmp gif tga pnm ppm pgm.  Every other file it meets is counted by extension
 ** (FileList.skipped), so `index` can say what it left out and why.  Paths
 ** are stored absolute and resolved (realpath), so the same file indexed
 ** from two working directories is one record.
@@ -23,8 +23,8 @@
 #include "files.h"
 
 static const char *const files_extensions[] = {
-  "jpg", "jpeg", "png", "webp", "heic", "heif", "hif", "avif", "tif", "tiff",
-  "bmp", "gif", "tga", "pnm", "ppm", "pgm", 0
+  "jpg", "jpeg", "png", "webp", "heic", "heif", "hif", "avif", "jxl", "tif",
+  "tiff", "bmp", "gif", "tga", "pnm", "ppm", "pgm", 0
 };
 
 int files_is_image_name(const char *zName){

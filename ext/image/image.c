@@ -4,8 +4,8 @@
 ** downscale.  See image.h for the contract.
 **
 ** May call: stb_image (compiled here, all of it static), the other
-** decoders through image_codec.h (WebP, TIFF, HEIF/AVIF: one file per
-** library), error.h (error_set), sqlite3_malloc64 / sqlite3_realloc64 /
+** decoders through image_codec.h (WebP, TIFF, HEIF/AVIF, JPEG XL: one file
+** per library), error.h (error_set), sqlite3_malloc64 / sqlite3_realloc64 /
 ** sqlite3_free / sqlite3_mprintf through sqlite3ext.h.  Nothing else.
 **
 ** Formats compiled in: JPEG, PNG, BMP, GIF (first frame), TGA, PNM (P5/P6).
@@ -67,7 +67,7 @@ SQLITE_EXTENSION_INIT3
 
 /* The decoders besides stb_image, tried first: each has magic bytes. */
 static const ImageCodec *const image_codecs[] = {
-  &image_codec_webp, &image_codec_tiff, &image_codec_heif
+  &image_codec_webp, &image_codec_tiff, &image_codec_heif, &image_codec_jxl
 };
 
 static const ImageCodec *image_codec_for(const unsigned char *p, size_t n){
@@ -477,8 +477,8 @@ static int image_probe_stb(const unsigned char *p, size_t n, ImageInfo *out,
         "cannot read the %s header: %s", format, stbi_failure_reason());
   }
   return error_set(pzErr, SQLITE_ERROR,
-      "not a supported image (expected jpeg, png, webp, heic, avif, tiff, "
-      "bmp, gif, tga or pnm; %s)", stbi_failure_reason());
+      "not a supported image (expected jpeg, png, webp, heic, avif, jxl, "
+      "tiff, bmp, gif, tga or pnm; %s)", stbi_failure_reason());
 }
 
 int image_probe(const void *data, size_t n, ImageInfo *out, char **pzErr){

@@ -8,6 +8,8 @@
 **                  RGBA interface reads
 **   image_heif.c   HEIC/HEIF and AVIF (libheif): the primary image, with
 **                  its rotation and mirroring (irot/imir) applied
+**   image_jxl.c    JPEG XL (libjxl): codestream or container; the first
+**                  frame of an animation
 **
 ** Contract: a codec owns its library and nothing else.  It never sees the
 ** pixel limit's policy: image.c probes first, refuses headers over the
@@ -48,6 +50,7 @@ typedef struct ImageCodec {
 extern const ImageCodec image_codec_webp;
 extern const ImageCodec image_codec_tiff;
 extern const ImageCodec image_codec_heif;
+extern const ImageCodec image_codec_jxl;
 
 /* Orientation values 5..8 swap width and height. */
 #define IMAGE_ORIENTATION_SWAPS(o) ((o)>=5 && (o)<=8)

@@ -6,10 +6,11 @@
 # Targets (clang -fsanitize=fuzzer,address,undefined; the extension's
 # sources compiled with -DSQLITE_CORE and linked in):
 #   fuzz_image      image bytes -> probe, decode with limits, SIFT, sift blob
-#   fuzz_webp, fuzz_tiff, fuzz_heif
-#                   WebP / TIFF / HEIF+AVIF bytes -> probe, decode to grey and
-#                   RGB with limits (image_webp.c, image_tiff.c, image_heif.c
-#                   through image.c; the body is fuzz_codec.h)
+#   fuzz_webp, fuzz_tiff, fuzz_heif, fuzz_jxl
+#                   WebP / TIFF / HEIF+AVIF / JPEG XL bytes -> probe, decode to
+#                   grey and RGB with limits (image_webp.c, image_tiff.c,
+#                   image_heif.c, image_jxl.c through image.c; the body is
+#                   fuzz_codec.h)
 #   fuzz_sift_blob  bytes -> sift blob / codebook / PCA parsers, VLAD, match
 #   fuzz_vector     vector JSON/BLOB parsers for each type; vec_* functions
 #   fuzz_create     CREATE VIRTUAL TABLE x USING annoy(<input>), then use it
@@ -65,13 +66,13 @@ IGNORE=$ROOT/tests/fuzz/coverage_ignore.txt
 code_hash(){
   { find "$ROOT/ext" -type f | LC_ALL=C sort | xargs cat
     cat "$ROOT/tests/fuzz/fuzz_$1.c" "$ROOT/tests/fuzz/fuzz_sql.h" "$IGNORE"
-    case $1 in webp|tiff|heif) cat "$ROOT/tests/fuzz/fuzz_codec.h";; esac; } \
+    case $1 in webp|tiff|heif|jxl) cat "$ROOT/tests/fuzz/fuzz_codec.h";; esac; } \
     | sha256sum | cut -c1-12
 }
 
 if [ "${1:-}" = ledger ]; then
   [ -f "$LEDGER" ] || { echo "no runs recorded in $LEDGER"; exit 0; }
-  for t in image sift_blob vector create shadow wordindex webp tiff heif; do
+  for t in image sift_blob vector create shadow wordindex webp tiff heif jxl; do
     awk -v t="fuzz_$t" -v code="$(code_hash "$t")" '
       $2==t && $3==code { runs += $4; crashes += $5; n++ }
       END { printf "%-15s %s %12d executions in %d runs, %d with a crash\n",
@@ -82,13 +83,13 @@ fi
 
 SECONDS_EACH=${1:-10}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-image sift_blob vector create shadow wordindex webp tiff heif}
+TARGETS=${*:-image sift_blob vector create shadow wordindex webp tiff heif jxl}
 CC=${CC_FUZZ:-clang}
 CXX=${CXX_FUZZ:-clang++}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 CFLAGS="-std=c11 -D_GNU_SOURCE -DSQLITE_CORE -O1 -g -Wall -Wextra -I$ROOT/ext $SAN"
 CXXFLAGS="-std=c++17 -DSQLITE_CORE -O1 -g -Wall -Wextra -I$ROOT/ext -I/usr/include/opencv4 $SAN"
-LIBS="-lsqlite3 -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core -lwebp -ltiff -lheif -lm"
+LIBS="-lsqlite3 -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core -lwebp -ltiff -lheif -ljxl -lm"
 
 mkdir -p "$OUT/obj"
 O=$OUT/obj
@@ -112,7 +113,7 @@ for t in $TARGETS; do
 done
 
 # Seeds.
-for t in image sift_blob vector create shadow wordindex webp tiff heif; do
+for t in image sift_blob vector create shadow wordindex webp tiff heif jxl; do
   mkdir -p "$OUT/seeds_$t" "$OUT/corpus_$t"
   kept=$ROOT/tests/fuzz/corpus_$t.tar.gz
   if [ -f "$kept" ]; then tar -xzf "$kept" -C "$OUT/corpus_$t"; fi
@@ -122,6 +123,7 @@ for F in "$ROOT/tests/data/formats" "$ROOT/tests/fuzz/seeds_codec"; do
   cp "$F"/*.webp "$OUT/seeds_webp/"
   cp "$F"/*.tif "$OUT/seeds_tiff/"
   cp "$F"/*.heic "$F"/*.avif "$OUT/seeds_heif/"
+  cp "$F"/*.jxl "$OUT/seeds_jxl/"
   cp "$F"/*.jpg "$OUT/seeds_image/"
 done
 if command -v sqlite3 >/dev/null 2>&1 && [ -f "$ROOT/build/imgsearch.so" ]; then

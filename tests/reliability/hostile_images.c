@@ -613,7 +613,7 @@ static void cases_make(void){
 
   /* The decoders beside stb_image (tests/data/formats/README.md), and
   ** headers that lie about their size: the pixel limit is checked before
-  ** any of libwebp, libtiff or libheif decodes a pixel.  libheif has a limit
+  ** any of libwebp, libtiff, libheif or libjxl decodes a pixel.  libheif has a limit
   ** of its own (32768 x 32768), reported as too big. */
   add_case("chelsea.webp", bytes_from_file(FORMATS_DATA_DIR "/chelsea.webp"),
            "{\"width\":200,\"height\":133,\"channels\":3,\"format\":\"webp\"}", EXPECT_FEATURES, 0);
@@ -623,6 +623,8 @@ static void cases_make(void){
            "{\"width\":200,\"height\":133,\"channels\":3,\"format\":\"avif\"}", EXPECT_FEATURES, 0);
   add_case("chelsea.tif", bytes_from_file(FORMATS_DATA_DIR "/chelsea.tif"),
            "{\"width\":120,\"height\":80,\"channels\":3,\"format\":\"tiff\"}", EXPECT_FEATURES, 0);
+  add_case("chelsea.jxl", bytes_from_file(FORMATS_DATA_DIR "/chelsea.jxl"),
+           "{\"width\":200,\"height\":133,\"channels\":3,\"format\":\"jxl\"}", EXPECT_FEATURES, 0);
   add_case("home_rotated.jpg", bytes_from_file(FORMATS_DATA_DIR "/home_rotated.jpg"),
            "{\"width\":200,\"height\":150,\"channels\":3,\"format\":\"jpeg\"}", EXPECT_FEATURES, 0);
   /* the VP8 frame header's 14-bit sizes (offset 26) at their largest */

@@ -891,15 +891,15 @@ static void test_formats(void){
   sh("mkdir fmt && cp '%s'/tests/data/formats/* '%s'/samples/home.jpg fmt/"
      " && printf 'raw' > fmt/raw.cr2", zRoot, zRoot);
   rc = run(&zO, &zE, "index f.db fmt");
-  check(rc==0 && contains(zE, "6 indexed, 0 unchanged, 0 touched, 0 failed"),
-        "22.1 index a folder of WebP, HEIC, AVIF, TIFF, a rotated JPEG and its original: all 6 indexed (%d)%s%s",
+  check(rc==0 && contains(zE, "7 indexed, 0 unchanged, 0 touched, 0 failed"),
+        "22.1 index a folder of WebP, HEIC, AVIF, JPEG XL, TIFF, a rotated JPEG and its original: all 7 indexed (%d)%s%s",
         rc, rc ? "\n# " : "", rc ? zE : "");
   check(contains(zE, "2 skipped: unsupported format (.cr2, .md)\n"),
         "22.2 the other files are counted and named by extension, not ignored");
   free(zO); free(zE);
   z = query("f.db", "SELECT group_concat(substr(path, instr(path, '/fmt/')+5) || ' ' || width || 'x' || height"
                     " || (features>100), ', ') FROM (SELECT * FROM images ORDER BY path)");
-  check(strcmp(z, "chelsea.avif 200x1331, chelsea.heic 200x1331, chelsea.tif 120x801, "
+  check(strcmp(z, "chelsea.avif 200x1331, chelsea.heic 200x1331, chelsea.jxl 200x1331, chelsea.tif 120x801, "
                   "chelsea.webp 200x1331, home.jpg 512x3841, home_rotated.jpg 200x1501")==0,
         "22.3 each decoded with its features; the Orientation 6 JPEG is 200x150 upright (%s)", z);
   free(z);

@@ -547,7 +547,7 @@ static void test_bad_images(sqlite3 *db, const char *dir){
   check(error_is(db, "img_keypoints: cannot decode jpeg image (640x480): Corrupt JPEG", SQLITE_ERROR,
                  "SELECT count(*) FROM img_keypoints((SELECT data FROM extra WHERE name='half.jpg'))"),
         "11.48 img_keypoints on a truncated JPEG: error");
-  check(error_is(db, "img_sift: not a supported image (expected jpeg, png, webp, heic, avif, tiff, bmp, gif, tga or pnm; "
+  check(error_is(db, "img_sift: not a supported image (expected jpeg, png, webp, heic, avif, jxl, tiff, bmp, gif, tga or pnm; "
                      "Image not of any known type, or corrupt)", SQLITE_ERROR,
                  "SELECT img_sift(data) FROM extra WHERE name='readme.txt'"),
         "11.49 a text file: error");
