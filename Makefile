@@ -52,7 +52,7 @@ EXT_LIBS = $(if $(EXT_CXX),$(OPENCV_LIBS)) $(IMAGE_CODEC_LIBS) -lm
 # The vector-only build: the annoy table and vec_* functions, C and libm
 # only (no OpenCV, no stb_image, no C++ runtime); entry point
 # sqlite3_imgsearchvec_init (ext/imgsearch_vec.c).
-VEC_C   = ext/error.c ext/interrupt.c ext/imgsearch_vec.c $(sort $(wildcard ext/annoy/*.c))
+VEC_C   = ext/error.c ext/interrupt.c ext/shadow.c ext/imgsearch_vec.c $(sort $(wildcard ext/annoy/*.c))
 VEC_OBJ = $(VEC_C:ext/%.c=$(B)/obj/%.o)
 VERSION := $(shell sed -n 's/^\#define IMGSEARCH_VERSION  *"\(.*\)"/\1/p' ext/imgsearch.h)
 

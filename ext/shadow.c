@@ -19,11 +19,11 @@ int shadow_init(ShadowTables *t, sqlite3 *db, const char *schema, const char *na
   t->schema = sqlite3_mprintf("%s", schema);
   t->name = sqlite3_mprintf("%s", name);
   t->stmt = (sqlite3_stmt**)sqlite3_malloc64(sizeof(sqlite3_stmt*)*(n_sql ? n_sql : 1));
+  if( t->stmt ) memset(t->stmt, 0, sizeof(sqlite3_stmt*)*(n_sql ? n_sql : 1));
   if( t->schema==0 || t->name==0 || t->stmt==0 ){
     shadow_free(t);
     return SQLITE_NOMEM;
   }
-  memset(t->stmt, 0, sizeof(sqlite3_stmt*)*(n_sql ? n_sql : 1));
   return SQLITE_OK;
 }
 

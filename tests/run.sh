@@ -39,7 +39,7 @@ job test_shell '"$B/tests/test_shell" "$B/imgsearch.so"'
 job "sqltest --oom 05_functions" '"$B/tests/sqltest" --oom "$B/imgsearch.so" tests/cases/05_functions.test'
 # ... and short: the cases that create and change tables, at 2 values of N
 # per case and kind (make reliability: all files, every N).
-job "sqltest --oom=2" '"$B/tests/sqltest" --oom=2 "$B/imgsearch.so" tests/cases/01_create.test tests/cases/04_changes.test tests/cases/08_helpers.test tests/cases/09_int8.test'
+job "sqltest --oom=2" '"$B/tests/sqltest" --oom=2 "$B/imgsearch.so" tests/cases/01_create.test tests/cases/04_changes.test tests/cases/08_helpers.test tests/cases/09_int8.test tests/cases/12_columns.test'
 for t in "$B"/tests/test_*; do
   name=$(basename "$t")
   [ -x "$t" ] && [ "$name" != test_shell ] && job "$name" "\"\$B/tests/$name\" \"\$B/imgsearch.so\""
@@ -50,9 +50,9 @@ for t in "$B"/reliability/*; do
   [ -x "$t" ] && job "$name" "\"\$B/reliability/$name\" \"\$B/imgsearch.so\""
 done
 job sqltest '"$B/tests/sqltest" "$B/imgsearch.so" tests/cases/*.test'
-# The vector-only extension: the vector cases (0*.test; 1*.test are the
-# image functions) and what it must not have (vector_only/).
-job "sqltest imgsearch_vec.so" '"$B/tests/sqltest" "$B/imgsearch_vec.so" tests/cases/0*.test tests/cases/vector_only/*.test'
+# The vector-only extension: the vector cases (0*.test and 12_columns;
+# 10 and 11 are the image functions) and what it must not have (vector_only/).
+job "sqltest imgsearch_vec.so" '"$B/tests/sqltest" "$B/imgsearch_vec.so" tests/cases/0*.test tests/cases/12_columns.test tests/cases/vector_only/*.test'
 # The C library and make install (make test installs into $B/test-prefix).
 job library 'sh tests/library.sh'
 # The Python package, installed with Debian's pip.

@@ -32,7 +32,9 @@
 **     A vector x goes to child1 when normal.x > threshold (see forest.h).
 **
 ** Slots are dense small integers so the forest can use arrays; rowids are
-** whatever the user chose.
+** whatever the user chose. A table that declares metadata or auxiliary
+** columns also has NAME_metadata and NAME_auxiliary, which annoy_columns.c
+** owns (its header documents them); this file never reads them.
 **
 ** CACHE. Each connection keeps the nodes it has read (decoded) and the
 ** vectors it has read (an array indexed by slot), both filled lazily, so
@@ -1246,8 +1248,14 @@ int store_knn(AnnoyStore *s, const void *query, int k, int64_t search_k,
   if( (rc = store_ready(s, pzErr)) ) return rc;
   if( search_k==0 ) search_k = s->cfg.search_k ? s->cfg.search_k : default_search_k(s, k);
   if( search_k<k && search_k>=0 ) search_k = k;
-  /* A small filter set is cheaper to scan than to search for. */
-  if( filter && (int64_t)filter->n <= search_k ) search_k = -1;
+  /* A filter of n rows out of count leaves the search scoring search_k of
+  ** them, after visiting about search_k x count / n rows; scoring the n
+  ** directly costs a lookup each, ~8 visits' worth (measured at 1M rows,
+  ** docs/BENCHMARKS.md "Filtered search"): scan the small sets. */
+  if( filter && ((double)filter->n <= (double)search_k
+              || (double)filter->n * filter->n * 8 <= (double)search_k * s->count) ){
+    search_k = -1;
+  }
 
   memset(&local, 0, sizeof(local));
   searcher = s->searcher_busy ? &local : &s->searcher;

@@ -4,10 +4,13 @@
 **   CREATE VIRTUAL TABLE items USING annoy(
 **     v float32[128],            -- or uint8[N], bit[N]; any column name
 **     metric=euclidean,          -- euclidean|angular|cosine|dot|manhattan|hamming
-**     trees=16, leaf_size=64, seed=1, search_k=0);
+**     trees=16, leaf_size=64, seed=1, search_k=0,
+**     album INTEGER, taken TEXT,   -- metadata columns, filtered in the search
+**     +caption TEXT);              -- auxiliary columns, only stored
 **
-** Declared columns: v, and hidden distance, k, search_k and a command column
-** named after the table (INSERT INTO items(items) VALUES('rebuild')).
+** Declared columns: v, hidden distance, k, search_k and a command column
+** named after the table (INSERT INTO items(items) VALUES('rebuild')), then
+** the metadata and auxiliary columns (annoy_columns.h) as declared.
 **
 ** THE xBestIndex CONTRACT (written down once, read back by xFilter):
 **   idxNum  PLAN_SCAN   every row in rowid order        idxStr unused
@@ -17,20 +20,24 @@
 **     'q' the query vector (MATCH)     'k' k (= constraint or LIMIT)
 **     'o' OFFSET (added to LIMIT)      's' search_k
 **     'r' rowid = ? filter             'i' rowid IN (...) filter (all values)
+**     'm' 'z' 'n' a condition on a metadata column (TermKind)
+**   then, if there are conditions on metadata columns, '\n' and their SQL
+**   texts (columns_term), in order, each ended by '\n'.
 **   KNN results come ordered by distance; ORDER BY distance is consumed.
 **
 ** Errors: store calls return a code and a message (ext/error.h), which
 ** becomes the table's zErrMsg (store_failed) or an SQL function's error.
 **
-** May call: annoy_store.h (all shadow-table access), rowid_set.h,
-** vector.h, distance.h (names of metrics), error.h. Owns no data of its own
-** beyond the per-cursor result list.
+** May call: annoy_store.h (the vectors and trees), annoy_columns.h (the
+** other columns), rowid_set.h, vector.h, distance.h (names of metrics),
+** error.h. Owns no data of its own beyond the per-cursor result list.
 */
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include "sqlite_ext.h"
+#include "annoy_columns.h"
 #include "annoy_store.h"
 #include "annoy_vtab.h"
 #include "error.h"
@@ -42,6 +49,7 @@
 #define COL_K         2
 #define COL_SEARCH_K  3
 #define COL_COMMAND   4
+#define COL_EXTRA     5     /* metadata and auxiliary columns from here */
 
 #define PLAN_SCAN   1
 #define PLAN_ROWID  2
@@ -56,6 +64,7 @@ typedef struct AnnoyTable {
   sqlite3_vtab base;
   sqlite3 *db;
   AnnoyStore *store;
+  AnnoyColumns *columns;     /* metadata and auxiliary columns (maybe none) */
   char *schema, *name;
   AnnoyConnection *conn;     /* this connection's registry of tables */
   struct AnnoyTable *next;   /* in conn's list */
@@ -230,16 +239,11 @@ static int parse_column(const char *arg, char **col, AnnoyConfig *cfg, char **pz
   return SQLITE_OK;
 }
 
+/* "key=value" (arg has a '='). */
 static int parse_option(const char *arg, AnnoyConfig *cfg, char **pzErr){
   const char *eq = strchr(arg, '='), *key = arg, *val;
   size_t klen, vlen;
   sqlite3_int64 v;
-  if( eq==0 && strchr(arg, '[') ){
-    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: only one vector column is supported ('%s')", arg), pzErr);
-  }
-  if( eq==0 ){
-    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: expected option=value, got '%s'", arg), pzErr);
-  }
   klen = (size_t)(eq-arg);
   val = eq+1;
   vlen = strlen(val);
@@ -280,29 +284,128 @@ bad_number:
 
 /* ---- create / connect / disconnect / destroy ------------------------------------- */
 
+/* Does arg (not an option) declare the vector column: a '[' after its name? */
+static int declares_vector(const char *arg){
+  const char *p = arg;
+  size_t n = strlen(arg), name_len;
+  trim(&p, &n);
+  if( n>0 && p[0]=='+' ) return 0;
+  name_len = n>0 ? column_name_len(p, n) : 0;
+  return memchr(p+name_len, '[', n-name_len)!=0;
+}
+
+/* "album INTEGER" or "+caption TEXT": a metadata or auxiliary column. */
+static int parse_extra_column(const char *arg, ColumnDecl *d, char **pzErr){
+  const char *p = arg, *type;
+  size_t n = strlen(arg), name_len;
+  trim(&p, &n);
+  d->aux = n>0 && p[0]=='+';
+  if( d->aux ){ p++; n--; trim(&p, &n); }
+  name_len = n>0 ? column_name_len(p, n) : 0;
+  type = p + name_len;
+  n -= name_len;
+  trim(&type, &n);
+  if( name_len==0 || (n==0 && !d->aux) ){
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: expected option=value or a column with its "
+                                "type ('album INTEGER', '+caption TEXT'), got '%s'", arg), pzErr);
+  }
+  if( (d->type = column_type_from_name(type, n, d->aux))==0 ){
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: unknown column type '%.*s' in '%s' (metadata "
+                                "columns: INTEGER, REAL, TEXT, BOOLEAN; +auxiliary columns also BLOB, ANY)",
+                                (int)n, type, arg), pzErr);
+  }
+  if( (d->name = column_name(p, name_len))==0 ) return SQLITE_NOMEM;
+  if( d->name[0]==0 ){
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: a column needs a name, got '%s'", arg), pzErr);
+  }
+  return SQLITE_OK;
+}
+
+/* Names the table's own columns and rowid use, or another declared one. */
+static int check_column_names(const char *table, const char *col, const ColumnDecl *d, int n,
+                              char **pzErr){
+  static const char *const reserved[] = { "distance", "k", "search_k", "rowid", "oid", "_rowid_" };
+  int i, j, n_aux = 0;
+  for(i=0; i<3; i++){                /* rowid was allowed as a vector column's name */
+    if( sqlite3_stricmp(col, reserved[i])==0 ) goto vector_name;
+  }
+  if( sqlite3_stricmp(col, table)==0 ) goto vector_name;
+  for(i=0; i<n; i++){
+    const char *taken = sqlite3_stricmp(d[i].name, col)==0 || sqlite3_stricmp(d[i].name, table)==0
+                      ? d[i].name : 0;
+    for(j=0; taken==0 && j<6; j++) if( sqlite3_stricmp(d[i].name, reserved[j])==0 ) taken = d[i].name;
+    for(j=0; taken==0 && j<i; j++) if( sqlite3_stricmp(d[i].name, d[j].name)==0 ) taken = d[i].name;
+    if( taken ){
+      return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: a column cannot be named '%s' (a name "
+                                  "used twice, or one the table uses)", taken), pzErr);
+    }
+    n_aux += d[i].aux;
+  }
+  if( n_aux>COLUMNS_MAX || n-n_aux>COLUMNS_MAX ){
+    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: at most %d metadata and %d auxiliary columns",
+                                COLUMNS_MAX, COLUMNS_MAX), pzErr);
+  }
+  return SQLITE_OK;
+vector_name:
+  return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: the vector column cannot be named '%s'", col), pzErr);
+}
+
+/* The columns as SQLite sees them (see the top of this file). */
+static int declare_table(sqlite3 *db, const char *table, const char *col, const ColumnDecl *d, int n){
+  sqlite3_str *s = sqlite3_str_new(db);
+  char *ddl;
+  int i, rc;
+  sqlite3_str_appendf(s, "CREATE TABLE x(\"%w\" BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, "
+                      "search_k INTEGER HIDDEN, \"%w\" HIDDEN", col, table);
+  for(i=0; i<n; i++){
+    sqlite3_str_appendf(s, ", \"%w\" %s", d[i].name, d[i].type==COLUMN_ANY ? ""
+                        : d[i].type==COLUMN_BOOLEAN ? "INTEGER" : column_type_name(d[i].type));
+  }
+  sqlite3_str_appendall(s, ")");
+  if( (ddl = sqlite3_str_finish(s))==0 ) return SQLITE_NOMEM;
+  rc = sqlite3_declare_vtab(db, ddl);
+  sqlite3_free(ddl);
+  return rc;
+}
+
+static void table_free(AnnoyTable *t){
+  store_close(t->store);
+  columns_close(t->columns);
+  sqlite3_free(t->schema);
+  sqlite3_free(t->name);
+  sqlite3_free(t->base.zErrMsg);   /* one SQLite did not take (xSavepoint's) */
+  sqlite3_free(t);
+}
+
 static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
                       sqlite3_vtab **out, char **pzErr, int create){
   AnnoyConfig cfg;
   AnnoyTable *t = 0;
-  char *col = 0, *ddl;
-  int rc, i;
+  ColumnDecl *decl;
+  char *col = 0;
+  int rc = SQLITE_OK, i, n_decl = 0;
 
   memset(&cfg, 0, sizeof(cfg));
   cfg.forest.n_trees = 16;
   cfg.forest.leaf_size = 64;
   cfg.forest.seed = 1;
   *out = 0;
-  if( argc<4 ){
-    return init_error(error_set(pzErr, SQLITE_ERROR, "annoy: declare a vector column, e.g. USING annoy(v float32[128])"), pzErr);
-  }
-  for(i=3; i<argc; i++){
-    if( col==0 && strchr(argv[i], '=')==0 ){
-      rc = parse_column(argv[i], &col, &cfg, pzErr);
-    }else{
+  if( (decl = sqlite3_malloc64(sizeof(*decl)*(size_t)argc))==0 ) return SQLITE_NOMEM;
+  for(i=3; rc==SQLITE_OK && i<argc; i++){
+    if( strchr(argv[i], '=') ){
       rc = parse_option(argv[i], &cfg, pzErr);
+    }else if( col==0 ){                         /* the vector column comes first */
+      rc = parse_column(argv[i], &col, &cfg, pzErr);
+    }else if( declares_vector(argv[i]) ){
+      rc = init_error(error_set(pzErr, SQLITE_ERROR, "annoy: only one vector column is supported ('%s')",
+                                argv[i]), pzErr);
+    }else{
+      memset(&decl[n_decl], 0, sizeof(decl[n_decl]));
+      rc = parse_extra_column(argv[i], &decl[n_decl], pzErr);
+      n_decl++;
     }
-    if( rc ) goto fail;
   }
+  if( rc ) goto fail;
   if( col==0 ){
     rc = init_error(error_set(pzErr, SQLITE_ERROR, "annoy: declare a vector column, e.g. USING annoy(v float32[128])"), pzErr);
     goto fail;
@@ -316,17 +419,10 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
       cfg.forest.type==VEC_BIT ? " (bit vectors use hamming)" : " (hamming is for bit vectors)"), pzErr);
     goto fail;
   }
-  if( sqlite3_stricmp(col, "distance")==0 || sqlite3_stricmp(col, "k")==0
-   || sqlite3_stricmp(col, "search_k")==0 || sqlite3_stricmp(col, argv[2])==0 ){
-    rc = init_error(error_set(pzErr, SQLITE_ERROR, "annoy: the vector column cannot be named '%s'", col), pzErr);
+  if( (rc = check_column_names(argv[2], col, decl, n_decl, pzErr))
+   || (rc = declare_table(db, argv[2], col, decl, n_decl)) ){
     goto fail;
   }
-  ddl = sqlite3_mprintf("CREATE TABLE x(\"%w\" BLOB, distance REAL HIDDEN, k INTEGER HIDDEN, "
-                        "search_k INTEGER HIDDEN, \"%w\" HIDDEN)", col, argv[2]);
-  if( ddl==0 ){ rc = SQLITE_NOMEM; goto fail; }
-  rc = sqlite3_declare_vtab(db, ddl);
-  sqlite3_free(ddl);
-  if( rc ) goto fail;
   sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
 
   t = sqlite3_malloc64(sizeof(*t));
@@ -337,7 +433,10 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
   t->schema = sqlite3_mprintf("%s", argv[1]);
   t->name = sqlite3_mprintf("%s", argv[2]);
   if( t->schema==0 || t->name==0 ){ rc = SQLITE_NOMEM; goto fail; }
-  rc = store_open(db, argv[1], argv[2], &cfg, create, &t->store, pzErr);
+  if( (rc = store_open(db, argv[1], argv[2], &cfg, create, &t->store, pzErr)) ) goto fail;
+  rc = columns_open(db, argv[1], argv[2], decl, n_decl, create, &t->columns, pzErr);
+  decl = 0;                        /* columns_open took it over */
+  n_decl = 0;
   if( rc ) goto fail;
   t->next = t->conn->tables;
   t->conn->tables = t;
@@ -345,8 +444,10 @@ static int annoy_init(sqlite3 *db, void *aux, int argc, const char *const *argv,
   *out = &t->base;
   return SQLITE_OK;
 fail:
+  for(i=0; i<n_decl; i++) sqlite3_free(decl[i].name);
+  sqlite3_free(decl);
   sqlite3_free(col);
-  if( t ){ sqlite3_free(t->schema); sqlite3_free(t->name); sqlite3_free(t); }
+  if( t ) table_free(t);
   return rc;
 }
 
@@ -362,11 +463,7 @@ static int annoy_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
 static int annoy_disconnect(sqlite3_vtab *vtab){
   AnnoyTable *t = (AnnoyTable*)vtab;
   registry_remove(t);
-  store_close(t->store);
-  sqlite3_free(t->schema);
-  sqlite3_free(t->name);
-  sqlite3_free(t->base.zErrMsg);   /* one SQLite did not take (xSavepoint's) */
-  sqlite3_free(t);
+  table_free(t);
   return SQLITE_OK;
 }
 
@@ -374,6 +471,7 @@ static int annoy_destroy(sqlite3_vtab *vtab){
   AnnoyTable *t = (AnnoyTable*)vtab;
   char *zErr = 0;
   int rc = store_drop(t->store, &zErr);
+  if( rc==SQLITE_OK ) rc = columns_drop(t->columns, &zErr);
   return rc ? store_failed(t, rc, zErr) : annoy_disconnect(vtab);
 }
 
@@ -381,6 +479,7 @@ static int annoy_rename(sqlite3_vtab *vtab, const char *new_name){
   AnnoyTable *t = (AnnoyTable*)vtab;
   char *name, *zErr = 0;
   int rc = store_rename(t->store, new_name, &zErr);
+  if( rc==SQLITE_OK ) rc = columns_rename(t->columns, new_name, &zErr);
   if( rc ) return store_failed(t, rc, zErr);
   if( (name = sqlite3_mprintf("%s", new_name))==0 ) return SQLITE_NOMEM;
   sqlite3_free(t->name);
@@ -389,7 +488,7 @@ static int annoy_rename(sqlite3_vtab *vtab, const char *new_name){
 }
 
 static int annoy_shadow_name(const char *suffix){
-  return store_is_shadow_name(suffix);
+  return store_is_shadow_name(suffix) || columns_is_shadow_name(suffix);
 }
 
 /* ---- planning ------------------------------------------------------------------ */
@@ -448,11 +547,48 @@ static void plan_add(sqlite3_index_info *info, char *plan, int *n_plan, char let
   if( omit ) info->aConstraintUsage[i].omit = 1;
 }
 
+/* Conditions on metadata columns narrow the search: each becomes a letter
+** of the plan and its SQL text goes to terms. One on an auxiliary column,
+** or one a filter cannot apply, is an error rather than fewer rows. */
+static int plan_terms(AnnoyTable *t, sqlite3_index_info *info, char *plan, int *n_plan,
+                      sqlite3_str *terms, int *unusable){
+  int i, rc;
+  for(i=0; i<info->nConstraint; i++){
+    const struct sqlite3_index_constraint *c = &info->aConstraint[i];
+    const ColumnDecl *d;
+    TermKind kind;
+    char *sql;
+    int is_in;
+    if( c->iColumn<COL_EXTRA ) continue;
+    if( !c->usable ){ *unusable = 1; continue; }
+    d = columns_decl(t->columns, c->iColumn-COL_EXTRA);
+    is_in = c->op==SQLITE_INDEX_CONSTRAINT_EQ && sqlite3_vtab_in(info, i, -1);
+    rc = columns_term(t->columns, c->iColumn-COL_EXTRA, c->op, is_in,
+                      sqlite3_vtab_collation(info, i), &sql, &kind);
+    if( rc ) return rc;
+    if( sql==0 && d->aux ){
+      return vtab_error(t, SQLITE_ERROR, "annoy: %s is an auxiliary column (+%s): it cannot filter a "
+                        "KNN search; declare it without + to filter on it", d->name, d->name);
+    }
+    if( sql==0 ){
+      return vtab_error(t, SQLITE_ERROR, "annoy: this condition on %s cannot be applied inside a KNN "
+                        "search (use =, !=, <, <=, >, >=, IN, BETWEEN, IS [NOT], IS [NOT] NULL, LIKE "
+                        "or GLOB)", d->name);
+    }
+    plan_add(info, plan, n_plan, (char)kind, i, 1);
+    if( is_in ) sqlite3_vtab_in(info, i, 1);
+    sqlite3_str_appendf(terms, "%s\n", sql);
+    sqlite3_free(sql);
+  }
+  return SQLITE_OK;
+}
+
 static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
+  AnnoyTable *t = (AnnoyTable*)vtab;
   PlanInputs in;
-  char plan[8];
-  int n_plan = 0, order_ok;
-  (void)vtab;
+  sqlite3_str *terms;
+  char *plan, *text;
+  int n_plan = 0, order_ok, rc, unusable = 0;
   plan_inputs(info, &in);
   if( in.match<0 && in.match_unusable ) return SQLITE_CONSTRAINT;   /* try another join order */
   if( in.match<0 ){
@@ -463,6 +599,7 @@ static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
   order_ok = info->nOrderBy==0
           || (info->nOrderBy==1 && info->aOrderBy[0].iColumn==COL_DISTANCE && !info->aOrderBy[0].desc);
   info->idxNum = PLAN_KNN;
+  if( (plan = sqlite3_malloc64((size_t)info->nConstraint + 8))==0 ) return SQLITE_NOMEM;
   plan_add(info, plan, &n_plan, 'q', in.match, 1);
   if( in.k>=0 ){
     plan_add(info, plan, &n_plan, 'k', in.k, 1);
@@ -477,12 +614,22 @@ static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
   }else if( in.rowid_eq>=0 ){
     plan_add(info, plan, &n_plan, 'r', in.rowid_eq, 1);
   }
+  terms = sqlite3_str_new(t->db);
+  rc = plan_terms(t, info, plan, &n_plan, terms, &unusable);
+  if( rc==SQLITE_OK ) rc = sqlite3_str_errcode(terms);
   plan[n_plan] = 0;
-  info->idxStr = sqlite3_mprintf("%s", plan);
+  text = sqlite3_str_finish(terms);      /* NULL when there are no terms */
+  info->idxStr = rc ? 0 : text && text[0] ? sqlite3_mprintf("%s\n%s", plan, text)
+                                          : sqlite3_mprintf("%s", plan);
+  sqlite3_free(plan);
+  sqlite3_free(text);
+  if( rc ) return rc;
   if( info->idxStr==0 ) return SQLITE_NOMEM;
   info->needToFreeIdxStr = 1;
   if( order_ok && info->nOrderBy==1 ) info->orderByConsumed = 1;
-  info->estimatedCost = 100;
+  /* A condition on a metadata column that this join order cannot apply
+  ** would be checked after the k nearest: prefer an order that can. */
+  info->estimatedCost = unusable ? 1e12 : 100;
   info->estimatedRows = 10;
   return SQLITE_OK;
 }
@@ -596,15 +743,37 @@ static int knn_widen(AnnoyCursor *c){
   return SQLITE_OK;
 }
 
+/* The rowids that match the conditions on metadata columns (plan letters
+** and argv entries first..end-1; their SQL after the '\n') and the rowid
+** filter, if there is one: the search's filter. */
+static int knn_terms(AnnoyCursor *c, const char *plan, int first, int end, sqlite3_value **argv){
+  AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
+  RowidSet matching = { 0, 0, 0, 0 };
+  const char *terms_sql = strchr(plan, '\n');
+  char *zErr = 0;
+  int rc;
+  if( terms_sql==0 ) return vtab_error(t, SQLITE_INTERNAL, "annoy: a plan without its conditions");
+  rc = columns_filter(t->columns, terms_sql+1, plan+first, end-first, argv+first,
+                      c->has_filter ? &c->filter : 0, &matching, &zErr);
+  if( rc ){
+    rowid_set_free(&matching);
+    return store_failed(t, rc, zErr);
+  }
+  rowid_set_free(&c->filter);
+  c->filter = matching;
+  c->has_filter = 1;
+  return SQLITE_OK;
+}
+
 static int knn_filter(AnnoyCursor *c, const char *plan, int argc, sqlite3_value **argv){
   AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
   const AnnoyConfig *cfg = store_config(t->store);
   sqlite3_int64 k = -1, offset = 0, search_k = 0;
-  int rc = SQLITE_OK, i;
+  int rc = SQLITE_OK, i, first_term = -1;
 
   c->query = sqlite3_malloc64(vec_bytes(cfg->forest.type, cfg->forest.dim));
   if( c->query==0 ) return SQLITE_NOMEM;
-  for(i=0; rc==SQLITE_OK && i<argc && plan[i]; i++){
+  for(i=0; rc==SQLITE_OK && i<argc && plan[i] && plan[i]!='\n'; i++){
     sqlite3_value *v = argv[i], *x;
     switch( plan[i] ){
       case 'q': rc = vector_arg(t, v, c->query, "the query vector (MATCH)"); break;
@@ -627,8 +796,12 @@ static int knn_filter(AnnoyCursor *c, const char *plan, int argc, sqlite3_value 
                 }
                 if( rc==SQLITE_DONE ) rc = SQLITE_OK;
                 break;
+      case TERM_VALUE: case TERM_NONE: case TERM_LIST:
+                if( first_term<0 ) first_term = i;      /* the terms come last */
+                break;
     }
   }
+  if( rc==SQLITE_OK && first_term>=0 ) rc = knn_terms(c, plan, first_term, i, argv);
   if( rc ) return rc;
   if( k+offset>K_MAX ){
     return vtab_error(t, SQLITE_ERROR, "annoy: k plus OFFSET must be at most %d", K_MAX);
@@ -686,19 +859,24 @@ static int annoy_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
   AnnoyTable *t = (AnnoyTable*)cur->pVtab;
   const AnnoyConfig *cfg = store_config(t->store);
   uint32_t slot = c->plan==PLAN_KNN ? c->hits[c->i_hit].slot : c->slot;
+  char *zErr = 0;
+  int rc = SQLITE_OK;
+  /* An UPDATE that does not set this column: xUpdate is told so. */
+  if( (col==COL_VECTOR || col>=COL_EXTRA) && sqlite3_vtab_nochange(ctx) ) return SQLITE_OK;
   if( col==COL_VECTOR ){
     const void *v;
-    char *zErr = 0;
-    int rc = store_vector(t->store, slot, &v, &zErr);
-    if( rc ){
-      store_failed_in_function(ctx, rc, zErr);
-      return rc;
+    rc = store_vector(t->store, slot, &v, &zErr);
+    if( rc==SQLITE_OK ){
+      sqlite3_result_blob(ctx, v, (int)vec_bytes(cfg->forest.type, cfg->forest.dim), SQLITE_TRANSIENT);
     }
-    sqlite3_result_blob(ctx, v, (int)vec_bytes(cfg->forest.type, cfg->forest.dim), SQLITE_TRANSIENT);
   }else if( col==COL_DISTANCE && c->plan==PLAN_KNN ){
     sqlite3_result_double(ctx, c->hits[c->i_hit].distance);
+  }else if( col>=COL_EXTRA ){
+    sqlite3_int64 rowid = c->plan==PLAN_KNN ? c->hits[c->i_hit].rowid : c->rowid;
+    rc = columns_result(t->columns, rowid, col-COL_EXTRA, ctx, &zErr);
   }
-  return SQLITE_OK;
+  if( rc ) store_failed_in_function(ctx, rc, zErr);
+  return rc;
 }
 
 static int annoy_rowid(sqlite3_vtab_cursor *cur, sqlite_int64 *rowid){
@@ -728,37 +906,58 @@ static int rowid_conflict(AnnoyTable *t, sqlite3_int64 rowid, int *replace){
   return vtab_error(t, SQLITE_CONSTRAINT, "UNIQUE constraint failed: %s.rowid (%lld)", t->name, rowid);
 }
 
+/* The vector of row rowid, copied into vec (an UPDATE that moves a row
+** without setting its vector). */
+static int stored_vector(AnnoyTable *t, sqlite3_int64 rowid, void *vec, char **pzErr){
+  const AnnoyConfig *cfg = store_config(t->store);
+  const void *v;
+  uint32_t slot;
+  int found, rc = store_lookup(t->store, rowid, &slot, &found, pzErr);
+  if( rc==SQLITE_OK && !found ) return error_set(pzErr, SQLITE_CORRUPT_VTAB, "annoy: row %lld vanished", rowid);
+  if( rc==SQLITE_OK ) rc = store_vector(t->store, slot, &v, pzErr);
+  if( rc==SQLITE_OK ) memcpy(vec, v, vec_bytes(cfg->forest.type, cfg->forest.dim));
+  return rc;
+}
+
 static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite_int64 *out_rowid){
   AnnoyTable *t = (AnnoyTable*)vtab;
   const AnnoyConfig *cfg = store_config(t->store);
   sqlite3_int64 rowid, old_rowid, last_rowid = sqlite3_last_insert_rowid(t->db);
+  sqlite3_value **values = &argv[2+COL_EXTRA];     /* metadata and auxiliary columns */
+  int is_insert = argc>1 && sqlite3_value_type(argv[0])==SQLITE_NULL;
   void *vec = 0;
   char *zErr = 0;
-  int rc, exists = 0, replace = 0, i;
+  int rc, exists = 0, replace = 0, same_vector, i;
 
   if( argc==1 ){
-    rc = store_delete(t->store, sqlite3_value_int64(argv[0]), &zErr);
+    rowid = sqlite3_value_int64(argv[0]);
+    rc = store_delete(t->store, rowid, &zErr);
+    if( rc==SQLITE_OK ) rc = columns_delete(t->columns, rowid, &zErr);
     sqlite3_set_last_insert_rowid(t->db, last_rowid);
     return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
   }
-  if( sqlite3_value_type(argv[0])==SQLITE_NULL && sqlite3_value_type(argv[2+COL_COMMAND])!=SQLITE_NULL ){
+  if( is_insert && sqlite3_value_type(argv[2+COL_COMMAND])!=SQLITE_NULL ){
     return run_command(t, argv[2+COL_COMMAND]);
   }
   for(i=COL_DISTANCE; i<=COL_COMMAND; i++){
     if( sqlite3_value_type(argv[2+i])!=SQLITE_NULL ){
-      return vtab_error(t, SQLITE_ERROR, "annoy: only the vector column and rowid can be written");
+      return vtab_error(t, SQLITE_ERROR, "annoy: only the vector column, the declared columns and rowid "
+                        "can be written");
     }
   }
-  if( (sqlite3_value_type(argv[1])!=SQLITE_NULL || sqlite3_value_type(argv[0])!=SQLITE_NULL)
+  if( (sqlite3_value_type(argv[1])!=SQLITE_NULL || !is_insert)
    && sqlite3_value_numeric_type(argv[1])!=SQLITE_INTEGER ){
     return vtab_error(t, SQLITE_MISMATCH, "annoy: rowid must be an integer");
   }
+  /* Everything is checked before anything is written. */
+  if( (rc = columns_check_values(t->columns, values, &zErr)) ) return store_failed(t, rc, zErr);
   vec = sqlite3_malloc64(vec_bytes(cfg->forest.type, cfg->forest.dim));
   if( vec==0 ) return SQLITE_NOMEM;
-  rc = vector_arg(t, argv[2+COL_VECTOR], vec, "the vector");
+  same_vector = !is_insert && sqlite3_value_nochange(argv[2+COL_VECTOR]);
+  rc = same_vector ? SQLITE_OK : vector_arg(t, argv[2+COL_VECTOR], vec, "the vector");
   if( rc ) goto done;
 
-  if( sqlite3_value_type(argv[0])==SQLITE_NULL ){            /* INSERT */
+  if( is_insert ){
     if( sqlite3_value_type(argv[1])==SQLITE_NULL ){
       if( (rc = store_next_rowid(t->store, &rowid, &zErr)) ) goto store_error;
     }else{
@@ -768,26 +967,30 @@ static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqli
     }
     rc = replace ? store_update(t->store, rowid, rowid, vec, &zErr)
                  : store_insert(t->store, rowid, vec, &zErr);
+    if( rc==SQLITE_OK ) rc = columns_insert(t->columns, rowid, values, &zErr);
     if( rc ) goto store_error;
     *out_rowid = rowid;
-  }else{                                                        /* UPDATE */
+  }else{
     old_rowid = sqlite3_value_int64(argv[0]);
     rowid = sqlite3_value_int64(argv[1]);
     if( rowid!=old_rowid ){
       if( (rc = store_exists(t->store, rowid, &exists, &zErr)) ) goto store_error;
       if( exists ){
         if( (rc = rowid_conflict(t, rowid, &replace)) ) goto done;
-        if( (rc = store_delete(t->store, rowid, &zErr)) ) goto store_error;
+        if( (rc = store_delete(t->store, rowid, &zErr))
+         || (rc = columns_delete(t->columns, rowid, &zErr)) ) goto store_error;
       }
+      if( same_vector && (rc = stored_vector(t, old_rowid, vec, &zErr)) ) goto store_error;
+      same_vector = 0;
     }
-    rc = store_update(t->store, old_rowid, rowid, vec, &zErr);
+    if( !same_vector && (rc = store_update(t->store, old_rowid, rowid, vec, &zErr)) ) goto store_error;
+    rc = columns_update(t->columns, old_rowid, rowid, values, &zErr);
   }
 store_error:
   if( rc ) rc = store_failed(t, rc, zErr);
 done:
   /* Our own statements on the shadow tables moved last_insert_rowid. */
-  sqlite3_set_last_insert_rowid(t->db, rc==SQLITE_OK && sqlite3_value_type(argv[0])==SQLITE_NULL
-                                       ? *out_rowid : last_rowid);
+  sqlite3_set_last_insert_rowid(t->db, rc==SQLITE_OK && is_insert ? *out_rowid : last_rowid);
   sqlite3_free(vec);
   return rc;
 }
@@ -829,6 +1032,26 @@ static const sqlite3_module annoy_module = {
 
 /* ---- annoy_check(table [, schema]) ----------------------------------------------- */
 
+/* Add the columns' problems to the store's report ("ok" or lines). */
+static int columns_report(AnnoyTable *t, char **report, char **pzErr){
+  sqlite3_str *lines = sqlite3_str_new(t->db);
+  char *more, *all;
+  int rc = columns_check(t->columns, lines, pzErr);
+  if( rc==SQLITE_OK ) rc = sqlite3_str_errcode(lines);
+  more = sqlite3_str_finish(lines);            /* NULL: nothing to add */
+  if( rc || more==0 ){
+    sqlite3_free(more);
+    return rc;
+  }
+  more[strlen(more)-1] = 0;                    /* the last line's '\n' */
+  all = strcmp(*report, "ok")==0 ? sqlite3_mprintf("%s", more) : sqlite3_mprintf("%s\n%s", *report, more);
+  sqlite3_free(more);
+  if( all==0 ) return SQLITE_NOMEM;
+  sqlite3_free(*report);
+  *report = all;
+  return SQLITE_OK;
+}
+
 static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **argv){
   AnnoyConnection *conn = sqlite3_user_data(ctx);
   sqlite3 *db = sqlite3_context_db_handle(ctx);
@@ -867,7 +1090,9 @@ static void annoy_check_func(sqlite3_context *ctx, int argc, sqlite3_value **arg
     goto done;
   }
   rc = store_check(t->store, &report, &zErr);
+  if( rc==SQLITE_OK ) rc = columns_report(t, &report, &zErr);
   if( rc ){
+    sqlite3_free(report);
     store_failed_in_function(ctx, rc, zErr);
     goto done;
   }
