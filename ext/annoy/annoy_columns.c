@@ -116,12 +116,12 @@ static int make_templates(AnnoyColumns *c){
     sqlite3_str *s;
     if( c->n_in[k]==0 ) continue;
     s = sqlite3_str_new(0);
-    for(j=0; j<c->n_in[k]; j++) sqlite3_str_appendf(s, ", ?%d", j+2);
+    for(j=0; j<c->n_in[k]; j++) sqlite3_str_appendf(s, ", ?%d", j+3);
     params = sqlite3_str_finish(s);
     cols = column_list(c, k, 0);
-    if( params && cols ){
-      sql[ROW_PUT] = sqlite3_mprintf("INSERT OR REPLACE INTO \"%%w\".\"%%w_%s\"(rowid, %s) VALUES(?1%s)",
-                                     suf, cols, params);
+    if( params && cols ){         /* ?2 is the slot, for the metadata */
+      sql[ROW_PUT] = sqlite3_mprintf("INSERT OR REPLACE INTO \"%%w\".\"%%w_%s\"(rowid, %s%s) VALUES(?1%s%s)",
+                                     suf, k==META ? "slot, " : "", cols, k==META ? ", ?2" : "", params);
     }
     sqlite3_free(params);
     sqlite3_free(cols);
@@ -164,7 +164,7 @@ static int create_indexes(AnnoyColumns *c, char **pzErr){
       rc = rc==SQLITE_ROW ? SQLITE_OK : shadow_failed(&c->t, rc, pzErr);
     }
     if( rc==SQLITE_OK ){
-      rc = exec_owned(c, sqlite3_mprintf("CREATE INDEX \"%w\".\"%w\" ON \"%w_metadata\"(m%d)",
+      rc = exec_owned(c, sqlite3_mprintf("CREATE INDEX \"%w\".\"%w\" ON \"%w_metadata\"(m%d, slot)",
                                          c->t.schema, index, c->t.name, j), pzErr);
     }
     sqlite3_free(index);
@@ -179,8 +179,9 @@ static int create_tables(AnnoyColumns *c, char **pzErr){
     char *cols;
     if( c->n_in[k]==0 ) continue;
     if( (cols = column_list(c, k, 1))==0 ) return SQLITE_NOMEM;
-    rc = exec_owned(c, sqlite3_mprintf("CREATE TABLE \"%w\".\"%w_%s\"(rowid INTEGER PRIMARY KEY, %s) STRICT",
-                                       c->t.schema, c->t.name, table_suffix[k], cols), pzErr);
+    rc = exec_owned(c, sqlite3_mprintf("CREATE TABLE \"%w\".\"%w_%s\"(rowid INTEGER PRIMARY KEY, %s%s) STRICT",
+                                       c->t.schema, c->t.name, table_suffix[k],
+                                       k==META ? "slot INTEGER NOT NULL, " : "", cols), pzErr);
     sqlite3_free(cols);
   }
   return rc ? rc : create_indexes(c, pzErr);
@@ -194,8 +195,8 @@ static int check_tables(AnnoyColumns *c, char **pzErr){
     char *cols, *sql;
     if( c->n_in[k]==0 ) continue;
     if( (cols = column_list(c, k, 0))==0 ) return SQLITE_NOMEM;
-    sql = sqlite3_mprintf("SELECT rowid, %s FROM \"%w\".\"%w_%s\"", cols, c->t.schema, c->t.name,
-                          table_suffix[k]);
+    sql = sqlite3_mprintf("SELECT rowid, %s%s FROM \"%w\".\"%w_%s\"", k==META ? "slot, " : "", cols,
+                          c->t.schema, c->t.name, table_suffix[k]);
     sqlite3_free(cols);
     if( sql==0 ) return SQLITE_NOMEM;
     rc = sqlite3_prepare_v2(c->t.db, sql, -1, &st, 0);
@@ -329,13 +330,15 @@ static int stmt(AnnoyColumns *c, int k, int j, sqlite3_stmt **st, char **pzErr){
   return rc ? table_damaged(c, k, rc, pzErr) : SQLITE_OK;
 }
 
-static int put_row(AnnoyColumns *c, int k, sqlite3_int64 rowid, sqlite3_value **values, char **pzErr){
+static int put_row(AnnoyColumns *c, int k, sqlite3_int64 rowid, uint32_t slot, sqlite3_value **values,
+                   char **pzErr){
   sqlite3_stmt *st;
   int rc = stmt(c, k, ROW_PUT, &st, pzErr), i;
   if( rc ) return rc;
   sqlite3_bind_int64(st, 1, rowid);
+  sqlite3_bind_int64(st, 2, slot);
   for(i=0; i<c->n; i++){
-    if( c->table_of[i]==k ) sqlite3_bind_value(st, 2 + c->pos_of[i], values[i]);
+    if( c->table_of[i]==k ) sqlite3_bind_value(st, 3 + c->pos_of[i], values[i]);
   }
   rc = shadow_run(&c->t, st, pzErr);
   sqlite3_clear_bindings(st);
@@ -355,10 +358,11 @@ static int run_on_row(AnnoyColumns *c, int k, int j, sqlite3_int64 a, sqlite3_va
   return rc;
 }
 
-int columns_insert(AnnoyColumns *c, sqlite3_int64 rowid, sqlite3_value **values, char **pzErr){
+int columns_insert(AnnoyColumns *c, sqlite3_int64 rowid, uint32_t slot, sqlite3_value **values,
+                   char **pzErr){
   int k, rc = usable(c, pzErr);
   for(k=0; rc==SQLITE_OK && k<2; k++){
-    if( c->n_in[k] ) rc = put_row(c, k, rowid, values, pzErr);
+    if( c->n_in[k] ) rc = put_row(c, k, rowid, slot, values, pzErr);
   }
   return rc;
 }
@@ -455,7 +459,7 @@ static char *filter_sql(AnnoyColumns *c, const char *terms_sql, const char *kind
   sqlite3_str *s = sqlite3_str_new(c->t.db);
   const char *p = terms_sql;
   int i, j;
-  sqlite3_str_appendf(s, "SELECT rowid FROM \"%w\".\"%w_metadata\" WHERE 1", c->t.schema, c->t.name);
+  sqlite3_str_appendf(s, "SELECT slot FROM \"%w\".\"%w_metadata\" WHERE 1", c->t.schema, c->t.name);
   for(i=0; i<n; i++){
     const char *end = strchr(p, '\n');
     int len = end ? (int)(end-p) : (int)strlen(p);
@@ -489,8 +493,7 @@ static int bind_term(sqlite3_stmt *st, char kind, sqlite3_value *v, int *pos, in
 }
 
 int columns_filter(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
-                   sqlite3_value **values, const RowidSet *within, RowidSet *out,
-                   char **pzErr){
+                   sqlite3_value **values, SlotSet *out, char **pzErr){
   sqlite3_stmt *st = 0;
   int *n_in, i, pos = 1, rc = usable(c, pzErr), max_vars, count;
   char *sql;
@@ -511,8 +514,9 @@ int columns_filter(AnnoyColumns *c, const char *terms_sql, const char *kinds, in
   if( rc ) return table_damaged(c, META, rc, pzErr);
   for(i=0, pos=1; rc==SQLITE_OK && i<n; i++) rc = bind_term(st, kinds[i], values[i], &pos, &count);
   while( rc==SQLITE_OK && (rc = sqlite3_step(st))==SQLITE_ROW ){
-    sqlite3_int64 rowid = sqlite3_column_int64(st, 0);
-    rc = within && !rowid_set_has(within, rowid) ? SQLITE_OK : rowid_set_add(out, rowid);
+    sqlite3_int64 slot = sqlite3_column_int64(st, 0);
+    if( slot>=0 && slot<=UINT32_MAX ) slot_set_add(out, (uint32_t)slot);   /* else: damage annoy_check reports */
+    rc = SQLITE_OK;
   }
   if( rc==SQLITE_DONE ) rc = SQLITE_OK;
   if( rc && rc!=SQLITE_NOMEM ) rc = shadow_failed(&c->t, rc, pzErr);
@@ -537,7 +541,30 @@ static int count_rows(AnnoyColumns *c, char *sql, sqlite3_int64 *n, char **pzErr
   return rc==SQLITE_OK || rc==SQLITE_NOMEM ? rc : shadow_failed(&c->t, rc, pzErr);
 }
 
-int columns_check(AnnoyColumns *c, sqlite3_str *report, char **pzErr){
+/* Rows of NAME_metadata whose slot is not their row's in the store. */
+static int wrong_slots(AnnoyColumns *c, ColumnsSlotOf slot_of, void *ctx, sqlite3_int64 *n_wrong,
+                       char **pzErr){
+  sqlite3_stmt *st = 0;
+  char *sql = sqlite3_mprintf("SELECT rowid, slot FROM \"%w\".\"%w_metadata\"", c->t.schema, c->t.name);
+  int rc;
+  *n_wrong = 0;
+  if( sql==0 ) return SQLITE_NOMEM;
+  rc = sqlite3_prepare_v2(c->t.db, sql, -1, &st, 0);
+  sqlite3_free(sql);
+  while( rc==SQLITE_OK && (rc = sqlite3_step(st))==SQLITE_ROW ){
+    uint32_t slot;
+    int found;
+    rc = slot_of(ctx, sqlite3_column_int64(st, 0), &slot, &found, pzErr);
+    if( rc==SQLITE_OK && found && sqlite3_column_int64(st, 1)!=(sqlite3_int64)slot ) (*n_wrong)++;
+  }
+  if( rc==SQLITE_DONE ) rc = SQLITE_OK;
+  else if( rc!=SQLITE_OK && (pzErr==0 || *pzErr==0) ) rc = shadow_failed(&c->t, rc, pzErr);
+  sqlite3_finalize(st);
+  return rc;
+}
+
+int columns_check(AnnoyColumns *c, sqlite3_str *report, ColumnsSlotOf slot_of, void *ctx,
+                  char **pzErr){
   const char *q = c->t.schema, *n = c->t.name;
   char *zErr = 0;
   int k, rc;
@@ -567,6 +594,9 @@ int columns_check(AnnoyColumns *c, sqlite3_str *report, char **pzErr){
     }
     if( rc==SQLITE_OK && missing ){
       sqlite3_str_appendf(report, "%s_%s: no row for %lld vectors\n", n, suf, missing);
+    }
+    if( rc==SQLITE_OK && k==META && (rc = wrong_slots(c, slot_of, ctx, &extra, pzErr))==SQLITE_OK && extra ){
+      sqlite3_str_appendf(report, "%s_metadata: %lld rows with another row's slot\n", n, extra);
     }
   }
   return rc;

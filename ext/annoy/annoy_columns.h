@@ -11,9 +11,12 @@
 ** filtered. Both are kept in shadow tables of their own, so a table without
 ** them has exactly the shadow tables of annoy_store.c:
 **
-**   NAME_metadata(rowid INTEGER PRIMARY KEY, <metadata columns>) STRICT,
-**     with an index NAME_metadata_<i> on each column: a filter is a query
-**     SQLite answers from an index at page speed;
+**   NAME_metadata(rowid INTEGER PRIMARY KEY, slot INTEGER NOT NULL,
+**                 <metadata columns>) STRICT,
+**     slot: the row's slot in the store (fixed for the row's life), and an
+**     index NAME_metadata_m<i> on each column with the slot: a filter is a
+**     query SQLite answers from one index, read in order, giving the slots
+**     to search (a SlotSet) without looking up a single rowid;
 **   NAME_auxiliary(rowid INTEGER PRIMARY KEY, <auxiliary columns>) STRICT.
 **
 ** Every vector row has one row in each (all NULL if nothing was given).
@@ -25,7 +28,7 @@
 #ifndef IMGSEARCH_ANNOY_COLUMNS_H
 #define IMGSEARCH_ANNOY_COLUMNS_H
 #include "sqlite_ext.h"
-#include "rowid_set.h"
+#include "slot_set.h"
 
 #define COLUMNS_MAX 16            /* of each kind */
 
@@ -63,7 +66,8 @@ const ColumnDecl *columns_decl(const AnnoyColumns *c, int i);
 /* Writes. values[i] is column i's new value; for an update, a value that
 ** sqlite3_value_nochange() says is unchanged is left as it is. */
 int columns_check_values(AnnoyColumns *c, sqlite3_value **values, char **pzErr);
-int columns_insert(AnnoyColumns *c, sqlite3_int64 rowid, sqlite3_value **values, char **pzErr);
+int columns_insert(AnnoyColumns *c, sqlite3_int64 rowid, uint32_t slot, sqlite3_value **values,
+                   char **pzErr);
 int columns_update(AnnoyColumns *c, sqlite3_int64 old_rowid, sqlite3_int64 new_rowid,
                    sqlite3_value **values, char **pzErr);
 int columns_delete(AnnoyColumns *c, sqlite3_int64 rowid, char **pzErr);
@@ -73,8 +77,11 @@ int columns_result(AnnoyColumns *c, sqlite3_int64 rowid, int i, sqlite3_context 
                    char **pzErr);
 
 /* Integrity: a line of report for each problem (nothing if there is none):
-** a table missing or not as declared, rows of no vector, vectors of no row. */
-int columns_check(AnnoyColumns *c, sqlite3_str *report, char **pzErr);
+** a table missing or not as declared, rows of no vector, vectors of no row,
+** slots that are not the row's (slot_of asks the store). */
+typedef int (*ColumnsSlotOf)(void *ctx, sqlite3_int64 rowid, uint32_t *slot, int *found, char **pzErr);
+int columns_check(AnnoyColumns *c, sqlite3_str *report, ColumnsSlotOf slot_of, void *ctx,
+                  char **pzErr);
 
 /* ---- filters ------------------------------------------------------------------
 ** A filter is an AND of terms. At planning, columns_term() gives each usable
@@ -94,10 +101,9 @@ typedef enum TermKind {
 int columns_term(const AnnoyColumns *c, int i, int op, int is_in, const char *collation,
                  char **sql, TermKind *kind);
 
-/* The rowids matching every term (n terms, their SQL texts joined by '\n'
-** in terms_sql, their kinds in kinds, their values in values) and, when
-** within is not NULL, in within too: added to *out. */
+/* The slots of the rows matching every term (n terms, their SQL texts
+** joined by '\n' in terms_sql, their kinds in kinds, their values in
+** values): added to *out. */
 int columns_filter(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
-                   sqlite3_value **values, const RowidSet *within, RowidSet *out,
-                   char **pzErr);
+                   sqlite3_value **values, SlotSet *out, char **pzErr);
 #endif

@@ -6,7 +6,7 @@
 ** calls the functions of annoy_store.h and builds no shadow-table SQL), the
 ** bytes stored in them, and what this connection caches of them.
 ** May call: forest.h (the trees; it reads nodes and vectors back through
-** the ForestIO callbacks below), distance.h, rowid_set.h, bytes.h (every
+** the ForestIO callbacks below), distance.h, rowid_set.h, slot_set.h, bytes.h (every
 ** number stored), error.h, SQLite.
 **
 ** DATABASE FORMAT (version 1). For a table NAME:
@@ -1193,12 +1193,23 @@ done:
 
 /* ---- KNN -------------------------------------------------------------------------- */
 
-typedef struct FilterCtx { AnnoyStore *s; const RowidSet *set; } FilterCtx;
+/* A search's filter: the slots it may return, by rowid and/or by slot
+** (either may be NULL; a row must be in both that are given). */
+typedef struct FilterCtx { AnnoyStore *s; const RowidSet *rowids; const SlotSet *slots; } FilterCtx;
 
 /* Called with the slot's vector already cached, so its rowid is known. */
-static int accept_in_set(void *ctx, uint32_t slot){
+static int accept_filtered(void *ctx, uint32_t slot){
   FilterCtx *fc = ctx;
-  return rowid_set_has(fc->set, cache_item(fc->s, slot));
+  return (fc->slots==0 || slot_set_has(fc->slots, slot))
+      && (fc->rowids==0 || rowid_set_has(fc->rowids, cache_item(fc->s, slot)));
+}
+
+/* How many rows the filter can let through, at most. */
+static int64_t filter_size(const FilterCtx *fc){
+  int64_t n = INT64_MAX;
+  if( fc->slots ) n = fc->slots->n;
+  if( fc->rowids && fc->rowids->n < n ) n = fc->rowids->n;
+  return n;
 }
 
 /* The automatic search_k: how many distinct candidates to score. Annoy's
@@ -1209,40 +1220,67 @@ static int64_t default_search_k(const AnnoyStore *s, int k){
   return want < 2000 ? 2000 : want;
 }
 
-/* Exact top-k over all slots, or over the slots of filter's rowids. */
-static int knn_exact(AnnoyStore *s, const void *query, Topk *top, const RowidSet *filter, char **pzErr){
-  DistanceKernel kernel = s->forest.kernel;
-  int dim = s->cfg.forest.dim, rc;
-  uint32_t i;
-  if( filter && filter->n < s->count/8 ){
-    for(i=0; i<=filter->mask; i++){
+/* Score slot i if the filter takes it. */
+static int exact_one(AnnoyStore *s, const void *query, Topk *top, const FilterCtx *fc, uint32_t i,
+                     char **pzErr){
+  const void *v;
+  int rc = vector_get(s, i, &v, pzErr);
+  if( rc==SQLITE_OK && accept_filtered((void*)fc, i) ){
+    topk_push(top, s->forest.kernel(query, v, s->cfg.forest.dim), i);
+  }
+  return rc;
+}
+
+/* Exact top-k over all slots, or over those the filter lets through: a
+** small slot set bit by bit, a small rowid set row by row. */
+static int knn_exact(AnnoyStore *s, const void *query, Topk *top, const FilterCtx *fc, char **pzErr){
+  int64_t n = filter_size(fc);
+  uint32_t i, w;
+  int rc;
+  if( fc->slots && n < s->count/8 ){
+    for(w=0; w<(fc->slots->limit+63)/64; w++){
+      uint64_t bits = fc->slots->bits[w];
+      if( (w & 0x3FF)==0x3FF && (rc = sql_interrupted(s->db, pzErr)) ) return rc;
+      for(; bits; bits &= bits-1){
+        if( (rc = exact_one(s, query, top, fc, w*64 + (uint32_t)__builtin_ctzll(bits), pzErr)) ) return rc;
+      }
+    }
+    return SQLITE_OK;
+  }
+  if( fc->rowids && n < s->count/8 ){
+    for(i=0; i<=fc->rowids->mask; i++){
       uint32_t slot;
-      const void *v;
       int found;
-      if( !filter->used[i] ) continue;
-      if( (rc = store_lookup(s, filter->keys[i], &slot, &found, pzErr)) ) return rc;
-      if( !found ) continue;
-      if( (rc = vector_get(s, slot, &v, pzErr)) ) return rc;
-      topk_push(top, kernel(query, v, dim), slot);
+      if( !fc->rowids->used[i] ) continue;
+      if( (rc = store_lookup(s, fc->rowids->keys[i], &slot, &found, pzErr)) ) return rc;
+      if( found && (rc = exact_one(s, query, top, fc, slot, pzErr)) ) return rc;
     }
     return SQLITE_OK;
   }
   if( (rc = cache_load_all(s, pzErr)) ) return rc;
   for(i=0; i<s->next_slot; i++){
     if( (i & 0xFFFF)==0xFFFF && (rc = sql_interrupted(s->db, pzErr)) ) return rc;
-    if( !cache_has(s, i) ) continue;
-    if( filter && !rowid_set_has(filter, cache_item(s, i)) ) continue;
-    topk_push(top, kernel(query, cache_vector(s, i), dim), i);
+    if( !cache_has(s, i) || !accept_filtered((void*)fc, i) ) continue;
+    topk_push(top, s->forest.kernel(query, cache_vector(s, i), s->cfg.forest.dim), i);
   }
   return SQLITE_OK;
 }
 
+int store_slot_limit(AnnoyStore *s, uint32_t *limit, char **pzErr){
+  int rc = store_ready(s, pzErr);
+  *limit = rc ? 0 : s->next_slot;
+  return rc;
+}
+
 int store_knn(AnnoyStore *s, const void *query, int k, int64_t search_k,
-              const RowidSet *filter, AnnoyHit **hits_out, int *n_out, char **pzErr){
+              const RowidSet *rowids, const SlotSet *slots,
+              AnnoyHit **hits_out, int *n_out, char **pzErr){
   ForestSearcher local, *searcher;
   Topk *top, exact_top = { 0, 0, 0 };
   AnnoyHit *hits = 0;
-  int rc, i;
+  FilterCtx fc = { s, rowids, slots };
+  int filtered = rowids || slots, rc, i;
+  double n_filter = (double)filter_size(&fc);
   *hits_out = 0;
   *n_out = 0;
   if( (rc = store_ready(s, pzErr)) ) return rc;
@@ -1252,8 +1290,7 @@ int store_knn(AnnoyStore *s, const void *query, int k, int64_t search_k,
   ** them, after visiting about search_k x count / n rows; scoring the n
   ** directly costs a lookup each, ~8 visits' worth (measured at 1M rows,
   ** docs/BENCHMARKS.md "Filtered search"): scan the small sets. */
-  if( filter && ((double)filter->n <= (double)search_k
-              || (double)filter->n * filter->n * 8 <= (double)search_k * s->count) ){
+  if( filtered && (n_filter <= (double)search_k || n_filter * n_filter * 8 <= (double)search_k * s->count) ){
     search_k = -1;
   }
 
@@ -1263,13 +1300,12 @@ int store_knn(AnnoyStore *s, const void *query, int k, int64_t search_k,
   if( search_k<0 ){
     exact_top.hits = sqlite3_malloc64((sqlite3_uint64)k*sizeof(TopkHit));
     exact_top.k = k;
-    rc = exact_top.hits ? knn_exact(s, query, &exact_top, filter, pzErr) : SQLITE_NOMEM;
+    rc = exact_top.hits ? knn_exact(s, query, &exact_top, &fc, pzErr) : SQLITE_NOMEM;
     topk_sort(&exact_top);
     top = &exact_top;
   }else{
-    FilterCtx fc = { s, filter };
     rc = forest_search(&s->forest, searcher, query, k, search_k,
-                       filter ? accept_in_set : 0, &fc, pzErr);
+                       filtered ? accept_filtered : 0, &fc, pzErr);
     if( rc ) rc = forest_failed(s, rc, pzErr);
     top = &searcher->top;
   }

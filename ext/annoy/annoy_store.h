@@ -17,6 +17,7 @@
 #include "sqlite_ext.h"
 #include "forest.h"
 #include "rowid_set.h"
+#include "slot_set.h"
 
 typedef struct AnnoyConfig {
   ForestConfig forest;
@@ -52,10 +53,14 @@ int store_rebuild(AnnoyStore *s, char **pzErr);
 /* Reads. store_vector's pointer is valid until the next store call. */
 int store_lookup(AnnoyStore *s, sqlite3_int64 rowid, uint32_t *slot, int *found, char **pzErr);
 int store_vector(AnnoyStore *s, uint32_t slot, const void **vec, char **pzErr);
-/* k nearest to query; search_k: 0 = default, -1 = exact. filter may be NULL.
+/* k nearest to query; search_k: 0 = default, -1 = exact. Only rows whose
+** rowid is in rowids and whose slot is in slots, for each that is not NULL.
 ** *hits is sqlite3_malloc'd, best first. */
 int store_knn(AnnoyStore *s, const void *query, int k, int64_t search_k,
-              const RowidSet *filter, AnnoyHit **hits, int *n_hits, char **pzErr);
+              const RowidSet *rowids, const SlotSet *slots,
+              AnnoyHit **hits, int *n_hits, char **pzErr);
+/* Every slot is below *limit (for a SlotSet). */
+int store_slot_limit(AnnoyStore *s, uint32_t *limit, char **pzErr);
 
 /* Every row in rowid order (a full-table scan). Opening brings the cache up
 ** to date with the database first; next sets *eof after the last row. */

@@ -90,6 +90,8 @@ typedef struct AnnoyCursor {
   int64_t search_k;
   RowidSet filter, returned;
   int has_filter;
+  SlotSet slots;             /* the rows the metadata conditions keep */
+  int has_slots;
   double last_distance;
 } AnnoyCursor;
 
@@ -655,7 +657,8 @@ static void cursor_reset(AnnoyCursor *c){
   c->query = 0;
   rowid_set_free(&c->filter);
   rowid_set_free(&c->returned);
-  c->open_ended = c->has_filter = 0;
+  slot_set_free(&c->slots);
+  c->open_ended = c->has_filter = c->has_slots = 0;
   c->eof = 1;
 }
 
@@ -712,9 +715,9 @@ static int knn_run(AnnoyCursor *c, int k){
   c->hits = 0;
   c->n_hits = c->i_hit = 0;
   c->batch_short = 1;
-  if( c->has_filter && c->filter.n==0 ) return SQLITE_OK;
+  if( (c->has_filter && c->filter.n==0) || (c->has_slots && c->slots.n==0) ) return SQLITE_OK;
   rc = store_knn(t->store, c->query, k, c->search_k, c->has_filter ? &c->filter : 0,
-                 &c->hits, &c->n_hits, &zErr);
+                 c->has_slots ? &c->slots : 0, &c->hits, &c->n_hits, &zErr);
   c->batch_short = c->n_hits < k;
   return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
 }
@@ -743,26 +746,23 @@ static int knn_widen(AnnoyCursor *c){
   return SQLITE_OK;
 }
 
-/* The rowids that match the conditions on metadata columns (plan letters
-** and argv entries first..end-1; their SQL after the '\n') and the rowid
-** filter, if there is one: the search's filter. */
+/* The slots of the rows that match the conditions on metadata columns
+** (plan letters and argv entries first..end-1; their SQL after the '\n'):
+** the search's slot filter. */
 static int knn_terms(AnnoyCursor *c, const char *plan, int first, int end, sqlite3_value **argv){
   AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
-  RowidSet matching = { 0, 0, 0, 0 };
   const char *terms_sql = strchr(plan, '\n');
   char *zErr = 0;
+  uint32_t limit;
   int rc;
   if( terms_sql==0 ) return vtab_error(t, SQLITE_INTERNAL, "annoy: a plan without its conditions");
-  rc = columns_filter(t->columns, terms_sql+1, plan+first, end-first, argv+first,
-                      c->has_filter ? &c->filter : 0, &matching, &zErr);
-  if( rc ){
-    rowid_set_free(&matching);
-    return store_failed(t, rc, zErr);
+  rc = store_slot_limit(t->store, &limit, &zErr);
+  if( rc==SQLITE_OK ) rc = slot_set_init(&c->slots, limit);
+  if( rc==SQLITE_OK ){
+    c->has_slots = 1;
+    rc = columns_filter(t->columns, terms_sql+1, plan+first, end-first, argv+first, &c->slots, &zErr);
   }
-  rowid_set_free(&c->filter);
-  c->filter = matching;
-  c->has_filter = 1;
-  return SQLITE_OK;
+  return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
 }
 
 static int knn_filter(AnnoyCursor *c, const char *plan, int argc, sqlite3_value **argv){
@@ -919,6 +919,14 @@ static int stored_vector(AnnoyTable *t, sqlite3_int64 rowid, void *vec, char **p
   return rc;
 }
 
+/* The declared columns of a row just written to the store, with its slot. */
+static int insert_columns(AnnoyTable *t, sqlite3_int64 rowid, sqlite3_value **values, char **pzErr){
+  uint32_t slot;
+  int found, rc = store_lookup(t->store, rowid, &slot, &found, pzErr);
+  if( rc==SQLITE_OK && !found ) return error_set(pzErr, SQLITE_CORRUPT_VTAB, "annoy: row %lld vanished", rowid);
+  return rc ? rc : columns_insert(t->columns, rowid, slot, values, pzErr);
+}
+
 static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqlite_int64 *out_rowid){
   AnnoyTable *t = (AnnoyTable*)vtab;
   const AnnoyConfig *cfg = store_config(t->store);
@@ -967,7 +975,7 @@ static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqli
     }
     rc = replace ? store_update(t->store, rowid, rowid, vec, &zErr)
                  : store_insert(t->store, rowid, vec, &zErr);
-    if( rc==SQLITE_OK ) rc = columns_insert(t->columns, rowid, values, &zErr);
+    if( rc==SQLITE_OK && columns_count(t->columns)>0 ) rc = insert_columns(t, rowid, values, &zErr);
     if( rc ) goto store_error;
     *out_rowid = rowid;
   }else{
@@ -1032,11 +1040,15 @@ static const sqlite3_module annoy_module = {
 
 /* ---- annoy_check(table [, schema]) ----------------------------------------------- */
 
+static int slot_of(void *store, sqlite3_int64 rowid, uint32_t *slot, int *found, char **pzErr){
+  return store_lookup((AnnoyStore*)store, rowid, slot, found, pzErr);
+}
+
 /* Add the columns' problems to the store's report ("ok" or lines). */
 static int columns_report(AnnoyTable *t, char **report, char **pzErr){
   sqlite3_str *lines = sqlite3_str_new(t->db);
   char *more, *all;
-  int rc = columns_check(t->columns, lines, pzErr);
+  int rc = columns_check(t->columns, lines, slot_of, t->store, pzErr);
   if( rc==SQLITE_OK ) rc = sqlite3_str_errcode(lines);
   more = sqlite3_str_finish(lines);            /* NULL: nothing to add */
   if( rc || more==0 ){

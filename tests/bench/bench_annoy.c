@@ -14,34 +14,9 @@
 ** Prints rows in the shared bench table format, then a second table with
 ** insert rate, sizes and first-query latency. One thread throughout.
 */
-#include <sqlite3.h>
 #include "bench_common.h"
-
-static void die(sqlite3 *db, const char *what){
-  fprintf(stderr, "bench_annoy: %s: %s\n", what, db ? sqlite3_errmsg(db) : "");
-  exit(1);
-}
-
-static sqlite3 *open_db(const char *path, const char *extension){
-  sqlite3 *db;
-  char *err = 0;
-  if( sqlite3_open(path, &db) ) die(db, "open");
-  sqlite3_enable_load_extension(db, 1);
-  if( sqlite3_load_extension(db, extension, 0, &err) ){
-    fprintf(stderr, "bench_annoy: cannot load %s: %s\n", extension, err);
-    exit(1);
-  }
-  sqlite3_exec(db, "PRAGMA cache_size=-262144", 0, 0, 0);   /* 256 MB page cache */
-  return db;
-}
-
-static void exec(sqlite3 *db, const char *sql){
-  char *err = 0;
-  if( sqlite3_exec(db, sql, 0, 0, &err) ){
-    fprintf(stderr, "bench_annoy: %s: %s\n", sql, err);
-    exit(1);
-  }
-}
+#define BENCH_PROGRAM "bench_annoy"
+#include "bench_sqlite.h"
 
 /* Bind vector i of data as the table's element type. */
 static void bind_vector(sqlite3_stmt *st, int col, const uint8_t *v, int is_float, float *scratch){
@@ -61,7 +36,7 @@ static double one_query(sqlite3_stmt *st, const uint8_t *q, int is_float, float 
   while( (rc = sqlite3_step(st))==SQLITE_ROW ){
     if( n<BENCH_K ) found[n++] = sqlite3_column_int64(st, 0) - 1;
   }
-  if( rc!=SQLITE_DONE ) die(sqlite3_db_handle(st), "query");
+  if( rc!=SQLITE_DONE ) bench_die(sqlite3_db_handle(st), "query");
   while( n<BENCH_K ) found[n++] = -1;
   sqlite3_reset(st);
   return 0;
@@ -99,24 +74,24 @@ int main(int argc, char **argv){
   remove(path);
 
   /* Build: one transaction of plain INSERTs. */
-  db = open_db(path, extension);
+  db = bench_open_db(path, extension);
   snprintf(sql, sizeof(sql), "CREATE VIRTUAL TABLE items USING annoy(v %s[128], trees=%d, leaf_size=%d)",
            type, trees, leaf_size);
-  exec(db, sql);
-  if( sqlite3_prepare_v2(db, "INSERT INTO items(rowid, v) VALUES(?1, ?2)", -1, &st, 0) ) die(db, "prepare");
+  bench_exec(db, sql);
+  if( sqlite3_prepare_v2(db, "INSERT INTO items(rowid, v) VALUES(?1, ?2)", -1, &st, 0) ) bench_die(db, "prepare");
   t0 = bench_now();
-  exec(db, "BEGIN");
+  bench_exec(db, "BEGIN");
   for(i=0; i<n_base; i++){
     sqlite3_bind_int64(st, 1, (sqlite3_int64)i+1);
     bind_vector(st, 2, base + i*BENCH_DIM, is_float, scratch);
-    if( sqlite3_step(st)!=SQLITE_DONE ) die(db, "insert");
+    if( sqlite3_step(st)!=SQLITE_DONE ) bench_die(db, "insert");
     sqlite3_reset(st);
   }
-  exec(db, "COMMIT");
+  bench_exec(db, "COMMIT");
   build_s = bench_now() - t0;
   sqlite3_finalize(st);
   if( sqlite3_prepare_v2(db, "SELECT (SELECT sum(length(v)) FROM items_vectors)"
-                             " + (SELECT sum(length(data)) FROM items_nodes)", -1, &st, 0) ) die(db, "size");
+                             " + (SELECT sum(length(data)) FROM items_nodes)", -1, &st, 0) ) bench_die(db, "size");
   sqlite3_step(st);
   payload_mb = sqlite3_column_double(st, 0)/1e6;
   sqlite3_finalize(st);
@@ -126,8 +101,8 @@ int main(int argc, char **argv){
 queries:
   /* First query on a new connection (the file is in the OS page cache). */
   t0 = bench_now();
-  db = open_db(path, extension);
-  if( sqlite3_prepare_v2(db, "SELECT rowid FROM items WHERE v MATCH ?1 AND k = 10", -1, &st, 0) ) die(db, "prepare");
+  db = bench_open_db(path, extension);
+  if( sqlite3_prepare_v2(db, "SELECT rowid FROM items WHERE v MATCH ?1 AND k = 10", -1, &st, 0) ) bench_die(db, "prepare");
   one_query(st, query, is_float, scratch, found);
   first_ms = (bench_now() - t0)*1e3;
   sqlite3_finalize(st);
@@ -147,7 +122,7 @@ queries:
       if( search_k<0 ) snprintf(setting, sizeof(setting), "exact scan (%zu queries)", nq);
       else snprintf(setting, sizeof(setting), "search_k=%lld", search_k);
     }
-    if( sqlite3_prepare_v2(db, sql, -1, &st, 0) ) die(db, "prepare");
+    if( sqlite3_prepare_v2(db, sql, -1, &st, 0) ) bench_die(db, "prepare");
     /* An untimed pass first: queries/s is the steady state with the
     ** connection's cache warm (the cold case is the first-query row). */
     for(i=0; i<nq; i++) one_query(st, query + i*BENCH_DIM, is_float, scratch, found + i*BENCH_K);

@@ -19,15 +19,11 @@
 ** Every row: one untimed pass to warm the connection, one timed. REUSE=1
 ** keeps existing databases. One thread.
 */
-#include <sqlite3.h>
 #include "bench_common.h"
+#define BENCH_PROGRAM "bench_filter"
+#include "bench_sqlite.h"
 
 #define N_GROUPS 100
-
-static void die(sqlite3 *db, const char *what){
-  fprintf(stderr, "bench_filter: %s: %s\n", what, db ? sqlite3_errmsg(db) : "");
-  exit(1);
-}
 
 static uint64_t splitmix64(uint64_t x){
   x += 0x9E3779B97F4A7C15ull;
@@ -38,27 +34,6 @@ static uint64_t splitmix64(uint64_t x){
 
 static int group_of(size_t i){ return (int)(splitmix64(i) % N_GROUPS); }
 
-static sqlite3 *open_db(const char *path, const char *extension){
-  sqlite3 *db;
-  char *err = 0;
-  if( sqlite3_open(path, &db) ) die(db, "open");
-  sqlite3_enable_load_extension(db, 1);
-  if( sqlite3_load_extension(db, extension, 0, &err) ){
-    fprintf(stderr, "bench_filter: cannot load %s: %s\n", extension, err);
-    exit(1);
-  }
-  sqlite3_exec(db, "PRAGMA cache_size=-262144", 0, 0, 0);   /* 256 MB page cache */
-  return db;
-}
-
-static void exec(sqlite3 *db, const char *sql){
-  char *err = 0;
-  if( sqlite3_exec(db, sql, 0, 0, &err) ){
-    fprintf(stderr, "bench_filter: %s: %s\n", sql, err);
-    exit(1);
-  }
-}
-
 /* Build one table; returns seconds, or -1 when an existing file is reused. */
 static double build(const char *path, const char *extension, int with_group,
                     const uint8_t *base, size_t n_base){
@@ -68,23 +43,23 @@ static double build(const char *path, const char *extension, int with_group,
   double t0;
   if( getenv("REUSE") && bench_file_bytes(path)>0 ) return -1;
   remove(path);
-  db = open_db(path, extension);
-  exec(db, with_group ? "CREATE VIRTUAL TABLE items USING annoy(v uint8[128], grp INTEGER, trees=16, leaf_size=64)"
+  db = bench_open_db(path, extension);
+  bench_exec(db, with_group ? "CREATE VIRTUAL TABLE items USING annoy(v uint8[128], grp INTEGER, trees=16, leaf_size=64)"
                       : "CREATE VIRTUAL TABLE items USING annoy(v uint8[128], trees=16, leaf_size=64)");
   if( sqlite3_prepare_v2(db, with_group ? "INSERT INTO items(rowid, v, grp) VALUES(?1, ?2, ?3)"
                                         : "INSERT INTO items(rowid, v) VALUES(?1, ?2)", -1, &st, 0) ){
-    die(db, "prepare");
+    bench_die(db, "prepare");
   }
   t0 = bench_now();
-  exec(db, "BEGIN");
+  bench_exec(db, "BEGIN");
   for(i=0; i<n_base; i++){
     sqlite3_bind_int64(st, 1, (sqlite3_int64)i+1);
     sqlite3_bind_blob(st, 2, base + i*BENCH_DIM, BENCH_DIM, SQLITE_STATIC);
     if( with_group ) sqlite3_bind_int(st, 3, group_of(i));
-    if( sqlite3_step(st)!=SQLITE_DONE ) die(db, "insert");
+    if( sqlite3_step(st)!=SQLITE_DONE ) bench_die(db, "insert");
     sqlite3_reset(st);
   }
-  exec(db, "COMMIT");
+  bench_exec(db, "COMMIT");
   t0 = bench_now() - t0;
   sqlite3_finalize(st);
   sqlite3_close(db);
@@ -138,7 +113,7 @@ static double run(sqlite3_stmt *st, Filter f, const uint8_t *query, size_t nq, i
     while( (rc = sqlite3_step(st))==SQLITE_ROW ){
       if( n<BENCH_K ) found[q*BENCH_K + n++] = sqlite3_column_int64(st, 0) - 1;
     }
-    if( rc!=SQLITE_DONE ) die(sqlite3_db_handle(st), "query");
+    if( rc!=SQLITE_DONE ) bench_die(sqlite3_db_handle(st), "query");
     while( n<BENCH_K ) found[q*BENCH_K + n++] = -1;
     sqlite3_reset(st);
   }
@@ -161,7 +136,7 @@ static void measure(sqlite3 *db, const char *system, Filter f, long long search_
     size_t len = strlen(sql);
     snprintf(sql+len, sizeof(sql)-len, " AND search_k = %lld", search_k);
   }
-  if( sqlite3_prepare_v2(db, sql, -1, &st, 0) ) die(db, "prepare");
+  if( sqlite3_prepare_v2(db, sql, -1, &st, 0) ) bench_die(db, "prepare");
   run(st, f, query, nq, found);
   qps = run(st, f, query, nq, found);
   sqlite3_finalize(st);
@@ -212,10 +187,10 @@ int main(int argc, char **argv){
   if( build_meta>0 ){
     bench_print_row("annoy uint8", "insert, grp INTEGER", build_meta, bench_file_bytes(path_meta)/1e6, -1, -1);
   }
-  db = open_db(path_plain, extension);
+  db = bench_open_db(path_plain, extension);
   measure(db, "annoy uint8 (no column)", NONE, 0, query, n_query, truth, found);
   sqlite3_close(db);
-  db = open_db(path_meta, extension);
+  db = bench_open_db(path_meta, extension);
   for(f=NONE; f<=TEN_PERCENT; f++){
     measure(db, "annoy uint8 + grp", f, 0, query, n_query, truth_f[f], found);
     for(a=2; a<argc; a++){

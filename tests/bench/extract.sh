@@ -49,7 +49,7 @@ fi
 mkdir -p "$OUT/obj"
 FLAGS="-O2 -g -fPIC -ffp-contract=off -Wall -Wextra -DSQLITE_CORE -I$ROOT/ext"
 echo "extract.sh: building $OUT/sift_dump"
-for f in image image_webp image_tiff image_heif; do
+for f in image image_webp image_tiff image_heif image_jxl; do
   $CC -std=c11 -D_GNU_SOURCE $FLAGS -c "$ROOT/ext/image/$f.c" -o "$OUT/obj/$f.o"
 done
 $CC  -std=c11 -D_GNU_SOURCE $FLAGS -c "$ROOT/ext/error.c" -o "$OUT/obj/error.o"
@@ -58,9 +58,9 @@ $CXX -std=c++17 $FLAGS -I/usr/include/opencv4 \
 $CC  -std=c11 -D_GNU_SOURCE $FLAGS -pthread \
      -c "$ROOT/tests/bench/sift_dump.c" -o "$OUT/obj/sift_dump.o"
 $CXX -pthread -o "$OUT/sift_dump" "$OUT/obj/sift_dump.o" "$OUT/obj/image.o" \
-     "$OUT/obj/image_webp.o" "$OUT/obj/image_tiff.o" "$OUT/obj/image_heif.o" \
+     "$OUT/obj/image_webp.o" "$OUT/obj/image_tiff.o" "$OUT/obj/image_heif.o" "$OUT/obj/image_jxl.o" \
      "$OUT/obj/sift_cv.o" "$OUT/obj/error.o" -lopencv_calib3d -lopencv_features2d -lopencv_imgproc -lopencv_core \
-     -lwebp -ltiff -lheif -lsqlite3 -lm
+     -lwebp -ltiff -lheif -ljxl -lsqlite3 -lm
 
 # Sorted lists, C collation so every machine agrees on the order.
 list_images() {

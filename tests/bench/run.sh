@@ -5,6 +5,8 @@
 #   TREES=32 SEARCH_K="5000 10000" sh tests/bench/run.sh annoy   only our rows
 #   sh tests/bench/run.sh scale            copies at 12,666 images (scale.sh:
 #                                          ~15 min of SIFT the first time)
+#   sh tests/bench/run.sh filter           KNN filtered by a metadata column
+#                                          (bench_filter; ~6 min)
 #
 # Steps: extract.sh (SIFT descriptors from ../shared/data, once), peers.sh
 # (ground truth, hnswlib, sqlite-vec), bench_annoy for uint8 and float32
@@ -27,12 +29,20 @@ if [ "$what" = scale ]; then
   exit 0
 fi
 sh tests/bench/extract.sh >&2
+if [ "$what" = filter ]; then
+  [ -s build/bench/gt.i32 ] || sh tests/bench/peers.sh groundtruth >&2
+  cc -O2 -Wall -Wextra -o build/bench/bench_filter tests/bench/bench_filter.c -lsqlite3
+  build/bench/bench_filter build/imgsearch.so 5000 10000
+  exit 0
+fi
 [ "$what" = annoy ] || sh tests/bench/peers.sh
 cc -O2 -Wall -Wextra -o build/bench/bench_annoy tests/bench/bench_annoy.c -lsqlite3
+cc -O2 -Wall -Wextra -o build/bench/bench_filter tests/bench/bench_filter.c -lsqlite3
 for type in $TYPES; do
   # shellcheck disable=SC2086
   build/bench/bench_annoy build/imgsearch.so "$type" "$TREES" "$LEAF" $SEARCH_K
   echo
 done
 [ "$what" = annoy ] || sh tests/bench/quality.sh
+[ "$what" = annoy ] || build/bench/bench_filter build/imgsearch.so 5000 10000
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
