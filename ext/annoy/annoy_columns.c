@@ -20,7 +20,11 @@ enum { META = 0, AUX = 1 };
 static const char *const table_suffix[2] = { "metadata", "auxiliary" };
 static const char *const column_prefix[2] = { "m", "a" };
 
-/* Statements, per table: three for rows, then two per column. */
+/* Statements, per table: three for rows, then two per column. A row is
+** put with a plain INSERT (the caller deletes a row it replaces): INSERT OR
+** REPLACE into an indexed table needs a statement journal, and opening one
+** inside xUpdate calls the annoy table's xSavepoint, which writes its
+** pending tree nodes -- at every row of a bulk insert. */
 enum { ROW_PUT, ROW_DEL, ROW_MOVE, ROW_STMTS };
 #define STMTS_PER_TABLE (ROW_STMTS + 2*COLUMNS_MAX)
 #define COL_GET(j) (ROW_STMTS + 2*(j))
@@ -120,7 +124,7 @@ static int make_templates(AnnoyColumns *c){
     params = sqlite3_str_finish(s);
     cols = column_list(c, k, 0);
     if( params && cols ){         /* ?2 is the slot, for the metadata */
-      sql[ROW_PUT] = sqlite3_mprintf("INSERT OR REPLACE INTO \"%%w\".\"%%w_%s\"(rowid, %s%s) VALUES(?1%s%s)",
+      sql[ROW_PUT] = sqlite3_mprintf("INSERT INTO \"%%w\".\"%%w_%s\"(rowid, %s%s) VALUES(?1%s%s)",
                                      suf, k==META ? "slot, " : "", cols, k==META ? ", ?2" : "", params);
     }
     sqlite3_free(params);

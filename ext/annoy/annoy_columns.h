@@ -67,7 +67,7 @@ const ColumnDecl *columns_decl(const AnnoyColumns *c, int i);
 ** sqlite3_value_nochange() says is unchanged is left as it is. */
 int columns_check_values(AnnoyColumns *c, sqlite3_value **values, char **pzErr);
 int columns_insert(AnnoyColumns *c, sqlite3_int64 rowid, uint32_t slot, sqlite3_value **values,
-                   char **pzErr);
+                   char **pzErr);           /* a new row: delete the one it replaces first */
 int columns_update(AnnoyColumns *c, sqlite3_int64 old_rowid, sqlite3_int64 new_rowid,
                    sqlite3_value **values, char **pzErr);
 int columns_delete(AnnoyColumns *c, sqlite3_int64 rowid, char **pzErr);

@@ -975,6 +975,7 @@ static int annoy_update(sqlite3_vtab *vtab, int argc, sqlite3_value **argv, sqli
     }
     rc = replace ? store_update(t->store, rowid, rowid, vec, &zErr)
                  : store_insert(t->store, rowid, vec, &zErr);
+    if( rc==SQLITE_OK && replace ) rc = columns_delete(t->columns, rowid, &zErr);
     if( rc==SQLITE_OK && columns_count(t->columns)>0 ) rc = insert_columns(t, rowid, values, &zErr);
     if( rc ) goto store_error;
     *out_rowid = rowid;
