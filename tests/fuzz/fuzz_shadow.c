@@ -1,18 +1,20 @@
 /*
 ** fuzz_shadow.c — libFuzzer target: damaged shadow tables, then queries.
 **
-** Five template databases, each with one small annoy table (float32
-** euclidean, float32 angular, uint8 manhattan, bit hamming, and a deep
-** one: 64 points at 2^i on a line, whose trees are 33 and 34 levels deep,
-** so that edits can make shared nodes deep enough to matter; some rows
-** deleted so that _free is not empty), are built once and serialized;
+** Six template databases, each with one small annoy table (float32
+** euclidean, float32 angular, uint8 manhattan, bit hamming, a deep one: 64
+** points at 2^i on a line, whose trees are 33 and 34 levels deep, so that
+** edits can make shared nodes deep enough to matter; and one with a
+** metadata and an auxiliary column; some rows deleted so that _free is not
+** empty), are built once and serialized;
 ** every input starts from a fresh copy of one (sqlite3_deserialize).  One
 ** table per database keeps the schema small: SQLite parses all of it again
 ** after each DROP TABLE of a shadow table.  The input picks the table
 ** (byte 0) and then is a list of 8-byte edits of its shadow tables:
 **
 **   byte 0  edit       see enum below
-**   byte 1  shadow     _info, _rowids, _vectors, _free, _nodes
+**   byte 1  shadow     _info, _rowids, _vectors, _free, _nodes, _metadata,
+**                      _auxiliary
 **   byte 2  row        which row (the Nth by key, wrapping)
 **   byte 3  column     which column, or which byte of a BLOB
 **   4..7    value      little-endian; an integer, a byte, a length
@@ -28,7 +30,8 @@
 ** Any SQL error is an expected answer to damage.  A crash, a sanitizer
 ** report or a hang (libFuzzer -timeout) is a finding, and so is a broken
 ** promise: whenever annoy_check says 'ok', an exact KNN query must return
-** each rowid of _rowids once and nothing else (check_exact_knn).
+** each rowid of _rowids once and nothing else, and with a metadata
+** filter the rows _metadata says match (check_exact_knn).
 **
 ** Built and run by tests/fuzz/run.sh.
 */
@@ -67,26 +70,31 @@ static const ShadowTable shadows[] = {
   { "vectors", "slot",  { "slot", "item", "v" },  "v",     "item, v" },
   { "free",    "slot",  { "slot", 0 },            0,       "" },
   { "nodes",   "id",    { "id", "data", 0 },      "data",  "data" },
+  { "metadata",  "rowid", { "rowid", "slot", "m0" }, 0,     "slot, m0" },   /* table m only */
+  { "auxiliary", "rowid", { "rowid", "a0", 0 },      0,     "a0" },
 };
 #define N_SHADOWS (sizeof(shadows)/sizeof(shadows[0]))
 
-/* element: SQL for element j of row i (1 .. rows) */
+/* element: SQL for element j of row i (1 .. rows); fill: SQL run after
+** (%s is the table's name), or NULL. */
 typedef struct AnnoyTemplate {
   const char *name, *decl, *query;
   int rows;
-  const char *element;
+  const char *element, *fill;
 } AnnoyTemplate;
 static const AnnoyTemplate tables[] = {
   { "f", "v float32[4], trees=3, leaf_size=3", "[0.5, -1, 2, 0]",
-    40, "((i*37+j*101)%200)/10.0 - 10" },
+    40, "((i*37+j*101)%200)/10.0 - 10", 0 },
   { "a", "v float32[3], metric=angular, trees=2, leaf_size=2", "[1, 0.5, -0.25]",
-    40, "((i*37+j*101)%200)/10.0 - 10" },
+    40, "((i*37+j*101)%200)/10.0 - 10", 0 },
   { "u", "v uint8[8], metric=manhattan, trees=2, leaf_size=4", "[1, 2, 3, 4, 200, 0, 9, 255]",
-    40, "(i*37+j*101)%256" },
+    40, "(i*37+j*101)%256", 0 },
   { "b", "v bit[16], trees=2, leaf_size=2", "[1,0,1,1,0,0,1,0,1,1,1,1,0,0,0,1]",
-    40, "(i*7+j*13)/5%2" },
+    40, "(i*7+j*13)/5%2", 0 },
   { "d", "v float32[2], trees=2, leaf_size=2", "[3000, 1]",
-    64, "CASE j WHEN 0 THEN power(2.0, i) ELSE i % 3 END" },
+    64, "CASE j WHEN 0 THEN power(2.0, i) ELSE i % 3 END", 0 },
+  { "m", "v float32[4], g INTEGER, +c TEXT, trees=3, leaf_size=3", "[0.5, -1, 2, 0]",
+    40, "((i*37+j*101)%200)/10.0 - 10", "UPDATE %s SET g = rowid % 5, c = 'r' || rowid" },
 };
 #define N_TABLES (sizeof(tables)/sizeof(tables[0]))
 
@@ -106,6 +114,7 @@ static void build_template(size_t t){
     " INSERT INTO %s(rowid, v) SELECT i*3, (SELECT json_group_array(%s) FROM e) FROM r",
     tables[t].rows, n, n, tables[t].element);
   if( rc==SQLITE_DONE ) rc = fuzz_exec(db, 1, "DELETE FROM %s WHERE rowid %% 15 = 0", n);
+  if( rc==SQLITE_DONE && tables[t].fill ) rc = fuzz_exec(db, 1, tables[t].fill, n);
   if( rc!=SQLITE_DONE ){
     fprintf(stderr, "fuzz_shadow: cannot build table %s: %s\n", n, sqlite3_errmsg(db));
     abort();
@@ -217,6 +226,19 @@ static void check_exact_knn(sqlite3 *db, const AnnoyTemplate *t){
                       "where _rowids holds\n  %s\n", knn, rowids);
       abort();
     }
+    if( t->fill ){      /* ... and, filtered, the rows _metadata says match */
+      sqlite3_free(knn);
+      sqlite3_free(rowids);
+      knn = query_text(db, "SELECT group_concat(rowid) FROM (SELECT rowid FROM %s WHERE v MATCH '%s'"
+                       " AND k = 1000 AND search_k = -1 AND g = 2 ORDER BY rowid)", t->name, t->query);
+      rowids = query_text(db, "SELECT group_concat(rowid) FROM (SELECT rowid FROM %s_metadata"
+                          " WHERE m0 = 2 ORDER BY rowid)", t->name);
+      if( knn && rowids && strcmp(knn, rowids)!=0 ){
+        fprintf(stderr, "fuzz_shadow: annoy_check says ok, but the exact KNN with g = 2 returns\n"
+                        "  %s\nwhere _metadata holds\n  %s\n", knn, rowids);
+        abort();
+      }
+    }
   }
   sqlite3_free(check);
   sqlite3_free(knn);
@@ -302,6 +324,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
     "AND k = 3 AND search_k = 7",
     "AND k = 4 AND rowid IN (3, 6, 9, 12, 999)",
     "AND k = 2 AND rowid = 6",
+    "AND k = 5 AND g = 2",                           /* table m; an error elsewhere */
+    "AND k = 5 AND g IN (1, 3) AND search_k = -1",
+    "AND k = 3 AND g BETWEEN 1 AND 3 AND search_k = 7 AND rowid IN (3, 6, 9, 12)",
     "ORDER BY distance LIMIT 8",
     "",                                  /* open-ended; capped at 30 rows */
   };

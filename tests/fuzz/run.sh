@@ -170,9 +170,9 @@ printf 'v float32[3], metric=angular, trees=2, leaf_size=2, seed=7' > "$C/angula
 printf 'emb uint8[16], metric=manhattan, trees=1, search_k=50' > "$C/uint8"
 printf 'v bit[64], metric=hamming, leaf_size=3' > "$C/bit"
 printf 'v float32[2], metric=dot, trees=5, leaf_size="4"' > "$C/dot"
-# fuzz_shadow: byte 0 table (0 f, 1 a, 2 u, 3 b, 4 d: deep trees); then 8-byte edits: edit
-# (0 int, 1 byte, 2 resize, 3 delete, 4 copy, 5 text, 6 query), shadow
-# (0 info, 1 rowids, 2 vectors, 3 free, 4 nodes), row, column, value.
+# fuzz_shadow: byte 0 table (0 f, 1 a, 2 u, 3 b, 4 d: deep trees, 5 m: metadata); then
+# 8-byte edits: edit (0 int, 1 byte, 2 resize, 3 delete, 4 copy, 5 text, 6 query), shadow
+# (0 info, 1 rowids, 2 vectors, 3 free, 4 nodes, 5 metadata, 6 auxiliary), row, column, value.
 S=$OUT/seeds_shadow
 printf '\000' > "$S/none"
 printf '\004' > "$S/deep"
@@ -182,6 +182,9 @@ printf '\001\001\004\001\007\377\000\000\000' > "$S/node_byte"
 printf '\002\002\002\005\000\003\000\000\000' > "$S/short_vector"
 printf '\003\000\001\003\001\011\000\000\000\006\000\000\000\000\000\000\000' > "$S/slot_then_query"
 printf '\000\000\000\007\000\377\377\377\177\004\003\000\000\001\000\000\000' > "$S/info_and_free"
+printf '\005' > "$S/metadata"
+printf '\005\000\005\003\001\002\000\000\000' > "$S/metadata_slot"
+printf '\005\003\005\004\000\000\000\000\000\000\006\001\001\000\000\000\000' > "$S/metadata_gone_row"
 # fuzz_wordindex: byte 0 template (% 3: 0 batch, 1 levels, 2 optimized) and
 # query image (/ 3 % 6; 5 is a mirror image); then 8-byte edits: edit (0 int,
 # 1 byte, 2 u32, 3 resize, 4 delete, 5 copy, 6 text, 7 query), shadow (0 info,
