@@ -6,7 +6,7 @@
 ** and every statement on them. Their columns have positional names (m0..,
 ** a0..: the declaration, kept by SQLite in sqlite_schema, gives the user's
 ** names and types), so no user text is ever part of a statement.
-** May call: shadow.h, rowid_set.h, error.h, SQLite.
+** May call: shadow.h, slot_set.h, error.h, SQLite.
 */
 #include <math.h>
 #include <string.h>

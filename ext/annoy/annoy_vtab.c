@@ -29,7 +29,7 @@
 ** becomes the table's zErrMsg (store_failed) or an SQL function's error.
 **
 ** May call: annoy_store.h (the vectors and trees), annoy_columns.h (the
-** other columns), rowid_set.h, vector.h, distance.h (names of metrics),
+** other columns), rowid_set.h, slot_set.h, vector.h, distance.h (names of metrics),
 ** error.h. Owns no data of its own beyond the per-cursor result list.
 */
 #include <math.h>
