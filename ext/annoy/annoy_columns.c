@@ -456,14 +456,14 @@ int columns_term(const AnnoyColumns *c, int i, int op, int is_in, const char *co
   return *sql ? SQLITE_OK : SQLITE_NOMEM;
 }
 
-/* The SELECT of a filter: each IN list gets as many '?' as it has values
-** (counted in n_in[]). */
-static char *filter_sql(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
-                        const int *n_in){
+/* The SELECT of a filter ("SELECT what FROM NAME_metadata WHERE ... tail"):
+** each IN list gets as many '?' as it has values (counted in n_in[]). */
+static char *filter_sql(AnnoyColumns *c, const char *what, const char *tail, const char *terms_sql,
+                        const char *kinds, int n, const int *n_in){
   sqlite3_str *s = sqlite3_str_new(c->t.db);
   const char *p = terms_sql;
   int i, j;
-  sqlite3_str_appendf(s, "SELECT slot FROM \"%w\".\"%w_metadata\" WHERE 1", c->t.schema, c->t.name);
+  sqlite3_str_appendf(s, "SELECT %s FROM \"%w\".\"%w_metadata\" WHERE 1", what, c->t.schema, c->t.name);
   for(i=0; i<n; i++){
     const char *end = strchr(p, '\n');
     int len = end ? (int)(end-p) : (int)strlen(p);
@@ -474,6 +474,7 @@ static char *filter_sql(AnnoyColumns *c, const char *terms_sql, const char *kind
     }
     p = end ? end+1 : p+len;
   }
+  sqlite3_str_appendall(s, tail);
   return sqlite3_str_finish(s);
 }
 
@@ -496,11 +497,13 @@ static int bind_term(sqlite3_stmt *st, char kind, sqlite3_value *v, int *pos, in
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int columns_filter(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
-                   sqlite3_value **values, SlotSet *out, char **pzErr){
-  sqlite3_stmt *st = 0;
+/* The filter's statement, prepared and bound, in *st. */
+static int filter_prepare(AnnoyColumns *c, const char *what, const char *tail, const char *terms_sql,
+                          const char *kinds, int n, sqlite3_value **values, sqlite3_stmt **st,
+                          char **pzErr){
   int *n_in, i, pos = 1, rc = usable(c, pzErr), max_vars, count;
   char *sql;
+  *st = 0;
   if( rc ) return rc;
   if( (n_in = sqlite3_malloc64(sizeof(int)*(size_t)(n+1)))==0 ) return SQLITE_NOMEM;
   for(i=0; rc==SQLITE_OK && i<n; i++) rc = bind_term(0, kinds[i], values[i], &pos, &n_in[i]);
@@ -509,23 +512,68 @@ int columns_filter(AnnoyColumns *c, const char *terms_sql, const char *kinds, in
     rc = error_set(pzErr, SQLITE_ERROR, "annoy: the metadata filter has %d values; at most %d can be "
                    "applied inside a search", pos-1, max_vars);
   }
-  sql = rc ? 0 : filter_sql(c, terms_sql, kinds, n, n_in);
+  sql = rc ? 0 : filter_sql(c, what, tail, terms_sql, kinds, n, n_in);
   sqlite3_free(n_in);
   if( rc ) return rc;
   if( sql==0 ) return SQLITE_NOMEM;
-  rc = sqlite3_prepare_v2(c->t.db, sql, -1, &st, 0);
+  rc = sqlite3_prepare_v2(c->t.db, sql, -1, st, 0);
   sqlite3_free(sql);
   if( rc ) return table_damaged(c, META, rc, pzErr);
-  for(i=0, pos=1; rc==SQLITE_OK && i<n; i++) rc = bind_term(st, kinds[i], values[i], &pos, &count);
+  for(i=0, pos=1; rc==SQLITE_OK && i<n; i++) rc = bind_term(*st, kinds[i], values[i], &pos, &count);
+  if( rc ){
+    sqlite3_finalize(*st);
+    *st = 0;
+  }
+  return rc;
+}
+
+int columns_filter(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
+                   sqlite3_value **values, SlotSet *out, char **pzErr){
+  sqlite3_stmt *st;
+  int rc = filter_prepare(c, "slot", "", terms_sql, kinds, n, values, &st, pzErr);
   while( rc==SQLITE_OK && (rc = sqlite3_step(st))==SQLITE_ROW ){
     sqlite3_int64 slot = sqlite3_column_int64(st, 0);
     if( slot>=0 && slot<=UINT32_MAX ) slot_set_add(out, (uint32_t)slot);   /* else: damage annoy_check reports */
     rc = SQLITE_OK;
   }
   if( rc==SQLITE_DONE ) rc = SQLITE_OK;
-  if( rc && rc!=SQLITE_NOMEM ) rc = shadow_failed(&c->t, rc, pzErr);
+  if( rc && st && rc!=SQLITE_NOMEM ) rc = shadow_failed(&c->t, rc, pzErr);
   sqlite3_finalize(st);
   return rc;
+}
+
+struct ColumnsScan { AnnoyColumns *c; sqlite3_stmt *st; };
+
+int columns_scan_open(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
+                      sqlite3_value **values, ColumnsScan **out, char **pzErr){
+  ColumnsScan *scan = sqlite3_malloc64(sizeof(*scan));
+  int rc;
+  *out = 0;
+  if( scan==0 ) return SQLITE_NOMEM;
+  scan->c = c;
+  rc = filter_prepare(c, "rowid", " ORDER BY rowid", terms_sql, kinds, n, values, &scan->st, pzErr);
+  if( rc ){
+    sqlite3_free(scan);
+    return rc;
+  }
+  *out = scan;
+  return SQLITE_OK;
+}
+
+int columns_scan_next(ColumnsScan *scan, int *eof, sqlite3_int64 *rowid, char **pzErr){
+  int rc = sqlite3_step(scan->st);
+  *eof = rc!=SQLITE_ROW;
+  if( rc==SQLITE_ROW ){
+    *rowid = sqlite3_column_int64(scan->st, 0);
+    return SQLITE_OK;
+  }
+  return rc==SQLITE_DONE ? SQLITE_OK : shadow_failed(&scan->c->t, rc, pzErr);
+}
+
+void columns_scan_close(ColumnsScan *scan){
+  if( scan==0 ) return;
+  sqlite3_finalize(scan->st);
+  sqlite3_free(scan);
 }
 
 /* ---- integrity --------------------------------------------------------------------- */

@@ -106,4 +106,11 @@ int columns_term(const AnnoyColumns *c, int i, int op, int is_in, const char *co
 ** values): added to *out. */
 int columns_filter(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
                    sqlite3_value **values, SlotSet *out, char **pzErr);
+
+/* The same conditions without a search: the matching rowids in order. */
+typedef struct ColumnsScan ColumnsScan;
+int columns_scan_open(AnnoyColumns *c, const char *terms_sql, const char *kinds, int n,
+                      sqlite3_value **values, ColumnsScan **scan, char **pzErr);
+int columns_scan_next(ColumnsScan *scan, int *eof, sqlite3_int64 *rowid, char **pzErr);
+void columns_scan_close(ColumnsScan *scan);          /* NULL is a no-op */
 #endif

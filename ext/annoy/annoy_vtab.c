@@ -15,6 +15,8 @@
 ** THE xBestIndex CONTRACT (written down once, read back by xFilter):
 **   idxNum  PLAN_SCAN   every row in rowid order        idxStr unused
 **           PLAN_ROWID  one row: rowid = ?              argv[0] = rowid
+**           PLAN_META   the rows that conditions on metadata columns keep,
+**                       in rowid order                  idxStr as below
 **           PLAN_KNN    v MATCH ? nearest neighbours    idxStr below
 **   For PLAN_KNN, idxStr has one letter per argv[] entry, in order:
 **     'q' the query vector (MATCH)     'k' k (= constraint or LIMIT)
@@ -22,7 +24,8 @@
 **     'r' rowid = ? filter             'i' rowid IN (...) filter (all values)
 **     'm' 'z' 'n' a condition on a metadata column (TermKind)
 **   then, if there are conditions on metadata columns, '\n' and their SQL
-**   texts (columns_term), in order, each ended by '\n'.
+**   texts (columns_term), in order, each ended by '\n'. PLAN_META's idxStr
+**   is the same with only those letters.
 **   KNN results come ordered by distance; ORDER BY distance is consumed.
 **
 ** Errors: store calls return a code and a message (ext/error.h), which
@@ -54,6 +57,7 @@
 #define PLAN_SCAN   1
 #define PLAN_ROWID  2
 #define PLAN_KNN    3
+#define PLAN_META   4
 
 #define K_MAX 1000000
 
@@ -74,8 +78,9 @@ typedef struct AnnoyCursor {
   sqlite3_vtab_cursor base;
   int plan;
   int eof;
-  /* PLAN_SCAN */
+  /* PLAN_SCAN, PLAN_META */
   StoreScan *scan;
+  ColumnsScan *meta;
   /* PLAN_ROWID and PLAN_SCAN: the current row */
   sqlite3_int64 rowid;
   uint32_t slot;
@@ -550,9 +555,10 @@ static void plan_add(sqlite3_index_info *info, char *plan, int *n_plan, char let
 }
 
 /* Conditions on metadata columns narrow the search: each becomes a letter
-** of the plan and its SQL text goes to terms. One on an auxiliary column,
-** or one a filter cannot apply, is an error rather than fewer rows. */
-static int plan_terms(AnnoyTable *t, sqlite3_index_info *info, char *plan, int *n_plan,
+** of the plan and its SQL text goes to terms. In a KNN plan, one on an
+** auxiliary column, or one a filter cannot apply, is an error rather than
+** fewer rows; a scan leaves those to SQLite. */
+static int plan_terms(AnnoyTable *t, sqlite3_index_info *info, int knn, char *plan, int *n_plan,
                       sqlite3_str *terms, int *unusable){
   int i, rc;
   for(i=0; i<info->nConstraint; i++){
@@ -568,6 +574,7 @@ static int plan_terms(AnnoyTable *t, sqlite3_index_info *info, char *plan, int *
     rc = columns_term(t->columns, c->iColumn-COL_EXTRA, c->op, is_in,
                       sqlite3_vtab_collation(info, i), &sql, &kind);
     if( rc ) return rc;
+    if( sql==0 && !knn ) continue;            /* a scan: SQLite checks it */
     if( sql==0 && d->aux ){
       return vtab_error(t, SQLITE_ERROR, "annoy: %s is an auxiliary column (+%s): it cannot filter a "
                         "KNN search; declare it without + to filter on it", d->name, d->name);
@@ -585,6 +592,40 @@ static int plan_terms(AnnoyTable *t, sqlite3_index_info *info, char *plan, int *
   return SQLITE_OK;
 }
 
+/* Without MATCH or rowid = ?: conditions on metadata columns are read
+** from their indexes (PLAN_META), or, if there are none, a scan. */
+static int plan_meta(AnnoyTable *t, sqlite3_index_info *info){
+  sqlite3_str *terms = sqlite3_str_new(t->db);
+  char *plan, *text;
+  int n_plan = 0, unusable = 0, rc;
+  if( (plan = sqlite3_malloc64((size_t)info->nConstraint + 1))==0 ){
+    sqlite3_free(sqlite3_str_finish(terms));
+    return SQLITE_NOMEM;
+  }
+  rc = plan_terms(t, info, 0, plan, &n_plan, terms, &unusable);
+  if( rc==SQLITE_OK ) rc = sqlite3_str_errcode(terms);
+  plan[n_plan] = 0;
+  text = sqlite3_str_finish(terms);
+  if( rc==SQLITE_OK && n_plan>0 ){
+    info->idxStr = sqlite3_mprintf("%s\n%s", plan, text);
+    if( info->idxStr==0 ) rc = SQLITE_NOMEM;
+    info->needToFreeIdxStr = 1;
+    info->idxNum = PLAN_META;
+    info->estimatedCost = 1e4;
+    info->estimatedRows = 1000;
+    if( info->nOrderBy==1 && info->aOrderBy[0].iColumn<0 && !info->aOrderBy[0].desc ){
+      info->orderByConsumed = 1;
+    }
+  }else if( rc==SQLITE_OK ){
+    PlanInputs in;
+    plan_inputs(info, &in);
+    plan_rowid_or_scan(info, &in);
+  }
+  sqlite3_free(plan);
+  sqlite3_free(text);
+  return rc;
+}
+
 static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
   AnnoyTable *t = (AnnoyTable*)vtab;
   PlanInputs in;
@@ -593,6 +634,7 @@ static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
   int n_plan = 0, order_ok, rc, unusable = 0;
   plan_inputs(info, &in);
   if( in.match<0 && in.match_unusable ) return SQLITE_CONSTRAINT;   /* try another join order */
+  if( in.match<0 && in.rowid_eq<0 && columns_count(t->columns)>0 ) return plan_meta(t, info);
   if( in.match<0 ){
     plan_rowid_or_scan(info, &in);
     return SQLITE_OK;
@@ -617,7 +659,7 @@ static int annoy_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info){
     plan_add(info, plan, &n_plan, 'r', in.rowid_eq, 1);
   }
   terms = sqlite3_str_new(t->db);
-  rc = plan_terms(t, info, plan, &n_plan, terms, &unusable);
+  rc = plan_terms(t, info, 1, plan, &n_plan, terms, &unusable);
   if( rc==SQLITE_OK ) rc = sqlite3_str_errcode(terms);
   plan[n_plan] = 0;
   text = sqlite3_str_finish(terms);      /* NULL when there are no terms */
@@ -650,6 +692,8 @@ static int annoy_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **out){
 static void cursor_reset(AnnoyCursor *c){
   store_scan_close(c->scan);
   c->scan = 0;
+  columns_scan_close(c->meta);
+  c->meta = 0;
   sqlite3_free(c->hits);
   c->hits = 0;
   c->n_hits = c->i_hit = 0;
@@ -672,6 +716,19 @@ static int scan_step(AnnoyCursor *c){
   char *zErr = 0;
   int rc = store_scan_next(c->scan, &c->eof, &c->rowid, &c->slot, &zErr);
   return rc ? store_failed((AnnoyTable*)c->base.pVtab, rc, zErr) : SQLITE_OK;
+}
+
+/* The next row the metadata conditions keep that has a vector (a row of
+** NAME_metadata without one is damage annoy_check reports). */
+static int meta_step(AnnoyCursor *c){
+  AnnoyTable *t = (AnnoyTable*)c->base.pVtab;
+  char *zErr = 0;
+  int rc, found = 0;
+  do{
+    rc = columns_scan_next(c->meta, &c->eof, &c->rowid, &zErr);
+    if( rc==SQLITE_OK && !c->eof ) rc = store_lookup(t->store, c->rowid, &c->slot, &found, &zErr);
+  }while( rc==SQLITE_OK && !c->eof && !found );
+  return rc ? store_failed(t, rc, zErr) : SQLITE_OK;
 }
 
 /* Read an integer argument of a KNN query, with its range in the message. */
@@ -824,6 +881,12 @@ static int annoy_filter(sqlite3_vtab_cursor *cur, int plan, const char *plan_str
   cursor_reset(c);
   c->plan = plan;
   if( plan==PLAN_KNN ) return knn_filter(c, plan_str, argc, argv);
+  if( plan==PLAN_META ){
+    const char *terms_sql = strchr(plan_str, '\n');
+    if( terms_sql==0 ) return vtab_error(t, SQLITE_INTERNAL, "annoy: a plan without its conditions");
+    rc = columns_scan_open(t->columns, terms_sql+1, plan_str, argc, argv, &c->meta, &zErr);
+    return rc ? store_failed(t, rc, zErr) : meta_step(c);
+  }
   if( plan==PLAN_ROWID ){
     if( sqlite3_value_numeric_type(argv[0])!=SQLITE_INTEGER ) return SQLITE_OK;
     c->rowid = sqlite3_value_int64(argv[0]);
@@ -846,6 +909,7 @@ static int annoy_next(sqlite3_vtab_cursor *cur){
       c->eof = 1;
       return SQLITE_OK;
     case PLAN_ROWID: c->eof = 1; return SQLITE_OK;
+    case PLAN_META:  return meta_step(c);
     default:         return scan_step(c);
   }
 }
