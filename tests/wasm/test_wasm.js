@@ -138,6 +138,24 @@ createImgsearch().then(function (imgsearch) {
     assertEqual(db.query("SELECT count(*) AS n, annoy_check('items') AS c FROM items"), [{n: ROWS - 1, c: 'ok'}]);
   });
 
+  check('3.5 a metadata column filters inside the search, an auxiliary one comes back', function () {
+    db.exec('CREATE VIRTUAL TABLE tagged USING annoy(v float32[8], grp INTEGER, +label TEXT)');
+    const insert = db.prepare('INSERT INTO tagged(rowid, v, grp, label) VALUES (?, ?, ?, ?)');
+    db.exec('BEGIN');
+    for (let i = 0; i < ROWS; i++) insert.run([i + 1, row(i), (i + 1) % 10, 'row ' + (i + 1)]);
+    db.exec('COMMIT');
+    insert.finalize();
+    const search = db.prepare('SELECT rowid, label FROM tagged WHERE v MATCH ? AND k = ? AND grp = ?');
+    for (let q = 0; q < QUERIES; q++) {
+      const got = search.all([query(q), K, q % 10]);
+      const exact = vectors.exactNeighbours(data, DIMS, query(q), ROWS).filter((r) => r.rowid % 10 === q % 10);
+      assertEqual(got.map((r) => r.rowid), exact.slice(0, K).map((r) => r.rowid), 'query ' + q + ' rowids');
+      got.forEach(function (r) { assertEqual(r.label, 'row ' + r.rowid, 'label'); });
+    }
+    search.finalize();
+    assertEqual(db.query("SELECT annoy_check('tagged') AS c"), [{c: 'ok'}]);
+  });
+
   // 4.x errors: the extension's messages, and nothing changed
   check('4.1 a float32 BLOB of the wrong size is refused with the extension\'s message', function () {
     assertEqual(errorOf(() => db.query('INSERT INTO items(rowid, v) VALUES (5000, ?)', [new Float32Array(3)])),
