@@ -51,8 +51,25 @@ static int words_match_scale_ok(const double h[9]){
   return det*WORDS_MATCH_MAX_AREA_RATIO>=1.0 && det<=WORDS_MATCH_MAX_AREA_RATIO;
 }
 
+/* The inliers' mean squared reprojection error under h (see words_match.h). */
+static double words_match_error(const double h[9], const float *src, const float *dst,
+                                const unsigned char *mask, int pairs){
+  double sum = 0, det = fabs(h[0]*h[4] - h[1]*h[3]);
+  int i, n = 0;
+  for(i=0; i<pairs; i++){
+    double x = src[2*i], y = src[2*i+1], w = h[6]*x + h[7]*y + h[8], dx, dy;
+    if( !mask[i] || fabs(w)<1e-12 ) continue;
+    dx = (h[0]*x + h[1]*y + h[2])/w - dst[2*i];
+    dy = (h[3]*x + h[4]*y + h[5])/w - dst[2*i+1];
+    sum += dx*dx + dy*dy;
+    n++;
+  }
+  return n ? sum/n/(det>1 ? det : 1) : 0;
+}
+
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
-                int min_inliers, int *inliers, double *homography, char **pzErr){
+                int min_inliers, int *inliers, double *homography, double *error,
+                char **pzErr){
   float *src, *dst;
   unsigned char *mask;
   double h[9];
@@ -101,6 +118,7 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
     }
   }
   for(i=0; homography && i<9; i++) homography[i] = rc==SQLITE_OK && *inliers>0 ? h[i] : 0.0;
+  if( error ) *error = rc==SQLITE_OK && *inliers>0 ? words_match_error(h, src, dst, mask, pairs) : 0.0;
   sqlite3_free(src);
   return rc;
 }

@@ -25,8 +25,13 @@
 ** more inliers than pairs), and 0 for an implausible model (words_match.c:
 ** one that squeezes one image into a few pixels of the other).  Both blobs
 ** must come from the same vocabulary.  homography (9 doubles, row-major,
-** or NULL) gets H when *inliers > 0, else zeros. */
+** or NULL) gets H when *inliers > 0, else zeros.  error (or NULL) gets the
+** inliers' mean squared distance from where H puts them, in pixels² of the
+** smaller image (divided by the area scale |det| of H's linear part when
+** it is above 1): an edit of one photo fits H to a fraction of a pixel,
+** another photo of the same 3D object only roughly.  0 without inliers. */
 int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
-                int min_inliers, int *inliers, double *homography, char **pzErr);
+                int min_inliers, int *inliers, double *homography, double *error,
+                char **pzErr);
 
 #endif

@@ -9,8 +9,10 @@
 **                                               word correspondences (0
 **                                               below 8)
 **   img_words_match_json(words_a, words_b)    -> {"inliers":N,"homography":
-**                                               [9 numbers] or null}: H maps
-**                                               a's positions to b's
+**                                               [9 numbers] or null,"error":E}:
+**                                               H maps a's positions to b's,
+**                                               E the inliers' mean squared
+**                                               error under H (words_match.h)
 **
 ** The vocabulary comes from img_vocab_train (train_sql.c).  NULL in, NULL
 ** out; other wrong arguments are errors named by the function.
@@ -70,13 +72,13 @@ static void img_words_match_func(sqlite3_context *ctx, int argc,
   const int json = sqlite3_user_data(ctx)!=0;
   const char *zFunction = json ? "img_words_match_json" : "img_words_match";
   WordsBlob a, b;
-  double h[9];
+  double h[9], error = 0;
   char *zErr = 0;
   int inliers = 0, rc;
   (void)argc;
   if( words_sql_arg(ctx, argv[0], zFunction, "argument 1", &a)<=0 ) return;
   if( words_sql_arg(ctx, argv[1], zFunction, "argument 2", &b)<=0 ) return;
-  rc = words_match(&a, &b, WORDS_MATCH_HAMMING, MATCH_MIN_INLIERS, &inliers, h, &zErr);
+  rc = words_match(&a, &b, WORDS_MATCH_HAMMING, MATCH_MIN_INLIERS, &inliers, h, &error, &zErr);
   if( rc!=SQLITE_OK ){
     image_sql_error_from(ctx, zFunction, rc, zErr);
     return;
@@ -87,8 +89,8 @@ static void img_words_match_func(sqlite3_context *ctx, int argc,
   }else{
     char *z = inliers==0 ? sqlite3_mprintf("{\"inliers\":0,\"homography\":null}")
       : sqlite3_mprintf("{\"inliers\":%d,\"homography\":[%.10g,%.10g,%.10g,%.10g,%.10g,"
-                        "%.10g,%.10g,%.10g,%.10g]}", inliers,
-                        h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]);
+                        "%.10g,%.10g,%.10g,%.10g],\"error\":%.6g}", inliers,
+                        h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], error);
     if( z==0 ){
       sqlite3_result_error_nomem(ctx);
       return;

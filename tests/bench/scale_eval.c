@@ -331,7 +331,7 @@ static int by_score(const void *a, const void *b){
 /* Inliers of q's orientation o against c. */
 static int verify(const Image *q, const Image *c, int o){
   int inliers = 0;
-  if( words_match(&q->words[o], &c->words[0], S.verify_hamming, S.min_inliers, &inliers, 0, 0) ){
+  if( words_match(&q->words[o], &c->words[0], S.verify_hamming, S.min_inliers, &inliers, 0, 0, 0) ){
     return 0;
   }
   return inliers;

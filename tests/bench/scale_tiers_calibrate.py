@@ -15,19 +15,24 @@ kept = mean over the kinds of copy; others = share of the other pairs);
 and the report half's calibration: for each band of the score, the share
 of copies in it (classes and kinds weighted as in the fit).
 
-  /usr/bin/python3 tests/bench/scale_tiers_calibrate.py [tiers.db]
-Needs numpy (python3-numpy). Prints markdown tables.
+  /usr/bin/python3 tests/bench/scale_tiers_calibrate.py [TABLE [tiers.db]]
+TABLE: geometry (img_match_json's measures, the default) or words_geometry
+(the visual words', scale_tiers_words.sql). Needs numpy (python3-numpy).
+Prints markdown tables.
 """
 import sqlite3
 import sys
 
 import numpy as np
 
-DB = sys.argv[1] if len(sys.argv) > 1 else 'build/bench/scale/tiers.db'
+TABLE = sys.argv[1] if len(sys.argv) > 1 else 'geometry'
+DB = sys.argv[2] if len(sys.argv) > 2 else 'build/bench/scale/tiers.db'
+if TABLE not in ('geometry', 'words_geometry'):
+    sys.exit('scale_tiers_calibrate.py: TABLE is geometry or words_geometry')
 rows = sqlite3.connect(DB).execute(
     'SELECT g.kind, g.copy, g.report, g.inliers, g.r, g.e, p.agree'
-    ' FROM geometry AS g JOIN photo AS p USING (pair_rowid)'
-    ' WHERE g.e IS NOT NULL AND g.inliers > 0').fetchall()
+    ' FROM %s AS g JOIN photo AS p USING (pair_rowid)'
+    ' WHERE g.e IS NOT NULL AND g.inliers > 0' % TABLE).fetchall()
 kind = np.array([r[0] for r in rows])
 copy = np.array([r[1] for r in rows], dtype=float)
 report = np.array([r[2] for r in rows], dtype=bool)

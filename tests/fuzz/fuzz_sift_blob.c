@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size){
     if( words_blob_parse(data, size, &words, &zErr)==SQLITE_OK ){
       int inliers = -1;
       if( words.count>FUZZ_MATCH_KEYPOINTS ) words.count = FUZZ_MATCH_KEYPOINTS;
-      if( words_match(&words, &words, WORDS_MATCH_HAMMING, 8, &inliers, 0, &zErr)==SQLITE_OK ){
+      if( words_match(&words, &words, WORDS_MATCH_HAMMING, 8, &inliers, 0, 0, &zErr)==SQLITE_OK ){
         if( inliers<0 || inliers>words.count ) abort();
       }else if( zErr==0 ){
         abort();
