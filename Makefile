@@ -88,6 +88,7 @@ $(TEST_BIN):
 UNIT_forest = ext/error.c ext/annoy/forest.c ext/annoy/distance.c
 UNIT_image  = ext/error.c ext/image/image.c $(IMAGE_CODEC_C)
 LIBS_image  = $(IMAGE_CODEC_LIBS)
+UNIT_copy_tier = shell/copy_tier.c
 UNIT_vlad   = ext/error.c ext/interrupt.c ext/image/sift_blob.c ext/image/sample.c ext/image/vlad.c ext/image/pca.c
 $(TEST_BIN)/test_%: tests/unit/test_%.c $(EXT_H) tests/bytes.h | $(TEST_BIN)
 	$(CC) $(CFLAGS_ALL) -DSQLITE_CORE -o $@ $< $(UNIT_$*) $(LDFLAGS_ALL) -lsqlite3 $(LIBS_$*) -lm
@@ -153,6 +154,7 @@ $(B)/shell/schema.h: sql/schema.sql | $(B)/shell
 $(B)/shell/%.o: shell/%.c $(wildcard shell/*.h) $(B)/shell/schema.h | $(B)/shell
 	$(CC) $(CFLAGS_ALL) -I$(B)/shell -c $< -o $@
 $(B)/shell/thumbnail.o: ext/image/image.h
+$(B)/shell/search_words.o: ext/image/sift_blob.h
 # --version: the version (ext/imgsearch.h) and the commit the tool was built from.
 IMGSEARCH_COMMIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 $(B)/shell/main.o: CFLAGS += -DIMGSEARCH_COMMIT='"$(IMGSEARCH_COMMIT)"'

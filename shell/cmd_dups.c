@@ -3,29 +3,32 @@
 **
 ** With visual words (image_words, made by `imgsearch index` since it has
 ** them): each image's k best images by words (search_words.c: as is and
-** mirrored) are verified from their words, and a verified pair links two
-** images: copies — crops, rotations, mirrors, re-encodes — not merely
-** similar photos.  Databases from before: every image's k nearest
+** mirrored) are verified from their words; a verified pair whose
+** confidence (copy_tier.h) reaches --min-score links two images as copies
+** — crops, rotations, mirrors, re-encodes —, one below it only with
+** --similar (different photos of one thing).  Databases from before: every image's k nearest
 ** neighbours in image_vectors (annoy, angular) give candidate pairs; a pair
 ** with score (cosine similarity) >= --min-score links two images, and
 ** --verify keeps only the pairs that img_match also confirms (at least
 ** --min-inliers RANSAC inliers).  Files with the same content hash always
 ** link, and so do featureless images whose thumbnails correlate
 ** (thumbs.h).  Groups are the connected components (union-find).  A member's
-** score is its best score to another member of its group.
+** score is its best score (with words: confidence) to another member of
+** its group.
 **
 ** Each group has a copy to keep (dups_keep.c), shown with the reason.
 **
-** Output: one row per member: group, path, score, match (what its best link
-** is: "same file", "copy, N inliers", "mirrored copy, N inliers",
-** "featureless, thumbnails C", or without words "similar"), keep (1 for
-** the copy to keep), reason (why it is kept) (table, csv or json); with -o FILE an
+** Output: one row per member: group, path, score, match (what it is to the
+** kept copy, or its best link: "same file", "same image 99%: 50% size, N
+** inliers", "edited copy 97%: mirrored, crop 60%, N inliers", "similar 8%,
+** N inliers", "featureless, thumbnails C", or without words "similar"),
+** keep (1 for the copy to keep), reason (why it is kept) (table, csv or json); with -o FILE an
 ** HTML page instead (report_html.c): a section per group, its members'
 ** thumbnails side by side with score and path, the kept copy marked.
 ** Then, with --move-to, --hardlink, --delete or --exec, the other copies
 ** are acted on (dups_act.c).
 **
-** May call: common.h, db.h, output.h, report_html.h, dups_parts.h, search.h,
+** May call: common.h, copy_tier.h, db.h, output.h, report_html.h, dups_parts.h, search.h,
 ** SQLite (the annoy and wordindex tables, img_words, img_match).
 */
 #include <stdio.h>
@@ -34,6 +37,7 @@
 #include <sys/stat.h>
 
 #include "common.h"
+#include "copy_tier.h"
 #include "db.h"
 #include "dups_parts.h"
 #include "output.h"
@@ -100,6 +104,7 @@ void dups_options_default(DupsOptions *o){
   o->action = DUPS_ACTION_NONE;
   o->zMoveTo = o->zExec = o->zUndo = 0;
   o->dry_run = o->yes = 0;
+  o->similar = 0;
 }
 
 /* The images of a run, sorted by id, and what links them. */
@@ -117,7 +122,7 @@ typedef struct DupsSet {
 static int dups_load(sqlite3 *db, DupsSet *set){
   sqlite3_stmt *list = 0;
   int rc = sqlite3_prepare_v2(db,
-      "SELECT id, path, width, height, size, mtime, hash FROM images"
+      "SELECT id, path, width, height, size, mtime, hash, features FROM images"
       " WHERE status='ok' ORDER BY id", -1, &list, 0);
   if( rc!=SQLITE_OK ){
     db_error(db, "cannot prepare the duplicate search");
@@ -142,11 +147,13 @@ static int dups_load(sqlite3 *db, DupsSet *set){
     image->match_score = 0;
     image->zMatch[0] = 0;
     image->described = 0;
+    memset(&image->to_kept, 0, sizeof(image->to_kept));
     image->group = 0;
-    image->width = sqlite3_column_int(list, 2);
-    image->height = sqlite3_column_int(list, 3);
+    image->image.width = sqlite3_column_int(list, 2);
+    image->image.height = sqlite3_column_int(list, 3);
     image->size = sqlite3_column_int64(list, 4);
     image->mtime_ns = sqlite3_column_int64(list, 5);
+    image->image.features = sqlite3_column_int(list, 7);
     snprintf(image->zHash, sizeof(image->zHash), "%s",
              sqlite3_column_type(list, 6)==SQLITE_TEXT ? (const char*)sqlite3_column_text(list, 6) : "");
     set->n++;
@@ -221,10 +228,11 @@ done:
 
 /* With visual words: each image's o->k best images of image_words (its
 ** stored words and those of its mirror image) are verified from their
-** words (search_words.c), and a pair links when verification finds at
-** least MATCH_MIN_INLIERS (or --min-inliers) inliers and its score is at
-** least --min-score (by default any).  Stops early on SIGINT.  SQLITE_OK or
-** an error (printed). */
+** words (search_words.c).  A pair that verifies with at least
+** MATCH_MIN_INLIERS (or --min-inliers) inliers links as a copy when its
+** confidence (copy_tier.h) is at least --min-score (by default
+** COPY_MIN_CONFIDENCE), and as similar photos below that with --similar.
+** Stops early on SIGINT.  SQLITE_OK or an error (printed). */
 static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
   SearchStatements s;
   sqlite3_stmt *each = 0;
@@ -249,6 +257,7 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
     q.words = sqlite3_column_value(each, 1);
     q.mirror = sqlite3_column_value(each, 2);
     q.vector = sqlite3_column_type(each, 3)==SQLITE_BLOB ? sqlite3_column_value(each, 3) : 0;
+    q.image = set->images[ix].image;
     q.n_words = o->k + 1;                /* +1: each image finds itself */
     q.n_vlad = 0;
     rc = search_words_rank(db, &s, &q, &hits, &n_hit, &zErr);
@@ -258,12 +267,15 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
       break;
     }
     for(i=0; i<n_hit; i++){
-      int iy = dups_index(set->images, set->n, hits[i].id);
+      int iy = dups_index(set->images, set->n, hits[i].id), copy;
       char zMatch[80];
-      if( iy<0 || iy==ix || hits[i].inliers<min_inliers || hits[i].score<set->min_score ) continue;
-      snprintf(zMatch, sizeof(zMatch), "%s, %d inliers",
-               hits[i].mirrored ? "mirrored copy" : "copy", hits[i].inliers);
-      dups_link(set->images, ix, iy, hits[i].score, DUPS_LINK_COPY, zMatch);
+      if( iy<0 || iy==ix || hits[i].match.inliers<min_inliers ) continue;
+      copy = hits[i].confidence>=set->min_score;
+      if( !copy && !o->similar ) continue;
+      copy_describe(&hits[i].match, hits[i].confidence, set->min_score, &q.image,
+                    &hits[i].image, zMatch, sizeof(zMatch));
+      dups_link(set->images, ix, iy, hits[i].confidence,
+                copy ? DUPS_LINK_COPY : DUPS_LINK_SIMILAR, zMatch);
     }
     search_hits_free(hits, n_hit);
   }
@@ -340,6 +352,52 @@ static int dups_compare_group(const void *x, const void *y){
   return a->id<b->id ? -1 : a->id>b->id;
 }
 
+/* The HTML card of members[i] (keep: the kept one's index, zReason why):
+** a member is "#i" with what it is to the kept copy and the kept copy's
+** frame outlined in it; the kept copy has every member's frame outlined,
+** each labelled "#i".  0, or -1 when out of memory. */
+static int dups_card(HtmlReport *report, const DupsImage *a, const int *members, int n,
+                     int keep, int i, const char *zReason){
+  const DupsImage *m = &a[members[i]], *kept = &a[members[keep]];
+  HtmlOutline *outlines = calloc(n, sizeof(HtmlOutline));
+  HtmlCard card;
+  char zLabel[16], zDetail[400];
+  int j;
+  if( outlines==0 ) return -1;
+  memset(&card, 0, sizeof(card));
+  card.zPath = m->zPath;
+  card.outlines = outlines;
+  if( i==keep ){
+    card.kind = HTML_CARD_QUERY;
+    card.zLabel = "keep";
+    snprintf(zDetail, sizeof(zDetail), "%s; %s", m->zMatch, zReason);
+    for(j=0; j<n; j++){
+      const DupsImage *other = &a[members[j]];
+      if( j==keep || other->to_kept.inliers==0
+       || copy_frame_in_b(&other->to_kept, &other->image, outlines[card.n_outline].xy) ) continue;
+      snprintf(outlines[card.n_outline++].zLabel, sizeof(outlines->zLabel), "#%d", j+1);
+    }
+  }else{
+    card.kind = m->strength==DUPS_LINK_SIMILAR ? HTML_CARD_SIMILAR : HTML_CARD_COPY;
+    snprintf(zLabel, sizeof(zLabel), "#%d", i+1);
+    card.zLabel = zLabel;
+    if( m->described ){                 /* the confidence is in the text */
+      snprintf(zDetail, sizeof(zDetail), "%s", m->zMatch);
+    }else{
+      snprintf(zDetail, sizeof(zDetail), "%s (score %.4f)", m->zMatch, m->best);
+    }
+    if( m->to_kept.inliers>0
+     && copy_frame_in_a(&m->to_kept, &m->image, &kept->image, outlines[0].xy)==0 ){
+      snprintf(outlines[0].zLabel, sizeof(outlines->zLabel), "keep");
+      card.n_outline = 1;
+    }
+  }
+  card.zDetail = zDetail;
+  html_report_card(report, &card);
+  free(outlines);
+  return 0;
+}
+
 /* One group (members index into set->images): choose the copy to keep,
 ** hand every member to the sink.  0, or -1 when out of memory. */
 static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
@@ -349,10 +407,14 @@ static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
   int keep = dups_keep_choose(a, members, n, zReason, sizeof(zReason)), i;
   for(i=0; set->describe && i<n; i++){
     DupsImage *m = &a[members[i]];
-    if( i==keep || m->described || m->strength!=DUPS_LINK_COPY ) continue;
+    if( i==keep && (m->strength==DUPS_LINK_COPY || m->strength==DUPS_LINK_SIMILAR) ){
+      snprintf(m->zMatch, sizeof(m->zMatch), "kept: the others are compared with it");
+    }
+    if( i==keep || m->described
+     || (m->strength!=DUPS_LINK_COPY && m->strength!=DUPS_LINK_SIMILAR) ) continue;
     m->described = 1;
-    if( dups_describe(set->describe, &set->model, m, &a[members[keep]], m->zMatch,
-                      sizeof(m->zMatch))==SQLITE_NOMEM ) return -1;
+    if( dups_describe(set->describe, &set->model, set->min_score, m,
+                      &a[members[keep]])==SQLITE_NOMEM ) return -1;
   }
   if( sink->report ){
     char zHeading[32];
@@ -362,13 +424,7 @@ static int dups_emit_group(DupsSet *set, int group, const int *members, int n,
   for(i=0; i<n; i++){
     const DupsImage *m = &a[members[i]];
     if( sink->report ){
-      char zDetail[400], zSize[32], zDate[32];
-      dups_size_text(m->size, zSize, sizeof(zSize));
-      dups_date_text(m->mtime_ns, zDate, sizeof(zDate));
-      snprintf(zDetail, sizeof(zDetail), "%s (score %.4f); %dx%d, %s, %s%s%s", m->zMatch,
-               m->best, m->width, m->height, zSize, zDate, i==keep ? "; " : "",
-               i==keep ? zReason : "");
-      html_report_card(sink->report, m->zPath, i==keep ? "keep" : 0, zDetail, i==keep);
+      if( dups_card(sink->report, a, members, n, keep, i, zReason) ) return -1;
     }else if( sink->t && output_table_add(sink->t, "isfsis", (sqlite3_int64)group, m->zPath,
                                           m->best, m->zMatch, (sqlite3_int64)(i==keep),
                                           i==keep ? zReason : "") ){
@@ -417,13 +473,14 @@ oom:
 
 /* The groups as the page o->zHtml.  An EXIT_* code. */
 static int dups_write_html(DupsSet *set, const DupsOptions *o, DupsSink *sink){
-  char zSummary[200];
+  char zSummary[240];
   int n_group, exit_code;
   if( set->words ){
     snprintf(zSummary, sizeof(zSummary),
-             "copies: pairs confirmed by geometric verification of their visual words"
-             " (score >= %.2f); a member's score is its best to another member;"
-             " the copy to keep is marked", set->min_score);
+             "%s: pairs confirmed by geometric verification of their visual words"
+             " (copies: confidence >= %.2f); a member's score is its best confidence"
+             " to another member; the copy to keep is marked",
+             o->similar ? "copies and similar photos" : "copies", set->min_score);
   }else{
     snprintf(zSummary, sizeof(zSummary),
              "near-duplicate groups: score (cosine similarity) >= %.2f%s; "
@@ -481,7 +538,8 @@ int dups_run(sqlite3 *db, const DupsOptions *o){
       return EXIT_ERROR;
     }
   }
-  set.min_score = o->min_score>=0 ? o->min_score : set.words ? 0 : dups_default_score(db);
+  set.min_score = o->min_score>=0 ? o->min_score
+                : set.words ? COPY_MIN_CONFIDENCE : dups_default_score(db);
   if( dups_load(db, &set)==SQLITE_OK
    && (set.words ? dups_link_words(db, &set, o) : dups_link_pairs(db, &set, o))==SQLITE_OK
    && dups_link_same(db, &set)==SQLITE_OK
@@ -512,14 +570,23 @@ static const char dups_usage[] =
   "usage: imgsearch dups DB [options]\n"
   "\n"
   "Groups of copies in DB: pairs of images that geometric verification of\n"
-  "their visual words confirms (crops, rotations, mirrors, re-encodes of one\n"
-  "image), joined into groups; identical files always group.  One row per\n"
-  "member: group, path, score (its best to another member; 1 = same),\n"
-  "keep, reason.  In each group one copy is marked to keep (keep 1), with\n"
-  "the reason: the most pixels, then an original format (JPEG, HEIC, TIFF)\n"
-  "over a conversion, then the larger file, then the oldest.  A database\n"
-  "indexed by an older imgsearch (no visual words) links pairs whose cosine\n"
-  "similarity is at least --min-score instead.\n"
+  "their visual words confirms, joined into groups; identical files always\n"
+  "group.  A verified pair gets a confidence that it is a copy, from how\n"
+  "exactly its points fit (an edit of one photo fits to a fraction of a\n"
+  "pixel, another photo of the same thing only roughly), and a name:\n"
+  "  same file      identical bytes\n"
+  "  same image     re-encoded, resized, recoloured, blurred or overlaid\n"
+  "  edited copy    cropped, turned or mirrored (said which, and how much)\n"
+  "  similar        another photo of the same object or scene (below the\n"
+  "                 --min-score confidence: grouped only with --similar)\n"
+  "  featureless    too few features: thumbnails that correlate\n"
+  "One row per member: group, path, score (its best confidence to another\n"
+  "member, 0..1; 0.9 = nine in ten such pairs are copies), match (what it\n"
+  "is to the kept copy), keep, reason.  In each group one copy is marked to\n"
+  "keep (keep 1), with the reason: the most pixels, then an original format\n"
+  "(JPEG, HEIC, TIFF) over a conversion, then the larger file, then the\n"
+  "oldest.  A database indexed by an older imgsearch (no visual words) links\n"
+  "pairs whose cosine similarity is at least --min-score instead.\n"
   "\n"
   "Acting on the other copies (the kept one is never touched; a group whose\n"
   "kept file is gone or changed since `index` is left alone; one action):\n"
@@ -536,9 +603,10 @@ static const char dups_usage[] =
   "Afterwards `imgsearch index DB PATH --prune` brings DB up to date.\n"
   "\n"
   "options:\n"
-  "  --min-score S      link threshold, 0..1 (default: any verified pair; for\n"
-  "                     an older database 0.4, or 0.6 when its vectors are\n"
-  "                     PCA-reduced)\n"
+  "  --min-score S      the confidence from which a pair is a copy, 0..1\n"
+  "                     (default 0.5; for an older database the cosine, 0.4,\n"
+  "                     or 0.6 when its vectors are PCA-reduced)\n"
+  "  --similar          also group similar photos (no action then)\n"
   "  -k N               candidates examined per image (default 10)\n"
   "  --min-inliers N    link a pair only with at least N inliers (default 8\n"
   "                     with visual words)\n"
@@ -612,6 +680,8 @@ static int dups_parse_options(int argc, char **argv, DupsOptions *o,
       o->dry_run = 1;
     }else if( strcmp(z, "--yes")==0 ){
       o->yes = 1;
+    }else if( strcmp(z, "--similar")==0 ){
+      o->similar = 1;
     }else if( shell_unknown_option("dups", z) ){
       return EXIT_USAGE;
     }
@@ -623,6 +693,11 @@ static int dups_parse_options(int argc, char **argv, DupsOptions *o,
   if( o->action==DUPS_ACTION_DELETE && !o->yes && !o->dry_run ){
     fprintf(stderr, "imgsearch dups: --delete deletes files for good: add --yes to "
                     "confirm, or --dry-run to see what it would delete\n");
+    return EXIT_USAGE;
+  }
+  if( o->similar && o->action!=DUPS_ACTION_NONE ){
+    fprintf(stderr, "imgsearch dups: --similar groups different photos of one thing: "
+                    "it cannot be combined with an action\n");
     return EXIT_USAGE;
   }
   if( o->action==DUPS_ACTION_MOVE ){

@@ -3,40 +3,82 @@
 ** `search` as an HTML contact sheet.
 **
 ** A section per query: the query image first, then its k results, each a
-** colour thumbnail with rank, score (and inliers with --verify) and the
-** path.  The search itself is cmd_search.c's (search_one); the page is
+** colour thumbnail with rank, what it is to the query (with visual words:
+** "edited copy 97%: crop 40%", "similar 8%", or an unverified neighbour's
+** score; older databases: score, and inliers with --verify), pixel size,
+** file size, date and path, linking to the file.  A copy's card shows
+** where the query lies in it, and the query's card where each copy lies.  The search itself is cmd_search.c's (search_one); the page is
 ** report_html.c's.  A query that fails gets a section with the reason and
 ** makes the exit code 1, as in `search`.
 **
-** May call: common.h, search.h (the search and the command line),
-** report_html.h, SQLite (sqlite3_mprintf).
+** May call: common.h, copy_tier.h, search.h (the search and the command
+** line), report_html.h, thumbnail.h, SQLite (sqlite3_mprintf).
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "copy_tier.h"
 #include "report_html.h"
 #include "search.h"
+#include "thumbnail.h"
 
-/* One query's section: the query image, then its hits (or the error). */
+/* One query's section: the query image, then its hits (or the error).
+** With visual words, a hit is a copy (its card green, the query's frame
+** outlined in it, and its frame outlined in the query's, labelled with its
+** rank), a similar photo (amber) or an unverified neighbour (grey). */
 static void report_query(HtmlReport *r, const SearchOptions *o, const char *zQuery,
                          const SearchHit *hits, int n_hit, const char *zError){
   char *zHeading = sqlite3_mprintf("Query: %s", zQuery);
+  HtmlOutline *in_query = calloc(n_hit ? n_hit : 1, sizeof(HtmlOutline));
+  HtmlCard card;
+  CopyImage query = {0, 0, 0};
   int j;
   html_report_section(r, zHeading ? zHeading : zQuery, zError);
-  html_report_card(r, zQuery, "query", 0, 1);
-  for(j=0; j<n_hit; j++){
-    char zLabel[32], zDetail[64];
-    snprintf(zLabel, sizeof(zLabel), "#%d", j+1);
-    if( o->verify ){
-      snprintf(zDetail, sizeof(zDetail), "score %.4f, %d inliers",
-               hits[j].score, hits[j].inliers);
-    }else{
-      snprintf(zDetail, sizeof(zDetail), "score %.4f", hits[j].score);
+  memset(&card, 0, sizeof(card));
+  card.zPath = zQuery;
+  card.zLabel = "query";
+  card.kind = HTML_CARD_QUERY;
+  card.outlines = in_query;
+  if( in_query && thumbnail_image_size(zQuery, &query.width, &query.height)==0 ){
+    for(j=0; j<n_hit; j++){
+      if( hits[j].confidence<COPY_MIN_CONFIDENCE
+       || copy_frame_in_a(&hits[j].match, &query, &hits[j].image, in_query[card.n_outline].xy) ){
+        continue;
+      }
+      snprintf(in_query[card.n_outline++].zLabel, sizeof(in_query->zLabel), "#%d", j+1);
     }
-    html_report_card(r, hits[j].zPath, zLabel, zDetail, 0);
   }
+  html_report_card(r, &card);
+  for(j=0; j<n_hit; j++){
+    const SearchHit *h = &hits[j];
+    char zLabel[32], zDetail[160];
+    HtmlOutline in_hit;
+    memset(&card, 0, sizeof(card));
+    snprintf(zLabel, sizeof(zLabel), "#%d", j+1);
+    card.zPath = h->zPath;
+    card.zLabel = zLabel;
+    card.zDetail = zDetail;
+    if( h->match.inliers>0 && h->image.width>0 ){    /* verified by words */
+      copy_describe(&h->match, h->confidence, COPY_MIN_CONFIDENCE, &query, &h->image, zDetail,
+                    sizeof(zDetail));
+      card.kind = h->confidence>=COPY_MIN_CONFIDENCE ? HTML_CARD_COPY : HTML_CARD_SIMILAR;
+      if( card.kind==HTML_CARD_COPY && query.width>0
+       && copy_frame_in_b(&h->match, &query, in_hit.xy)==0 ){
+        snprintf(in_hit.zLabel, sizeof(in_hit.zLabel), "query");
+        card.outlines = &in_hit;
+        card.n_outline = 1;
+      }
+    }else if( o->verify ){
+      snprintf(zDetail, sizeof(zDetail), "score %.4f, %d inliers", h->score, h->match.inliers);
+      card.kind = h->match.inliers>0 ? HTML_CARD_COPY : HTML_CARD_UNVERIFIED;
+    }else{
+      snprintf(zDetail, sizeof(zDetail), "score %.4f", h->score);
+    }
+    html_report_card(r, &card);
+  }
+  free(in_query);
   sqlite3_free(zHeading);
 }
 

@@ -34,7 +34,7 @@
 
 int search_hit_compare(const void *a, const void *b){
   const SearchHit *x = a, *y = b;
-  if( x->inliers!=y->inliers ) return x->inliers > y->inliers ? -1 : 1;
+  if( x->match.inliers!=y->match.inliers ) return x->match.inliers > y->match.inliers ? -1 : 1;
   if( x->score!=y->score ) return x->score > y->score ? -1 : 1;
   return x->id < y->id ? -1 : x->id > y->id;
 }
@@ -78,10 +78,13 @@ int search_prepare(sqlite3 *db, SearchStatements *s){
     { &s->shortlist, "SELECT w.rowid, w.score, w.mirrored FROM image_words AS w"
                      " WHERE w.words MATCH ?1 AND w.mirror = ?2 AND w.k = ?3", WORDS },
     { &s->words_match,
-      "SELECT img_words_match(?1, (SELECT words FROM image_words WHERE rowid=?2)),"
+      "SELECT img_words_match_json(?1, (SELECT words FROM image_words WHERE rowid=?2)),"
       "       (SELECT path FROM images WHERE id=?2),"
       "       (SELECT 1 - vec_distance(?3, vlad, 'angular') FROM image_vectors"
-      "         WHERE rowid=?2 AND ?3 IS NOT NULL)", WORDS },
+      "         WHERE rowid=?2 AND ?3 IS NOT NULL),"
+      "       (SELECT features FROM images WHERE id=?2),"
+      "       (SELECT width FROM images WHERE id=?2), (SELECT height FROM images WHERE id=?2)",
+      WORDS },
     /* featureless queries (thumbs.h) */
     { &s->thumb, THUMBS_QUERY_SQL, THUMBS },
     { &s->thumbs, THUMBS_NEAREST_SQL, THUMBS },
@@ -258,7 +261,7 @@ static int search_verify(sqlite3 *db, SearchStatements *s, const unsigned char *
     sqlite3_bind_blob(s->match, 1, sift, n_sift, SQLITE_STATIC);
     sqlite3_bind_int64(s->match, 2, hits[i].id);
     step = sqlite3_step(s->match);
-    if( step==SQLITE_ROW ) hits[i].inliers = sqlite3_column_int(s->match, 0);
+    if( step==SQLITE_ROW ) hits[i].match.inliers = sqlite3_column_int(s->match, 0);
     else if( step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
     sqlite3_reset(s->match);
   }
@@ -337,7 +340,7 @@ static void search_print_csv(const SearchOptions *o, const char *zQuery,
     printf(",%d,", j+1);
     output_csv_field(stdout, hits[j].zPath);
     printf(",%.4f", hits[j].score);
-    if( o->verify ) printf(",%d", hits[j].inliers);
+    if( o->verify ) printf(",%d", hits[j].match.inliers);
     fputc('\n', stdout);
   }
 }
@@ -358,7 +361,7 @@ static void search_print_json(const SearchOptions *o, int i, const char *zQuery,
       printf("%s{\"rank\":%d,\"path\":", j ? ",\n  " : "\n  ", j+1);
       output_json_string(stdout, hits[j].zPath);
       printf(",\"score\":%.4f", hits[j].score);
-      if( o->verify ) printf(",\"inliers\":%d", hits[j].inliers);
+      if( o->verify ) printf(",\"inliers\":%d", hits[j].match.inliers);
       fputc('}', stdout);
     }
     fputc(']', stdout);
@@ -376,7 +379,7 @@ static void search_print_table(const SearchOptions *o, int i, const char *zQuery
   if( t==0 ) return;
   for(j=0; j<n_hit; j++){
     output_table_add(t, o->verify ? "isfi" : "isf", (sqlite3_int64)(j+1),
-                     hits[j].zPath, hits[j].score, (sqlite3_int64)hits[j].inliers);
+                     hits[j].zPath, hits[j].score, (sqlite3_int64)hits[j].match.inliers);
   }
   if( i ) fputc('\n', stdout);
   printf(color ? "\033[1mquery: %s\033[0m\n" : "query: %s\n", zQuery);

@@ -77,3 +77,16 @@ double shell_thread_cpu(void){
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec + ts.tv_nsec*1e-9;
 }
+
+void shell_size_text(int64_t bytes, char *z, size_t n){
+  if( bytes>=1000000 ) snprintf(z, n, "%.1f MB", (double)bytes/1e6);
+  else if( bytes>=1000 ) snprintf(z, n, "%.0f KB", (double)bytes/1e3);
+  else snprintf(z, n, "%lld bytes", (long long)bytes);
+}
+
+void shell_date_text(int64_t mtime_ns, char *z, size_t n){
+  time_t t = (time_t)(mtime_ns/1000000000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(z, n, "%Y-%m-%d %H:%M", &tm);
+}

@@ -6,6 +6,8 @@
 #ifndef IMGSEARCH_COMMON_H
 #define IMGSEARCH_COMMON_H
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes of every command. */
 #define EXIT_OK       0   /* done, nothing failed */
@@ -44,5 +46,10 @@ int shell_unknown_option(const char *zCommand, const char *arg);
 ** wall times stretch, CPU times do not). */
 double shell_now(void);
 double shell_thread_cpu(void);
+
+/* "1.2 MB", "532 KB", "900 bytes"; and a file time (ns) as "2021-03-04
+** 10:15" (UTC), for the keep reasons and the HTML cards. */
+void shell_size_text(int64_t bytes, char *z, size_t n);
+void shell_date_text(int64_t mtime_ns, char *z, size_t n);
 
 #endif /* IMGSEARCH_COMMON_H */

@@ -26,6 +26,8 @@ typedef struct DupsOptions {
   const char *zUndo;    /* --undo FILE; NULL: imgsearch-undo-DATE.sh */
   int dry_run;          /* say what would be done, do nothing */
   int yes;              /* --yes: --delete may delete */
+  int similar;          /* --similar: also link verified pairs that are
+                        ** not copies (different photos of one thing) */
 } DupsOptions;
 
 /* The defaults of `dups`: min_score -1 (by the vectors), k 10, no

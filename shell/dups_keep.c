@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "common.h"
 #include "dups_parts.h"
 
 /* 0 for the formats cameras, phones and scanners write, 1 for the rest. */
@@ -33,26 +33,14 @@ static int dups_format_rank(const char *zPath){
 /* Which criterion first tells x and y apart (1 pixels, 2 format, 3 size,
 ** 4 age, 5 path), negative when x comes first, positive when y does. */
 static int dups_keep_compare(const DupsImage *x, const DupsImage *y){
-  int64_t px = (int64_t)x->width*x->height, py = (int64_t)y->width*y->height;
+  int64_t px = (int64_t)x->image.width*x->image.height;
+  int64_t py = (int64_t)y->image.width*y->image.height;
   int rx = dups_format_rank(x->zPath), ry = dups_format_rank(y->zPath);
   if( px!=py ) return px>py ? -1 : 1;
   if( rx!=ry ) return rx<ry ? -2 : 2;
   if( x->size!=y->size ) return x->size>y->size ? -3 : 3;
   if( x->mtime_ns!=y->mtime_ns ) return x->mtime_ns<y->mtime_ns ? -4 : 4;
   return strcmp(x->zPath, y->zPath)<=0 ? -5 : 5;
-}
-
-void dups_size_text(int64_t bytes, char *z, size_t n){
-  if( bytes>=1000000 ) snprintf(z, n, "%.1f MB", (double)bytes/1e6);
-  else if( bytes>=1000 ) snprintf(z, n, "%.0f KB", (double)bytes/1e3);
-  else snprintf(z, n, "%lld bytes", (long long)bytes);
-}
-
-void dups_date_text(int64_t mtime_ns, char *z, size_t n){
-  time_t t = (time_t)(mtime_ns/1000000000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(z, n, "%Y-%m-%d %H:%M", &tm);
 }
 
 int dups_keep_choose(const DupsImage *a, const int *members, int n,
@@ -76,18 +64,18 @@ int dups_keep_choose(const DupsImage *a, const int *members, int n,
     why = -dups_keep_compare(k, &a[members[second]]);
     switch( why ){
       case 1:
-        snprintf(zReason, n_reason, "most pixels (%dx%d)", k->width, k->height);
+        snprintf(zReason, n_reason, "most pixels (%dx%d)", k->image.width, k->image.height);
         break;
       case 2:
         snprintf(zReason, n_reason, "same pixels; original format (%s)",
                  strrchr(k->zPath, '.')+1);
         break;
       case 3:
-        dups_size_text(k->size, zSize, sizeof(zSize));
+        shell_size_text(k->size, zSize, sizeof(zSize));
         snprintf(zReason, n_reason, "same pixels and format; larger file (%s)", zSize);
         break;
       case 4:
-        dups_date_text(k->mtime_ns, zDate, sizeof(zDate));
+        shell_date_text(k->mtime_ns, zDate, sizeof(zDate));
         snprintf(zReason, n_reason, "same pixels, format and size; oldest (%s)", zDate);
         break;
       default:

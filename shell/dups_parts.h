@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "copy_tier.h"
 #include "db.h"
 #include "dups.h"
 
@@ -28,13 +29,15 @@ typedef struct DupsImage {
   double best;       /* best score to a linked image */
   int strength;      /* of its strongest link: DUPS_LINK_* */
   double match_score;/* the best score among links of that strength */
-  char zMatch[80];   /* what that link is: "copy, 42 inliers", ...; for a
-                     ** copy beside the kept one, how it differs
-                     ** (dups_describe) */
+  char zMatch[96];   /* what that link is: "same image 99%: 50% size, 42
+                     ** inliers", ...; for a member beside the kept one,
+                     ** what it is to that one (dups_describe) */
   int described;     /* zMatch is dups_describe's */
+  CopyMatch to_kept; /* dups_describe's match against the kept copy (its
+                     ** inliers 0 when none) */
   int group;         /* 1-based output group, 0: none */
   /* What the keep-suggestion weighs, as recorded by `index`: */
-  int width, height;
+  CopyImage image;   /* width, height (upright) and SIFT features */
   int64_t size;      /* bytes */
   int64_t mtime_ns;
   char zHash[17];    /* content hash ("" if none) */
@@ -50,10 +53,6 @@ typedef struct DupsImage {
 int dups_keep_choose(const DupsImage *a, const int *members, int n,
                      char *zReason, size_t n_reason);
 
-/* "1.2 MB", "532 KB", "900 bytes"; and a file time (ns) as "2021-03-04
-** 10:15" (UTC), for the reasons and the HTML cards. */
-void dups_size_text(int64_t bytes, char *z, size_t n);
-void dups_date_text(int64_t mtime_ns, char *z, size_t n);
 
 /* ---- dups_describe.c ----------------------------------------------------------- */
 
@@ -61,12 +60,14 @@ void dups_date_text(int64_t mtime_ns, char *z, size_t n);
 ** id, ?5 the kept one's. */
 extern const char *const dups_describe_sql;
 
-/* How copy differs from kept (both with visual words), from the homography
-** their words verify: "mirrored copy: crop 25%, 50% size, turned 90°, 40
-** inliers" into zOut; zOut is left as it is when they do not verify.
-** describe is dups_describe_sql prepared.  SQLITE_OK or an error code. */
-int dups_describe(sqlite3_stmt *describe, const DbModel *model, const DupsImage *copy,
-                  const DupsImage *kept, char *zOut, size_t n_out);
+/* What copy is to kept (both with visual words), from the match of their
+** words: copy->to_kept, and "edited copy 97%: mirrored, crop 25%, 50%
+** size, turned 90°, 40 inliers" (copy_describe, min_confidence its
+** threshold) into copy->zMatch, which is left as it is when they do not
+** verify.  describe is dups_describe_sql prepared.  SQLITE_OK or an error
+** code. */
+int dups_describe(sqlite3_stmt *describe, const DbModel *model, double min_confidence,
+                  DupsImage *copy, const DupsImage *kept);
 
 /* ---- dups_act.c ---------------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #define IMGSEARCH_SEARCH_H
 #include <sqlite3.h>
 
+#include "copy_tier.h"
 #include "db.h"
 #include "output.h"
 
@@ -48,8 +49,11 @@ typedef struct SearchHit {
   char *zPath;          /* malloc'd */
   double score;         /* without words: the cosine similarity; with
                         ** words: search_words.c; 1 = same */
-  int inliers;          /* with verify, or words */
-  int mirrored;         /* words: verified against the mirror image */
+  CopyMatch match;      /* inliers with verify, or words; with words
+                        ** also the geometry (H maps the query's pixels
+                        ** to this image's) */
+  double confidence;    /* words: that it is a copy (copy_tier.h); else 0 */
+  CopyImage image;      /* words: its size and features, as indexed */
 } SearchHit;
 typedef struct SearchTimes {   /* seconds */
   double read;              /* reading and hashing the query file */
@@ -69,7 +73,8 @@ typedef struct SearchStatements {
   int has_words;            /* the database has image_words: search_words */
   sqlite3_stmt *words;      /* ?1 sift -> words, mirror words */
   sqlite3_stmt *shortlist;  /* ?1 words, ?2 mirror words, ?3 k -> id, score, mirrored */
-  sqlite3_stmt *words_match;/* ?1 words, ?2 id, ?3 vector -> inliers, path, cosine */
+  sqlite3_stmt *words_match;/* ?1 words, ?2 id, ?3 vector -> match json, path,
+                            ** cosine, features, width, height */
   int has_thumbs;           /* the database has the thumbs table (thumbs.h) */
   sqlite3_stmt *thumb;      /* THUMBS_QUERY_SQL: the query's, if featureless */
   sqlite3_stmt *thumbs;     /* THUMBS_NEAREST_SQL */
@@ -98,6 +103,7 @@ int search_db_error(sqlite3 *db, char **pzErr);
 ** from each index. */
 typedef struct SearchWordsQuery {
   sqlite3_value *words, *mirror, *vector;
+  CopyImage image;      /* the query's size and features (the confidence) */
   int n_words, n_vlad;
 } SearchWordsQuery;
 

@@ -8,16 +8,18 @@
 **      image_words (wordindex: the inverted file), joined by the
 **      SEARCH_VLAD_NEIGHBOURS nearest global vectors (image_vectors), which
 **      find different photos of the same thing that share few words;
-**   3. verification of every candidate: img_words_match of the query's
-**      words (in the orientation that gave most of the votes) against the
-**      stored ones — RANSAC over word correspondences, no descriptors;
+**   3. verification of every candidate: img_words_match_json of the
+**      query's words (in the orientation that gave most of the votes)
+**      against the stored ones — RANSAC over word correspondences, no
+**      descriptors — and the confidence that it is a copy (copy_tier.h);
 **   4. ranking: verified images first, by inliers; then the rest by score.
 **
 ** score = (min(words score, 1) + cosine of the VLAD vectors) / 2, so the
 ** same image scores about 1 (docs/BENCHMARKS.md, "Copies at 12k images":
 ** the words score finds copies, the cosine similar photos).
 **
-** May call: common.h, db.h, search.h, SQLite (img_words, img_words_match,
+** May call: common.h, copy_tier.h, db.h, search.h, ext/image/sift_blob.h
+** (the query's size), SQLite (img_words, img_words_match_json,
 ** the wordindex and annoy tables).
 */
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #include "common.h"
 #include "db.h"
 #include "search.h"
+#include "image/sift_blob.h"
 
 
 /* A candidate, before it becomes a SearchHit. */
@@ -91,8 +94,12 @@ static int search_words_verify(sqlite3 *db, SearchStatements *s, const SearchWor
     }else{
       zPath = (const char*)sqlite3_column_text(st, 1);
       hits[i].id = c[i].id;
-      hits[i].inliers = sqlite3_column_int(st, 0);
-      hits[i].mirrored = c[i].mirrored;
+      copy_match_parse((const char*)sqlite3_column_text(st, 0), &hits[i].match);
+      hits[i].match.mirrored = c[i].mirrored;
+      hits[i].image.features = sqlite3_column_int(st, 3);
+      hits[i].image.width = sqlite3_column_int(st, 4);
+      hits[i].image.height = sqlite3_column_int(st, 5);
+      hits[i].confidence = copy_confidence(&hits[i].match, &q->image, &hits[i].image);
       hits[i].score = (words_score + sqlite3_column_double(st, 2))/2;
       hits[i].zPath = strdup(zPath ? zPath : "?");
       if( hits[i].zPath==0 ) rc = SQLITE_NOMEM;
@@ -148,6 +155,15 @@ int search_words(sqlite3 *db, SearchStatements *s, const unsigned char *sift, in
     q.words = sqlite3_column_value(s->words, 0);
     q.mirror = sqlite3_column_value(s->words, 1);
     q.vector = vector;
+    SiftBlob blob;
+    char *zBlobErr = 0;
+    memset(&q.image, 0, sizeof(q.image));    /* the query's size and features */
+    if( sift_blob_parse(sift, (size_t)n_sift, &blob, &zBlobErr)==SQLITE_OK ){
+      q.image.width = blob.width;
+      q.image.height = blob.height;
+      q.image.features = blob.count;
+    }
+    sqlite3_free(zBlobErr);
     q.n_words = SEARCH_WORDS_SHORTLIST;
     q.n_vlad = SEARCH_VLAD_NEIGHBOURS;
     rc = search_words_rank(db, s, &q, p_hits, p_n_hit, pzErr);

@@ -1,5 +1,6 @@
 /*
-** thumbnail.c — small JPEG thumbnails for the HTML reports, as base64.
+** thumbnail.c — small JPEG thumbnails for the HTML reports, as base64,
+** and an image file's size.
 **
 ** Contract: the only translation unit that owns stb_image_write.  Decoding
 ** is not done here: ext/image/image.c owns the decoders, and its
@@ -76,8 +77,8 @@ static char *thumbnail_base64(const unsigned char *a, size_t n){
   return z;
 }
 
-char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width,
-                            int *p_height, char **pzError){
+char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width, int *p_height,
+                            int *p_original_width, int *p_original_height, char **pzError){
   size_t n_data = 0;
   unsigned char *data;
   ImageLimits lim;
@@ -106,8 +107,25 @@ char *thumbnail_jpeg_base64(const char *zPath, int maxSide, int *p_width,
     if( zResult==0 ) *pzError = strdup("out of memory");
     *p_width = img.width;
     *p_height = img.height;
+    *p_original_width = img.original_width;
+    *p_original_height = img.original_height;
   }
   free(out.a);
   image_rgb_free(&img);
   return zResult;
+}
+
+int thumbnail_image_size(const char *zPath, int *p_width, int *p_height){
+  size_t n_data = 0;
+  char *zError = 0, *zProbeError = 0;
+  unsigned char *data = files_read(zPath, &n_data, &zError);
+  ImageInfo info;
+  int rc = data ? image_probe(data, n_data, &info, &zProbeError) : -1;
+  free(data);
+  free(zError);
+  sqlite3_free(zProbeError);
+  if( rc!=0 ) return -1;
+  *p_width = info.width;
+  *p_height = info.height;
+  return 0;
 }

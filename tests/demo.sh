@@ -5,8 +5,9 @@
 # first hit is box.png itself, and the second is box_in_scene.png (the same
 # box on a cluttered table), confirmed by geometric verification (inliers).
 # The same searches are also written as a contact sheet, build/demo-report.html.
-# Then the duplicates, with the copy each group would keep and why, and
-# what --move-to would do (a dry run: nothing is moved).
+# Then the duplicates, each named (same image, edited copy) with its
+# confidence, the copy each group would keep and why, the similar photos
+# (--similar), and what --move-to would do (a dry run: nothing is moved).
 set -e
 B=${BUILD:-build}
 DB=$B/demo.db
@@ -25,11 +26,14 @@ echo "== imgsearch report $DB samples/box.png samples/aero1.jpg --verify -k 5 -o
 "$B/imgsearch" report "$DB" samples/box.png samples/aero1.jpg --verify -k 5 -o "$B/demo-report.html"
 echo "wrote $B/demo-report.html (open it in a browser)"
 echo
-echo "== imgsearch dups $DB --min-score 0.1 --verify   (verified by geometry; a low score links the resized copies)"
-"$B/imgsearch" dups "$DB" --min-score 0.1 --verify
+echo "== imgsearch dups $DB   (copies, verified by geometry, each with its confidence and what it is)"
+"$B/imgsearch" dups "$DB"
 echo
-echo "== imgsearch dups $DB --min-score 0.1 --verify --move-to $B --dry-run"
-"$B/imgsearch" dups "$DB" --min-score 0.1 --verify --move-to "$B" --dry-run | grep -v '^ *[0-9]\|^group\|^---'
+echo "== imgsearch dups $DB --similar   (also other photos of the same thing: box.png and box_in_scene.png)"
+"$B/imgsearch" dups "$DB" --similar
+echo
+echo "== imgsearch dups $DB --move-to $B --dry-run"
+"$B/imgsearch" dups "$DB" --move-to "$B" --dry-run | grep -v '^ *[0-9]\|^group\|^---'
 echo
 echo "== imgsearch $DB \"SELECT ...\"   (the database is plain SQLite)"
 "$B/imgsearch" "$DB" "SELECT count(*) AS images, sum(features) AS keypoints,

@@ -36,6 +36,12 @@
 #        tell an edited copy from another photo of one object?  Rules
 #        chosen on a tuning half, read on a report half
 #        (scale_tiers_rules.sql).
+#   sh tests/bench/scale.sh calibrate   after tiers, DB=... a collection
+#        database with visual words: the same pairs matched by their words
+#        as `dups` matches them (scale_tiers_words.sql, ~15 min CPU), then
+#        the confidence `dups` prints fitted on the tuning half and read on
+#        the report half (scale_tiers_calibrate.py; copy_tier.c holds the
+#        coefficients it prints).
 #
 # BUILD=build/x selects the build (default build), JOBS the workers (2).
 set -eu
@@ -110,9 +116,11 @@ case "${1:-}" in
            sqlite3 "$OUT/collection.db" < tests/bench/scale_tiers.sql
            build/bench/scale_tiers_photo "$OUT/tiers.db"
            sqlite3 "$OUT/tiers.db" < tests/bench/scale_tiers_rules.sql ;;
+  calibrate) sqlite3 "${DB:?DB=a collection database with visual words}" < tests/bench/scale_tiers_words.sql
+           /usr/bin/python3 tests/bench/scale_tiers_calibrate.py words_geometry ;;
   featureless) sqlite3 "${DB:-$OUT/collection.db}" < tests/bench/scale_featureless.sql ;;
   dups)    "$BUILD/imgsearch" dups "${DB:-$OUT/collection.db}" --format csv > "$OUT/dups.csv"
            sqlite3 :memory: < tests/bench/scale_dups.sql ;;
   eval)    "$BUILD/bench/scale_eval" "$OUT/collection.db" "$OUT/queries.db" "$OUT/copies/list.txt" "$DATA" ;;
-  *) echo "usage: sh tests/bench/scale.sh collect|index|eval|vlad|search|featureless|dups" >&2; exit 2 ;;
+  *) echo "usage: sh tests/bench/scale.sh collect|index|eval|vlad|search|replicate|featureless|dups|tiers|calibrate" >&2; exit 2 ;;
 esac
