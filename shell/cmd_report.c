@@ -87,15 +87,20 @@ static int report_run(sqlite3 *db, const SearchCommand *c){
   const SearchOptions *o = &shown;
   SearchStatements s;
   HtmlReport *r;
-  char zSummary[200];
+  char zSummary[300];
   int i, n_failed = 0, exit_code;
   shell_install_interrupt();
   if( search_prepare(db, &s)!=EXIT_OK ) return EXIT_ERROR;
   shown.verify |= s.has_words;         /* words are always verified */
   snprintf(zSummary, sizeof(zSummary),
-           "%d quer%s, %d result%s each; score: 1 = same image%s",
+           "%d quer%s, %d result%s each; %s",
            c->n_query, c->n_query==1 ? "y" : "ies", o->k, o->k==1 ? "" : "s",
-           o->verify ? "; ranked by geometric verification (inliers)" : "");
+           s.has_words ? "ranked by geometric verification; each result says what it is to the"
+                         " query and the confidence that it is a copy: copies in green (the"
+                         " query's frame outlined), similar photos in amber, unverified"
+                         " neighbours in grey"
+           : o->verify ? "score: 1 = same image; ranked by geometric verification (inliers)"
+           : "score: 1 = same image");
   r = html_report_open(c->zOutput, "imgsearch report", zSummary);
   if( r==0 ){
     search_finalize(&s);

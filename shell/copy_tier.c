@@ -23,12 +23,12 @@
 ** 14 edits of 200 photos and mild edits of distractor photos against
 ** UKBench photos of one object and burst shots; each kind weighted the
 ** same, the two classes the same) and read on the other half
-** (docs/BENCHMARKS.md, "Copy or similar").  So 0.9 means: among pairs
-** like these, in a mix of as many copies as other photos, nine in ten are
+** (docs/BENCHMARKS.md, "The confidence `dups` prints": at 0.5, 0.947 of
+** the copies, 2.1% of the other photos).  So 0.9 means: among pairs like
+** these, in a mix of as many copies as other photos, nine in ten are
 ** copies.
 **
-** The geometry of a copy is read from H as dups_describe did before it
-** moved here: the crop (the area a's frame covers in b's), the size
+** The geometry of a copy is read from H: the crop (the area a's frame covers in b's), the size
 ** (1/√|det A|, A the linear part of H), the turn (atan2 of A's
 ** antisymmetric and symmetric parts).
 **

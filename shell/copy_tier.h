@@ -35,8 +35,9 @@ typedef struct CopyImage {
 } CopyImage;
 
 /* A pair is called a copy from this confidence on; below it, "similar".
-** Chosen on the tuning half of the 12,666-image benchmark, read on the
-** other half (docs/BENCHMARKS.md, "Copy or similar"). */
+** The midpoint of the model, not tuned; read on the report half of the
+** 12,666-image benchmark (docs/BENCHMARKS.md, "The confidence `dups`
+** prints"). */
 #define COPY_MIN_CONFIDENCE 0.5
 
 /* m from an img_words_match_json text (mirrored left as it is).  Returns
