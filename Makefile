@@ -320,5 +320,11 @@ $(B)/bench/scale_tiers_photo: tests/bench/scale_tiers_photo.c $(B)/shell/ext/err
 	$(CC) -std=c11 -D_GNU_SOURCE -Iext -Ishell $(COMMON) -DSQLITE_CORE -o $@ $^ $(LDFLAGS_ALL) \
 	    -lsqlite3 $(IMAGE_CODEC_LIBS) -lm
 
+# what dups would call each labelled pair (tests/bench/scale.sh calibrate)
+$(B)/bench/scale_tiers_names: tests/bench/scale_tiers_names.c shell/copy_tier.c shell/copy_tier.h
+	mkdir -p $(B)/bench
+	$(CC) -std=c11 -D_GNU_SOURCE -Ishell $(COMMON) -o $@ tests/bench/scale_tiers_names.c \
+	    shell/copy_tier.c $(LDFLAGS_ALL) -lsqlite3 -lm
+
 clean:
 	rm -rf build

@@ -41,7 +41,8 @@
 #        as `dups` matches them (scale_tiers_words.sql, ~15 min CPU), then
 #        the confidence `dups` prints fitted on the tuning half and read on
 #        the report half (scale_tiers_calibrate.py; copy_tier.c holds the
-#        coefficients it prints).
+#        coefficients it prints), and what copy_tier.c itself calls each
+#        pair (scale_tiers_names.c).
 #
 # BUILD=build/x selects the build (default build), JOBS the workers (2).
 set -eu
@@ -116,8 +117,10 @@ case "${1:-}" in
            sqlite3 "$OUT/collection.db" < tests/bench/scale_tiers.sql
            build/bench/scale_tiers_photo "$OUT/tiers.db"
            sqlite3 "$OUT/tiers.db" < tests/bench/scale_tiers_rules.sql ;;
-  calibrate) sqlite3 "${DB:?DB=a collection database with visual words}" < tests/bench/scale_tiers_words.sql
-           /usr/bin/python3 tests/bench/scale_tiers_calibrate.py words_geometry ;;
+  calibrate) make -s build/bench/scale_tiers_names
+           sqlite3 "${DB:?DB=a collection database with visual words}" < tests/bench/scale_tiers_words.sql
+           /usr/bin/python3 tests/bench/scale_tiers_calibrate.py words_geometry
+           build/bench/scale_tiers_names "$OUT/tiers.db" ;;
   featureless) sqlite3 "${DB:-$OUT/collection.db}" < tests/bench/scale_featureless.sql ;;
   dups)    "$BUILD/imgsearch" dups "${DB:-$OUT/collection.db}" --format csv > "$OUT/dups.csv"
            sqlite3 :memory: < tests/bench/scale_dups.sql ;;
