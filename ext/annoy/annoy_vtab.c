@@ -970,14 +970,21 @@ static int rowid_conflict(AnnoyTable *t, sqlite3_int64 rowid, int *replace){
   return vtab_error(t, SQLITE_CONSTRAINT, "UNIQUE constraint failed: %s.rowid (%lld)", t->name, rowid);
 }
 
+/* The slot of row rowid, which the statement has just read or written:
+** SQLITE_CORRUPT_VTAB when the store has no such row. */
+static int row_slot(AnnoyTable *t, sqlite3_int64 rowid, uint32_t *slot, char **pzErr){
+  int found, rc = store_lookup(t->store, rowid, slot, &found, pzErr);
+  if( rc==SQLITE_OK && !found ) rc = error_set(pzErr, SQLITE_CORRUPT_VTAB, "annoy: row %lld vanished", rowid);
+  return rc;
+}
+
 /* The vector of row rowid, copied into vec (an UPDATE that moves a row
 ** without setting its vector). */
 static int stored_vector(AnnoyTable *t, sqlite3_int64 rowid, void *vec, char **pzErr){
   const AnnoyConfig *cfg = store_config(t->store);
   const void *v;
   uint32_t slot;
-  int found, rc = store_lookup(t->store, rowid, &slot, &found, pzErr);
-  if( rc==SQLITE_OK && !found ) return error_set(pzErr, SQLITE_CORRUPT_VTAB, "annoy: row %lld vanished", rowid);
+  int rc = row_slot(t, rowid, &slot, pzErr);
   if( rc==SQLITE_OK ) rc = store_vector(t->store, slot, &v, pzErr);
   if( rc==SQLITE_OK ) memcpy(vec, v, vec_bytes(cfg->forest.type, cfg->forest.dim));
   return rc;
@@ -986,8 +993,7 @@ static int stored_vector(AnnoyTable *t, sqlite3_int64 rowid, void *vec, char **p
 /* The declared columns of a row just written to the store, with its slot. */
 static int insert_columns(AnnoyTable *t, sqlite3_int64 rowid, sqlite3_value **values, char **pzErr){
   uint32_t slot;
-  int found, rc = store_lookup(t->store, rowid, &slot, &found, pzErr);
-  if( rc==SQLITE_OK && !found ) return error_set(pzErr, SQLITE_CORRUPT_VTAB, "annoy: row %lld vanished", rowid);
+  int rc = row_slot(t, rowid, &slot, pzErr);
   return rc ? rc : columns_insert(t->columns, rowid, slot, values, pzErr);
 }
 
