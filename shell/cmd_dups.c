@@ -268,7 +268,7 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
     }
     for(i=0; i<n_hit; i++){
       int iy = dups_index(set->images, set->n, hits[i].id), copy;
-      char zMatch[80];
+      char zMatch[sizeof(set->images->zMatch)];
       if( iy<0 || iy==ix || hits[i].match.inliers<min_inliers ) continue;
       copy = hits[i].confidence>=set->min_score;
       if( !copy && !o->similar ) continue;

@@ -29,7 +29,7 @@ typedef struct DupsImage {
   double best;       /* best score to a linked image */
   int strength;      /* of its strongest link: DUPS_LINK_* */
   double match_score;/* the best score among links of that strength */
-  char zMatch[96];   /* what that link is: "same image 99%: 50% size, 42
+  char zMatch[128];  /* what that link is: "same image 99%: 50% size, 42
                      ** inliers", ...; for a member beside the kept one,
                      ** what it is to that one (dups_describe) */
   int described;     /* zMatch is dups_describe's */
