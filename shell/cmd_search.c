@@ -79,12 +79,9 @@ int search_prepare(sqlite3 *db, SearchStatements *s){
                      " WHERE w.words MATCH ?1 AND w.mirror = ?2 AND w.k = ?3", WORDS },
     { &s->words_match,
       "SELECT img_words_match_json(?1, (SELECT words FROM image_words WHERE rowid=?2)),"
-      "       (SELECT path FROM images WHERE id=?2),"
-      "       (SELECT 1 - vec_distance(?3, vlad, 'angular') FROM image_vectors"
-      "         WHERE rowid=?2 AND ?3 IS NOT NULL),"
-      "       (SELECT features FROM images WHERE id=?2),"
-      "       (SELECT width FROM images WHERE id=?2), (SELECT height FROM images WHERE id=?2)",
-      WORDS },
+      "       i.path, (SELECT 1 - vec_distance(?3, vlad, 'angular') FROM image_vectors"
+      "                 WHERE rowid=?2 AND ?3 IS NOT NULL), i.features, i.width, i.height"
+      "  FROM (SELECT ?2 AS id) AS c LEFT JOIN images AS i ON i.id = c.id", WORDS },
     /* featureless queries (thumbs.h) */
     { &s->thumb, THUMBS_QUERY_SQL, THUMBS },
     { &s->thumbs, THUMBS_NEAREST_SQL, THUMBS },
