@@ -256,6 +256,8 @@ static int dups_link_words(sqlite3 *db, DupsSet *set, const DupsOptions *o){
     if( ix<0 || sqlite3_column_type(each, 1)!=SQLITE_BLOB ) continue;
     q.words = sqlite3_column_value(each, 1);
     q.mirror = sqlite3_column_value(each, 2);
+    q.sift = 0;                          /* one word a feature, as indexed */
+    q.n_sift = 0;
     q.vector = sqlite3_column_type(each, 3)==SQLITE_BLOB ? sqlite3_column_value(each, 3) : 0;
     q.image = set->images[ix].image;
     q.n_words = o->k + 1;                /* +1: each image finds itself */

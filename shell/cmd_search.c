@@ -58,6 +58,9 @@ void search_finalize(SearchStatements *s){
   sqlite3_finalize(s->words);
   sqlite3_finalize(s->shortlist);
   sqlite3_finalize(s->words_match);
+  sqlite3_finalize(s->words_match_near);
+  sqlite3_finalize(s->words_near[0]);
+  sqlite3_finalize(s->words_near[1]);
   sqlite3_finalize(s->thumb);
   sqlite3_finalize(s->thumbs);
   db_model_free(&s->model);
@@ -75,6 +78,8 @@ int search_prepare(sqlite3 *db, SearchStatements *s){
                   " WHERE i.hash=?1 AND i.size=?2 AND i.status='ok' LIMIT 1", ALWAYS },
     /* search_words.c */
     { &s->words, "SELECT img_words(?1, ?4), img_words(?1, ?4, 1)", WORDS },
+    { &s->words_near[0], "SELECT img_words(?1, ?4, 0, ?5)", WORDS },
+    { &s->words_near[1], "SELECT img_words(?1, ?4, 1, ?5)", WORDS },
     { &s->shortlist, "SELECT w.rowid, w.score, w.mirrored FROM image_words AS w"
                      " WHERE w.words MATCH ?1 AND w.mirror = ?2 AND w.k = ?3", WORDS },
     { &s->words_match,
@@ -82,6 +87,8 @@ int search_prepare(sqlite3 *db, SearchStatements *s){
       "       i.path, (SELECT 1 - vec_distance(?3, vlad, 'angular') FROM image_vectors"
       "                 WHERE rowid=?2 AND ?3 IS NOT NULL), i.features, i.width, i.height"
       "  FROM (SELECT ?2 AS id) AS c LEFT JOIN images AS i ON i.id = c.id", WORDS },
+    { &s->words_match_near,
+      "SELECT img_words_match_json(?1, (SELECT words FROM image_words WHERE rowid=?2))", WORDS },
     /* featureless queries (thumbs.h) */
     { &s->thumb, THUMBS_QUERY_SQL, THUMBS },
     { &s->thumbs, THUMBS_NEAREST_SQL, THUMBS },

@@ -72,9 +72,12 @@ typedef struct SearchStatements {
   DbModel model;            /* bound to vlad and words */
   int has_words;            /* the database has image_words: search_words */
   sqlite3_stmt *words;      /* ?1 sift -> words, mirror words */
+  sqlite3_stmt *words_near[2]; /* ?1 sift -> words with SEARCH_VERIFY_NEAR
+                            ** words a feature, as is / mirrored */
   sqlite3_stmt *shortlist;  /* ?1 words, ?2 mirror words, ?3 k -> id, score, mirrored */
   sqlite3_stmt *words_match;/* ?1 words, ?2 id, ?3 vector -> match json, path,
                             ** cosine, features, width, height */
+  sqlite3_stmt *words_match_near; /* ?1 words, ?2 id -> match json */
   int has_thumbs;           /* the database has the thumbs table (thumbs.h) */
   sqlite3_stmt *thumb;      /* THUMBS_QUERY_SQL: the query's, if featureless */
   sqlite3_stmt *thumbs;     /* THUMBS_NEAREST_SQL */
@@ -95,14 +98,18 @@ int search_hit_compare(const void *a, const void *b);
 int search_db_error(sqlite3 *db, char **pzErr);
 
 /* ---- search_words.c: the first stage with visual words ---- */
-#define SEARCH_WORDS_SHORTLIST 50   /* candidates from image_words */
+#define SEARCH_WORDS_SHORTLIST 200  /* candidates from image_words */
 #define SEARCH_VLAD_NEIGHBOURS 10   /* and from image_vectors */
+#define SEARCH_VERIFY_NEAR     5    /* words a query feature in verification */
 
-/* One query: its words as is and mirrored (img_words values), its VLAD
+/* One query: its words as is and mirrored (img_words values), its sift
+** blob (NULL: no second try with several words a feature), its VLAD
 ** vector (NULL: no neighbours, cosine 0), and how many candidates to take
 ** from each index. */
 typedef struct SearchWordsQuery {
   sqlite3_value *words, *mirror, *vector;
+  const unsigned char *sift;
+  int n_sift;
   CopyImage image;      /* the query's size and features (the confidence) */
   int n_words, n_vlad;
 } SearchWordsQuery;

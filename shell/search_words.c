@@ -11,7 +11,13 @@
 **   3. verification of every candidate: img_words_match_json of the
 **      query's words (in the orientation that gave most of the votes)
 **      against the stored ones — RANSAC over word correspondences, no
-**      descriptors — and the confidence that it is a copy (copy_tier.h);
+**      descriptors — and the confidence that it is a copy (copy_tier.h).
+**      A candidate they do not verify is tried again with the query's
+**      SEARCH_VERIFY_NEAR nearest words a feature (img_words' near):
+**      another photo of the object has descriptors that fall in a
+**      neighbouring word (docs/BENCHMARKS.md, "Other photos of an
+**      object").  Copies verify at the first try, so their confidence
+**      is the one calibrated on one word a feature;
 **   4. ranking: verified images first, by inliers; then the rest by score.
 **
 ** score = (min(words score, 1) + cosine of the VLAD vectors) / 2, so the
@@ -78,11 +84,37 @@ static int search_words_shortlist(sqlite3 *db, SearchStatements *s, const Search
   return rc;
 }
 
+/* Step 3's second try, for a candidate the query's words did not verify:
+** the query's words in orientation o with several words a feature (made
+** once, when first needed: *made), matched again, into *match. */
+static int search_words_match_near(sqlite3 *db, SearchStatements *s, const SearchWordsQuery *q,
+                                   int o, int *made, sqlite3_int64 id, CopyMatch *match,
+                                   char **pzErr){
+  sqlite3_stmt *words = s->words_near[o], *st = s->words_match_near;
+  int rc = SQLITE_OK;
+  if( !*made ){
+    sqlite3_bind_blob(words, 1, q->sift, q->n_sift, SQLITE_STATIC);
+    db_model_bind(&s->model, words, 2);
+    sqlite3_bind_int(words, 5, SEARCH_VERIFY_NEAR);
+    if( sqlite3_step(words)!=SQLITE_ROW ) return search_db_error(db, pzErr);
+    *made = 1;
+  }
+  sqlite3_bind_value(st, 1, sqlite3_column_value(words, 0));
+  sqlite3_bind_int64(st, 2, id);
+  if( sqlite3_step(st)==SQLITE_ROW ){
+    copy_match_parse((const char*)sqlite3_column_text(st, 0), match);
+  }else{
+    rc = search_db_error(db, pzErr);
+  }
+  sqlite3_reset(st);
+  return rc;
+}
+
 /* Steps 3 and 4 for the candidates: hits (n long) in rank order. */
 static int search_words_verify(sqlite3 *db, SearchStatements *s, const SearchWordsQuery *q,
                                const Candidate *c, int n, SearchHit *hits, char **pzErr){
   sqlite3_stmt *st = s->words_match;
-  int i, rc = SQLITE_OK;
+  int i, rc = SQLITE_OK, made[2] = {0, 0};
   for(i=0; i<n && rc==SQLITE_OK; i++){
     double words_score = c[i].words_score<1.0 ? c[i].words_score : 1.0;
     const char *zPath;
@@ -95,6 +127,10 @@ static int search_words_verify(sqlite3 *db, SearchStatements *s, const SearchWor
       zPath = (const char*)sqlite3_column_text(st, 1);
       hits[i].id = c[i].id;
       copy_match_parse((const char*)sqlite3_column_text(st, 0), &hits[i].match);
+      if( hits[i].match.inliers==0 && q->sift ){
+        rc = search_words_match_near(db, s, q, c[i].mirrored, &made[c[i].mirrored], c[i].id,
+                                     &hits[i].match, pzErr);
+      }
       hits[i].match.mirrored = c[i].mirrored;
       hits[i].image.features = sqlite3_column_int(st, 3);
       hits[i].image.width = sqlite3_column_int(st, 4);
@@ -102,10 +138,12 @@ static int search_words_verify(sqlite3 *db, SearchStatements *s, const SearchWor
       hits[i].confidence = copy_confidence(&hits[i].match, &q->image, &hits[i].image);
       hits[i].score = (words_score + sqlite3_column_double(st, 2))/2;
       hits[i].zPath = strdup(zPath ? zPath : "?");
-      if( hits[i].zPath==0 ) rc = SQLITE_NOMEM;
+      if( rc==SQLITE_OK && hits[i].zPath==0 ) rc = SQLITE_NOMEM;
     }
     sqlite3_reset(st);
   }
+  sqlite3_reset(s->words_near[0]);
+  sqlite3_reset(s->words_near[1]);
   if( rc==SQLITE_OK ) qsort(hits, n, sizeof(SearchHit), search_hit_compare);
   return rc;
 }
@@ -154,6 +192,8 @@ int search_words(sqlite3 *db, SearchStatements *s, const unsigned char *sift, in
   if( rc==SQLITE_OK ){
     q.words = sqlite3_column_value(s->words, 0);
     q.mirror = sqlite3_column_value(s->words, 1);
+    q.sift = sift;
+    q.n_sift = n_sift;
     q.vector = vector;
     SiftBlob blob;
     char *zBlobErr = 0;

@@ -40,6 +40,7 @@
 
 #define WORDS_DIMS VLAD_DESCRIPTOR_DIMS
 #define WORDS_PROJECTION_SEED 0x5157a11dcafef00dull
+#define WORDS_NEAR_BEAM 2          /* words_quantize_near's beam above the leaves */
 
 void words_vocab_free(WordVocab *vocab){
   if( vocab==0 ) return;
@@ -243,20 +244,11 @@ void words_trainer_free(WordsTrainer *t){
   sqlite3_free(t);
 }
 
-void words_quantize(const WordVocab *v, const unsigned char *descriptor,
-                    uint32_t *word, uint32_t *signature){
-  float x[WORDS_DIMS], r[WORDS_DIMS];
-  int64_t node = 0;
-  const float *c = 0;
+/* The signature of x in the word whose centroid is c. */
+static uint32_t words_signature(const WordVocab *v, const float *x, const float *c){
+  float r[WORDS_DIMS];
   uint32_t sig = 0;
-  int level, b, i;
-
-  vlad_rootsift(descriptor, x);
-  for(level=0; level<v->depth; level++){
-    int k = words_child(v, node, x);
-    c = v->centroids + ((size_t)node*v->branch + k)*WORDS_DIMS;
-    node = node*v->branch + k + 1;
-  }
+  int b, i;
   for(i=0; i<WORDS_DIMS; i++) r[i] = x[i] - c[i];
   for(b=0; b<WORDS_SIGNATURE_BITS; b++){
     const float *p = v->projection + (size_t)b*WORDS_DIMS;
@@ -264,8 +256,58 @@ void words_quantize(const WordVocab *v, const unsigned char *descriptor,
     for(i=0; i<WORDS_DIMS; i++) dot += p[i]*r[i];
     if( dot>0.0f ) sig |= (uint32_t)1<<b;
   }
-  *word = (uint32_t)(node - v->internal);
-  *signature = sig;
+  return sig;
+}
+
+void words_quantize(const WordVocab *v, const unsigned char *descriptor,
+                    uint32_t *word, uint32_t *signature){
+  words_quantize_near(v, descriptor, 1, 1.0, word, signature);
+}
+
+/* A beam search down the tree: the WORDS_NEAR_BEAM nodes nearest to x
+** at each level (by their centroids), then the `near` leaves nearest to
+** it among their children.  A narrow beam costs under twice a plain
+** descent; one as wide as near (5) costs five times and verified the
+** same share of other photos of an object (docs/BENCHMARKS.md, "Other
+** photos of an object"). */
+int words_quantize_near(const WordVocab *v, const unsigned char *descriptor,
+                        int near, double ratio, uint32_t *words, uint32_t *signatures){
+  float x[WORDS_DIMS];
+  int64_t beam[WORDS_MAX_NEAR], next[WORDS_MAX_NEAR];
+  float dist[WORDS_MAX_NEAR];
+  int n = 1, level, i, k;
+
+  if( near<1 ) near = 1;
+  if( near>WORDS_MAX_NEAR ) near = WORDS_MAX_NEAR;
+  vlad_rootsift(descriptor, x);
+  beam[0] = 0;
+  for(level=0; level<v->depth; level++){
+    int m = 0, keep = level==v->depth-1 || near<WORDS_NEAR_BEAM ? near : WORDS_NEAR_BEAM;
+    for(i=0; i<n; i++){
+      const float *c = v->centroids + (size_t)beam[i]*v->branch*WORDS_DIMS;
+      for(k=0; k<v->branch; k++){
+        float d = words_distance2(x, c + (size_t)k*WORDS_DIMS);
+        int j;
+        if( m==keep && d>=dist[m-1] ) continue;
+        if( m<keep ) m++;
+        for(j=m-1; j>0 && dist[j-1]>d; j--){ dist[j] = dist[j-1]; next[j] = next[j-1]; }
+        dist[j] = d;
+        next[j] = beam[i]*v->branch + k + 1;
+      }
+    }
+    memcpy(beam, next, sizeof(int64_t)*m);
+    n = m;
+  }
+  /* keep the leaves within ratio of the nearest's distance */
+  for(i=1; i<n && dist[i]<=ratio*ratio*dist[0]; i++){}
+  n = i;
+  for(i=0; i<n; i++){
+    int64_t leaf = beam[i];
+    const float *c = v->centroids + (size_t)(leaf-1)*WORDS_DIMS;   /* node c's centroid */
+    words[i] = (uint32_t)(leaf - v->internal);
+    signatures[i] = words_signature(v, x, c);
+  }
+  return n;
 }
 
 /* ---- the vocabulary blob ---------------------------------------------------- */

@@ -65,4 +65,14 @@ int words_vocab_parse(const void *data, size_t n, WordVocab *out, char **pzErr);
 void words_quantize(const WordVocab *vocab, const unsigned char *descriptor,
                     uint32_t *word, uint32_t *signature);
 
+/* Up to `near` words of one descriptor, nearest first, with its signature
+** in each (multiple assignment, Jégou et al. 2010): the nearest, and the
+** next ones whose centroid is at most `ratio` times as far from it.  A
+** beam search of width `near` (at most WORDS_MAX_NEAR) down the tree, so
+** not always the true nearest leaves.  Returns how many (1..near). */
+#define WORDS_MAX_NEAR 8
+#define WORDS_NEAR_RATIO 1.2   /* Jégou et al.'s */
+int words_quantize_near(const WordVocab *vocab, const unsigned char *descriptor,
+                        int near, double ratio, uint32_t *words, uint32_t *signatures);
+
 #endif

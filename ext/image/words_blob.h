@@ -27,7 +27,9 @@ typedef struct WordFeature {
 
 /* A validated words blob; points into the parsed bytes. */
 typedef struct WordsBlob {
-  int count;
+  int count;               /* entries */
+  int n_features;          /* the features they come from: count, or fewer
+                           ** with several words a feature */
   int width, height;
   int mirrored;            /* 1: the words of the mirror image */
   const unsigned char *features;   /* count * WORDS_BLOB_FEATURE_BYTES,
@@ -39,8 +41,10 @@ void words_blob_feature(const WordsBlob *blob, int i, WordFeature *out);
 
 /* The words of a sift blob's features (of its mirror image when mirrored
 ** is 1), sorted by word: a new blob (sqlite3_malloc64; caller frees), or
-** NULL if out of memory.  *pn gets its size. */
+** NULL if out of memory.  *pn gets its size.  near > 1 gives each feature
+** up to that many words (words_quantize_near with ratio): one entry per
+** word, so the blob has more entries than the image has features. */
 unsigned char *words_blob_encode(const WordVocab *vocab, const SiftBlob *sift,
-                                 int mirrored, size_t *pn);
+                                 int mirrored, int near, double ratio, size_t *pn);
 
 #endif

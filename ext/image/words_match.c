@@ -21,10 +21,48 @@
 ** docs/BENCHMARKS.md).
 */
 #include <math.h>
+#include <stdlib.h>
 #include "sqlite_ext.h"
 #include "match.h"
 #include "sift_cv.h"
 #include "words_match.h"
+
+/* One correspondence per point of a: a query blob with several words a
+** feature (words_blob_encode's near) gives a point a pair in each word
+** it shares with b; keep the one at the smallest Hamming distance (the
+** first on a tie).  Returns the new count; src, dst and distance are
+** compacted in place. */
+typedef struct WordsPair { float x, y; int distance, index; } WordsPair;
+
+static int words_pair_cmp(const void *p, const void *q){
+  const WordsPair *a = (const WordsPair*)p, *b = (const WordsPair*)q;
+  if( a->x!=b->x ) return a->x<b->x ? -1 : 1;
+  if( a->y!=b->y ) return a->y<b->y ? -1 : 1;
+  if( a->distance!=b->distance ) return a->distance - b->distance;
+  return a->index - b->index;
+}
+
+static int words_match_one_per_point(float *src, float *dst, const int *distance,
+                                     int pairs, WordsPair *scratch, unsigned char *keep){
+  int i, n = 0;
+  for(i=0; i<pairs; i++){
+    scratch[i].x = src[2*i]; scratch[i].y = src[2*i+1];
+    scratch[i].distance = distance[i]; scratch[i].index = i;
+    keep[i] = 0;
+  }
+  qsort(scratch, (size_t)pairs, sizeof(WordsPair), words_pair_cmp);
+  for(i=0; i<pairs; i++){
+    keep[scratch[i].index] = i==0 || scratch[i].x!=scratch[i-1].x
+                                  || scratch[i].y!=scratch[i-1].y;
+  }
+  for(i=0; i<pairs; i++){      /* in a's order */
+    if( !keep[i] ) continue;
+    src[2*n] = src[2*i]; src[2*n+1] = src[2*i+1];
+    dst[2*n] = dst[2*i]; dst[2*n+1] = dst[2*i+1];
+    n++;
+  }
+  return n;
+}
 
 /* 1 if the n points at xy (with mask[i] set) span at least
 ** WORDS_MATCH_MIN_SPREAD of width and of height. */
@@ -71,15 +109,20 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
                 int min_inliers, int *inliers, double *homography, double *error,
                 char **pzErr){
   float *src, *dst;
+  int *distance;
+  WordsPair *scratch;
   unsigned char *mask;
   double h[9];
   int i = 0, j = 0, pairs = 0, rc = SQLITE_OK;
 
   *inliers = 0;
-  src = (float*)sqlite3_malloc64((sizeof(float)*4+1)*WORDS_MATCH_MAX_PAIRS);
+  src = (float*)sqlite3_malloc64((sizeof(float)*4 + sizeof(int) + sizeof(WordsPair) + 1)
+                                 *WORDS_MATCH_MAX_PAIRS);
   if( src==0 ) return SQLITE_NOMEM;
   dst = src + 2*WORDS_MATCH_MAX_PAIRS;
-  mask = (unsigned char*)(dst + 2*WORDS_MATCH_MAX_PAIRS);
+  distance = (int*)(dst + 2*WORDS_MATCH_MAX_PAIRS);
+  scratch = (WordsPair*)(distance + WORDS_MATCH_MAX_PAIRS);
+  mask = (unsigned char*)(scratch + WORDS_MATCH_MAX_PAIRS);
   while( i<a->count && j<b->count && pairs<WORDS_MATCH_MAX_PAIRS ){
     WordFeature fa, fb, best = {0, 0, 0.0f, 0.0f};
     int k, best_distance = hamming+1, second = hamming+1;
@@ -103,9 +146,13 @@ int words_match(const WordsBlob *a, const WordsBlob *b, int hamming,
     if( best_distance<=hamming && second-best_distance>=WORDS_MATCH_MARGIN ){
       src[2*pairs] = fa.x; src[2*pairs+1] = fa.y;
       dst[2*pairs] = best.x; dst[2*pairs+1] = best.y;
+      distance[pairs] = best_distance;
       pairs++;
     }
     i++;            /* j stays: a's next feature may share the word */
+  }
+  if( a->count>a->n_features ){
+    pairs = words_match_one_per_point(src, dst, distance, pairs, scratch, mask);
   }
   if( pairs>=SIFT_HOMOGRAPHY_MIN_PAIRS && pairs>=min_inliers ){
     rc = sift_homography_ransac(src, dst, pairs, MATCH_RANSAC_THRESHOLD, h, mask,

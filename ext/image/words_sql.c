@@ -32,16 +32,20 @@ static void img_words_func(sqlite3_context *ctx, int argc, sqlite3_value **argv)
   SiftBlob sift;
   unsigned char *blob;
   size_t n;
-  int mirrored = 0;
+  int mirrored = 0, near = 1;
   if( sqlite3_value_type(argv[1])==SQLITE_NULL ) return;
   if( image_sql_sift_arg(ctx, argv[0], "img_words", "the sift blob", &sift)<=0 ) return;
   if( argc>2 && image_sql_int_arg(ctx, argv[2], "img_words", "mirrored", 0, 1,
                                   &mirrored)<0 ){
     return;
   }
+  if( argc>3 && image_sql_int_arg(ctx, argv[3], "img_words", "near", 1, WORDS_MAX_NEAR,
+                                  &near)<0 ){
+    return;
+  }
   model = image_sql_model_arg(ctx, argv, 1, "img_words", IMAGE_SQL_VOCABULARY);
   if( model==0 ) return;
-  blob = words_blob_encode(&model->u.vocab, &sift, mirrored, &n);
+  blob = words_blob_encode(&model->u.vocab, &sift, mirrored, near, WORDS_NEAR_RATIO, &n);
   if( blob==0 ){
     sqlite3_result_error_nomem(ctx);
     return;
@@ -109,6 +113,7 @@ int words_sql_register(sqlite3 *db, ImageConnection *conn){
   } functions[] = {
     {"img_words",            2, img_words_func, 1, 0},
     {"img_words",            3, img_words_func, 1, 0},
+    {"img_words",            4, img_words_func, 1, 0},
     {"img_words_match",      2, img_words_match_func, 0, 0},
     {"img_words_match_json", 2, img_words_match_func, 0, (void*)"json"},
   };

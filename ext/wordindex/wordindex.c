@@ -40,6 +40,11 @@ int wordindex_insert(WordIndex *x, sqlite3_int64 rowid,
   WordsBlob b;
   int rc = words_blob_parse(blob, n, &b, pzErr), i;
   if( rc ) return rc;
+  if( b.count>b.n_features ){
+    return error_set(pzErr, SQLITE_ERROR, "wordindex: an indexed image has one word a "
+                     "feature: make its words with img_words(sift, vocabulary [, mirrored]) "
+                     "without near (near is for queries)");
+  }
   rc = wordindex_store_put_doc(x->store, rowid, blob, n, pzErr);
   for(i=0; rc==SQLITE_OK && i<b.count; i++){
     WordFeature f;

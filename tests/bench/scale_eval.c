@@ -27,9 +27,14 @@
 ** mirrored — that gave most of the votes) VERIFY_HAMMING (words_match.h)
 ** MIN_INLIERS (8) FUSE (0: off; w: the shortlist is ranked by its words
 ** score over the best one + w x the cosine of the tool's VLAD vectors,
-** and VLAD's 10 nearest join it — an experiment for "similar" images) TRAIN_DESCRIPTORS (300000) NORM (0: a
+** and VLAD's 10 nearest join it — an experiment for "similar" images;
+** FUSE=1 FUSE_ABS=1 VERIFY=SHORTLIST+10 is what `imgsearch search` does)
+** TRAIN_DESCRIPTORS (300000) NORM (0: a
 ** collection image's score is divided by sqrt of the sum of its features'
-** idf², 1: by sqrt of its feature count, 2: not at all).
+** idf², 1: by sqrt of its feature count, 2: not at all) NEAR (1: words a
+** query feature votes with) VERIFY_NEAR (1: a candidate its words do not
+** verify is tried again with this many words a query feature) NEAR_RATIO
+** (1.2) VERIFY_SIFT (0).
 */
 #include <math.h>
 #include <sqlite3.h>
@@ -51,6 +56,11 @@ typedef struct Image {
   int count;
   unsigned char *blob[2];    /* words blobs: as is, mirrored */
   WordsBlob words[2];
+  unsigned char *qblob[2];   /* as a query: words blobs with NEAR words a
+                             ** feature (the same as blob with NEAR 1) */
+  WordsBlob qwords[2];
+  unsigned char *vblob[2];   /* as a query, for verification: VERIFY_NEAR */
+  WordsBlob vwords[2];
   uint32_t *word;            /* count: words[0]'s words, for the index */
   float *vlad;               /* with FUSE: the tool's vector (img_vlad with
                              ** the collection's codebook and PCA), or NULL */
@@ -75,6 +85,9 @@ typedef struct Settings {
   int full_only;             /* only the whole collection, not 1k and 5k */
   int verify_sift;           /* the first n of the shortlist that words do
                              ** not verify are matched by descriptors */
+  int near;                  /* a query feature's words (multiple assignment) */
+  int verify_near;           /* ... in verification */
+  double near_ratio;         /* ... within this ratio of the nearest's distance */
 } Settings;
 
 static Settings S;
@@ -190,7 +203,7 @@ static float *image_vlad(const SiftBlob *b){
 }
 
 /* Words blobs of every image, as is and mirrored, as img_words makes them. */
-static void quantize(Loaded *L){
+static void quantize(Loaded *L, int queries){
   int i, j, o;
   for(i=0; i<L->n; i++){
     Image *im = &L->img[i];
@@ -199,9 +212,25 @@ static void quantize(Loaded *L){
     im->count = b.count;
     for(o=0; o<2; o++){
       size_t n;
-      im->blob[o] = words_blob_encode(&V, &b, o, &n);
+      im->blob[o] = words_blob_encode(&V, &b, o, 1, 1.0, &n);
       if( im->blob[o]==0 || words_blob_parse(im->blob[o], n, &im->words[o], 0) ){
         fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
+      }
+      im->qblob[o] = im->blob[o];
+      im->qwords[o] = im->words[o];
+      if( S.near>1 && (queries || im->group>=0) ){
+        im->qblob[o] = words_blob_encode(&V, &b, o, S.near, S.near_ratio, &n);
+        if( im->qblob[o]==0 || words_blob_parse(im->qblob[o], n, &im->qwords[o], 0) ){
+          fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
+        }
+      }
+      im->vblob[o] = im->blob[o];
+      im->vwords[o] = im->words[o];
+      if( S.verify_near>1 && (queries || im->group>=0) ){
+        im->vblob[o] = words_blob_encode(&V, &b, o, S.verify_near, S.near_ratio, &n);
+        if( im->vblob[o]==0 || words_blob_parse(im->vblob[o], n, &im->vwords[o], 0) ){
+          fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
+        }
       }
     }
     if( S.fuse>0 ) im->vlad = image_vlad(&b);
@@ -328,10 +357,16 @@ static int by_score(const void *a, const void *b){
   return x->image - y->image;
 }
 
-/* Inliers of q's orientation o against c. */
+/* Inliers of q's orientation o against c: its words, then, if they find
+** fewer than MIN_INLIERS, its words with VERIFY_NEAR words a feature (as
+** search_words.c does). */
 static int verify(const Image *q, const Image *c, int o){
   int inliers = 0;
   if( words_match(&q->words[o], &c->words[0], S.verify_hamming, S.min_inliers, &inliers, 0, 0, 0) ){
+    return 0;
+  }
+  if( inliers<S.min_inliers && S.verify_near>1
+   && words_match(&q->vwords[o], &c->words[0], S.verify_hamming, S.min_inliers, &inliers, 0, 0, 0) ){
     return 0;
   }
   return inliers;
@@ -396,12 +431,12 @@ static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
   double t0 = now(), t1;
   uint32_t stamp = 0;
   for(o=0; o<2; o++){
-    for(i=0; i<q->count; i++){
+    for(i=0; i<q->qwords[o].count; i++){
       WordFeature f;
       const Postings *p;
       float w;
       uint32_t k;
-      words_blob_feature(&q->words[o], i, &f);
+      words_blob_feature(&q->qwords[o], i, &f);
       p = &x->lists[f.word];
       w = x->idf2[f.word];
       stamp++;
@@ -510,6 +545,9 @@ int main(int argc, char **argv){
   S.full_only = env_int("FULL_ONLY", 0);
   S.verify_sift = env_int("VERIFY_SIFT", 0);
   S.fuse_abs = env_int("FUSE_ABS", 0);
+  S.near = env_int("NEAR", 1);
+  S.verify_near = env_int("VERIFY_NEAR", 1);
+  S.near_ratio = getenv("NEAR_RATIO") ? atof(getenv("NEAR_RATIO")) : 1.2;
 
   t0 = now();
   load(argv[1], &C);
@@ -518,10 +556,10 @@ int main(int argc, char **argv){
   fprintf(stderr, "loaded %d collection images, %d queries in %.1f s\n", C.n, Q.n, now()-t0);
   train(&C);
   t0 = now();
-  quantize(&C);
+  quantize(&C, 0);
   fprintf(stderr, "collection quantized in %.1f s (%.2f ms an image)\n", now()-t0, (now()-t0)*1e3/C.n);
   t0 = now();
-  quantize(&Q);
+  quantize(&Q, 1);
   fprintf(stderr, "queries quantized in %.1f s (%.2f ms a query, both orientations)\n",
           now()-t0, (now()-t0)*1e3/Q.n);
 
@@ -533,9 +571,10 @@ int main(int argc, char **argv){
   sizes[2] = C.n;
 
   printf("settings: branch %d, depth %d (%lld words), Hamming <= %d of 32, shortlist %d, "
-         "verified %d (Hamming <= %d; by descriptors %d), min inliers %d, norm %d, fuse %.2f\n\n", S.branch, S.depth,
+         "verified %d (Hamming <= %d; by descriptors %d), min inliers %d, norm %d, fuse %.2f, "
+         "query words a feature %d, in verification %d (ratio %.2f)\n\n", S.branch, S.depth,
          (long long)V.words, S.hamming, S.shortlist, S.verify, S.verify_hamming, S.verify_sift, S.min_inliers, S.norm,
-         S.fuse);
+         S.fuse, S.near, S.verify_near, S.near_ratio);
   printf("| images | copies R@1 (report half) | tune half | shortlist recall | false verified top-1 "
          "| wrong verified in list | UKBench N-S | DVD phone R@1 | ms score | ms verify |\n");
   printf("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -544,7 +583,8 @@ int main(int argc, char **argv){
     Timing t = {0, 0, 0};
     int hit[2][N_EDITS] = {{0}}, total[2][N_EDITS] = {{0}};
     int shortlisted = 0, copies = 0, false_top = 0, wrong_verified = 0;
-    double ns = 0; int ns_n = 0, phone_hit = 0, phone_n = 0;
+    double ns = 0, ns_half[2] = {0, 0}; int ns_n = 0, ns_half_n[2] = {0, 0};
+    int phone_hit = 0, phone_n = 0, phone_half_hit[2] = {0, 0}, phone_half_n[2] = {0, 0};
     int i, e;
     if( si<2 && (sizes[si]>=C.n || S.full_only) ) continue;
     index_build(&x, &C, sizes[si]);
@@ -588,7 +628,8 @@ int main(int argc, char **argv){
       phone_cover = q->dvd;
       n = rank(&x, q, &s, out, &t, &has, is_cover);
       phone_n++;
-      if( n>0 && is_cover(q, &C.img[out[0].image]) ) phone_hit++;
+      phone_half_n[q->dvd<50]++;
+      if( n>0 && is_cover(q, &C.img[out[0].image]) ){ phone_hit++; phone_half_hit[q->dvd<50]++; }
       else if( getenv("SHOW_WRONG") ){
         int r;
         for(r=0; r<n && !is_cover(q, &C.img[out[r].image]); r++){}
@@ -605,6 +646,7 @@ int main(int argc, char **argv){
       n = rank(&x, q, &s, out, &t, &has, 0);
       for(k=0; k<n && k<4; k++) good += C.img[out[k].image].group==q->group;
       ns += good; ns_n++;
+      ns_half[q->group<50] += good; ns_half_n[q->group<50]++;
     }
     {
       int ht = 0, tt = 0, hr = 0, tr = 0;
@@ -614,6 +656,12 @@ int main(int argc, char **argv){
              copies ? (double)shortlisted/copies : 0, false_top, wrong_verified,
              ns_n ? ns/ns_n : 0, phone_n ? (double)phone_hit/phone_n : 0, phone_n,
              t.score*1e3/t.queries, t.verify*1e3/t.queries);
+      printf("\nby half (tune: dvd covers 001-049, ukbench objects 0-49): DVD phone R@1 report %.3f (%d)"
+             ", tune %.3f (%d); UKBench N-S report %.3f (%d), tune %.3f (%d)\n",
+             phone_half_n[0] ? (double)phone_half_hit[0]/phone_half_n[0] : 0, phone_half_n[0],
+             phone_half_n[1] ? (double)phone_half_hit[1]/phone_half_n[1] : 0, phone_half_n[1],
+             ns_half_n[0] ? ns_half[0]/ns_half_n[0] : 0, ns_half_n[0],
+             ns_half_n[1] ? ns_half[1]/ns_half_n[1] : 0, ns_half_n[1]);
       if( si==2 ){
         printf("\nper edit, %d images (report half | tune half):\n\n| edit |", x.members);
         for(e=0; e<N_EDITS; e++) printf(" %s |", EDITS[e]);

@@ -37,3 +37,15 @@ SELECT 'UKBench', count(DISTINCT query),
          AND CAST(substr(path, instr(path, '/ukbench/ukbench') + 16, 5) AS INT)/4
            = CAST(substr(query, instr(query, '/ukbench/ukbench') + 16, 5) AS INT)/4) / count(DISTINCT query))
   FROM r WHERE rank <= 4 AND query LIKE '%/ukbench/ukbench%';
+-- the same by half (tune: dvd covers 001-049, ukbench objects 0-49), as scale_eval prints them
+SELECT 'DVD phone photos, ' || CASE WHEN CAST(substr(query, -7, 3) AS INT) < 50 THEN 'tune' ELSE 'report' END || ' half',
+       count(*), printf('R@1 %.3f', avg(path LIKE '%/reference/' || substr(query, -7)))
+  FROM r WHERE rank = 1 AND (query LIKE '%/canon/%' OR query LIKE '%/droid/%') GROUP BY 1;
+SELECT 'UKBench, ' || half || ' half', count(DISTINCT query), printf('N-S %.3f', 1.0*sum(same) / count(DISTINCT query))
+  FROM (SELECT query, CASE WHEN CAST(substr(query, instr(query, '/ukbench/ukbench') + 16, 5) AS INT)/4 < 50
+                           THEN 'tune' ELSE 'report' END AS half,
+               (path LIKE '%/ukbench/ukbench%'
+                AND CAST(substr(path, instr(path, '/ukbench/ukbench') + 16, 5) AS INT)/4
+                  = CAST(substr(query, instr(query, '/ukbench/ukbench') + 16, 5) AS INT)/4) AS same
+          FROM r WHERE rank <= 4 AND query LIKE '%/ukbench/ukbench%')
+ GROUP BY half;

@@ -425,6 +425,49 @@ static void test_match(sqlite3 *db){
         "11.38 img_match is deterministic");
 }
 
+/* img_words with near: several words a feature for a query (words.h's
+** words_quantize_near), and what verification makes of them. */
+static void test_words_near(sqlite3 *db){
+  sqlite3_int64 one, five, points, self;
+  exec(db, "CREATE TABLE wv AS SELECT img_vocab_train(x, 2) AS v FROM "
+           "(SELECT s AS x FROM sift WHERE name IN ('box.png', 'box_in_scene.png'))");
+  exec(db, "CREATE TABLE wn AS SELECT name, img_words(s, v) AS w1, img_words(s, v, 0, 5) AS w5, "
+           "sift_count(s) AS n FROM sift, wv WHERE name IN ('box.png', 'box_in_scene.png')");
+  check(query_int(db, "SELECT count(*) FROM wn WHERE (length(w5) - 24)/16 > n "
+                      "AND substr(w5, 21, 4) = substr(w1, 9, 4) AND substr(w1, 21, 4) = X'00000000'")==2
+        && query_int(db, "SELECT count(*) FROM sift, wv WHERE name = 'box.png' "
+                         "AND img_words(s, v, 0, 1) = img_words(s, v)")==1,
+        "11.63 img_words(s, v, 0, 5): more entries than features, and their feature count at "
+        "offset 20 (0 with one word a feature; near 1 is the 3-argument blob)");
+  one = query_int(db, "SELECT img_words_match(a.w1, b.w1) FROM wn a, wn b "
+                      "WHERE a.name='box.png' AND b.name='box_in_scene.png'");
+  five = query_int(db, "SELECT img_words_match(a.w5, b.w1) FROM wn a, wn b "
+                       "WHERE a.name='box.png' AND b.name='box_in_scene.png'");
+  check(five>=8 && five>one, "11.64 box.png in another photo (box_in_scene.png): %lld inliers "
+        "with one word a feature, %lld with five (>= 8, and more)", one, five);
+  points = query_int(db, "SELECT count(*) FROM (SELECT DISTINCT x, y FROM kp_blob)");
+  self = query_int(db, "SELECT img_words_match(w5, w1) FROM wn WHERE name='box.png'");
+  check(self<=points && self*10>=points*9, "11.65 with several words a feature, one "
+        "correspondence a point: box.png against itself %lld inliers, %lld keypoint positions",
+        self, points);
+  check(error_is(db, "img_words: near must be between 1 and 8, got 9", SQLITE_ERROR,
+                 "SELECT img_words(s, v, 0, 9) FROM sift, wv WHERE name='box.png'")
+        && error_is(db, "img_words: near must be between 1 and 8, got 0", SQLITE_ERROR,
+                    "SELECT img_words(s, v, 0, 0) FROM sift, wv WHERE name='box.png'"),
+        "11.66 near is 1 to 8");
+  check(error_is(db, "img_words_match: corrupt words blob: 3 entries cannot come from 4 features",
+                 SQLITE_ERROR, "SELECT img_words_match(w, w) FROM (SELECT CAST(substr(w1, 1, 8) "
+                 "|| X'03000000' || substr(w1, 13, 8) || X'04000000' || substr(w1, 25, 48) AS BLOB) "
+                 "AS w FROM wn WHERE name='box.png')"),
+        "11.67 a words blob that says it has more features than entries is corrupt");
+  exec(db, "CREATE VIRTUAL TABLE wx USING wordindex");
+  check(error_is(db, "wordindex: an indexed image has one word a feature: make its words with "
+                     "img_words(sift, vocabulary [, mirrored]) without near (near is for queries)",
+                 SQLITE_ERROR, "INSERT INTO wx(rowid, words) SELECT 1, w5 FROM wn WHERE name='box.png'")
+        && query_int(db, "SELECT count(*) FROM wx")==0,
+        "11.68 the wordindex table takes one word a feature");
+}
+
 static void test_mirror(sqlite3 *db, const char *dir){
   char *path = sqlite3_mprintf("%s/box.png", dir);
   size_t n = 0, bmp_n = 0;
@@ -599,6 +642,7 @@ int main(int argc, char **argv){
   test_working_size(db);
   test_vlad(db);
   test_match(db);
+  test_words_near(db);
   test_mirror(db, dir);
   test_inlier_pairs(db);
   test_bad_images(db, dir);
