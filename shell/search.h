@@ -100,7 +100,9 @@ int search_db_error(sqlite3 *db, char **pzErr);
 /* ---- search_words.c: the first stage with visual words ---- */
 #define SEARCH_WORDS_SHORTLIST 200  /* candidates from image_words */
 #define SEARCH_VLAD_NEIGHBOURS 10   /* and from image_vectors */
-#define SEARCH_VERIFY_NEAR     5    /* words a query feature in verification */
+#define SEARCH_VERIFY_NEAR     5    /* words a query feature in the second try */
+#define SEARCH_NEAR_RETRIES    20   /* of the best by words (and every VLAD
+                                    ** neighbour) that get the second try */
 
 /* One query: its words as is and mirrored (img_words values), its sift
 ** blob (NULL: no second try with several words a feature), its VLAD

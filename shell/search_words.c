@@ -12,7 +12,8 @@
 **      query's words (in the orientation that gave most of the votes)
 **      against the stored ones — RANSAC over word correspondences, no
 **      descriptors — and the confidence that it is a copy (copy_tier.h).
-**      A candidate they do not verify is tried again with the query's
+**      One they do not verify — among the SEARCH_NEAR_RETRIES best by
+**      words, or a VLAD neighbour — is tried again with the query's
 **      SEARCH_VERIFY_NEAR nearest words a feature (img_words' near):
 **      another photo of the object has descriptors that fall in a
 **      neighbouring word (docs/BENCHMARKS.md, "Other photos of an
@@ -42,16 +43,18 @@ typedef struct Candidate {
   sqlite3_int64 id;
   double words_score;
   int mirrored;
+  int retry;               /* tried again with several words a feature */
 } Candidate;
 
 /* Add id unless it is there; returns the new count. */
 static int candidate_add(Candidate *c, int n, sqlite3_int64 id, double words_score,
-                         int mirrored){
+                         int mirrored, int retry){
   int i;
   for(i=0; i<n; i++) if( c[i].id==id ) return n;
   c[n].id = id;
   c[n].words_score = words_score;
   c[n].mirrored = mirrored;
+  c[n].retry = retry;
   return n+1;
 }
 
@@ -66,7 +69,7 @@ static int search_words_shortlist(sqlite3 *db, SearchStatements *s, const Search
   sqlite3_bind_int(st, 3, q->n_words);
   while( (step = sqlite3_step(st))==SQLITE_ROW && n<q->n_words ){
     n = candidate_add(c, n, sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1),
-                      sqlite3_column_int(st, 2));
+                      sqlite3_column_int(st, 2), n<SEARCH_NEAR_RETRIES);
   }
   if( step!=SQLITE_ROW && step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
   sqlite3_reset(st);
@@ -75,7 +78,7 @@ static int search_words_shortlist(sqlite3 *db, SearchStatements *s, const Search
     sqlite3_bind_value(st, 1, q->vector);
     sqlite3_bind_int(st, 2, q->n_vlad);
     while( (step = sqlite3_step(st))==SQLITE_ROW ){
-      n = candidate_add(c, n, sqlite3_column_int64(st, 0), 0.0, 0);
+      n = candidate_add(c, n, sqlite3_column_int64(st, 0), 0.0, 0, 1);
     }
     if( step!=SQLITE_DONE ) rc = search_db_error(db, pzErr);
     sqlite3_reset(st);
@@ -127,7 +130,7 @@ static int search_words_verify(sqlite3 *db, SearchStatements *s, const SearchWor
       zPath = (const char*)sqlite3_column_text(st, 1);
       hits[i].id = c[i].id;
       copy_match_parse((const char*)sqlite3_column_text(st, 0), &hits[i].match);
-      if( hits[i].match.inliers==0 && q->sift ){
+      if( hits[i].match.inliers==0 && q->sift && c[i].retry ){
         rc = search_words_match_near(db, s, q, c[i].mirrored, &made[c[i].mirrored], c[i].id,
                                      &hits[i].match, pzErr);
       }

@@ -33,7 +33,8 @@
 ** collection image's score is divided by sqrt of the sum of its features'
 ** idf², 1: by sqrt of its feature count, 2: not at all) NEAR (1: words a
 ** query feature votes with) VERIFY_NEAR (1: a candidate its words do not
-** verify is tried again with this many words a query feature) NEAR_RATIO
+** verify is tried again with this many words a query feature; NEAR_TOP:
+** only the first this many of the list, by score) NEAR_RATIO
 ** (1.2) VERIFY_SIFT (0).
 */
 #include <math.h>
@@ -87,6 +88,7 @@ typedef struct Settings {
                              ** not verify are matched by descriptors */
   int near;                  /* a query feature's words (multiple assignment) */
   int verify_near;           /* ... in verification */
+  int near_top;              /* ... for the first this many of the list */
   double near_ratio;         /* ... within this ratio of the nearest's distance */
 } Settings;
 
@@ -202,35 +204,35 @@ static float *image_vlad(const SiftBlob *b){
   return v;
 }
 
-/* Words blobs of every image, as is and mirrored, as img_words makes them. */
+/* The words blob of b in orientation o with `near` words a feature, into
+** *blob and *words. */
+static void encode_words(const Image *im, const SiftBlob *b, int o, int near,
+                         unsigned char **blob, WordsBlob *words){
+  size_t n;
+  *blob = words_blob_encode(&V, b, o, near, S.near_ratio, &n);
+  if( *blob==0 || words_blob_parse(*blob, n, words, 0) ){
+    fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
+  }
+}
+
+/* Words blobs of every image, as is and mirrored, as img_words makes them;
+** for a query (or a UKBench image, one too) also with NEAR and VERIFY_NEAR
+** words a feature. */
 static void quantize(Loaded *L, int queries){
   int i, j, o;
   for(i=0; i<L->n; i++){
     Image *im = &L->img[i];
     SiftBlob b;
+    int query = queries || im->group>=0;
     parse_sift(L, i, &b);
     im->count = b.count;
     for(o=0; o<2; o++){
-      size_t n;
-      im->blob[o] = words_blob_encode(&V, &b, o, 1, 1.0, &n);
-      if( im->blob[o]==0 || words_blob_parse(im->blob[o], n, &im->words[o], 0) ){
-        fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
-      }
-      im->qblob[o] = im->blob[o];
-      im->qwords[o] = im->words[o];
-      if( S.near>1 && (queries || im->group>=0) ){
-        im->qblob[o] = words_blob_encode(&V, &b, o, S.near, S.near_ratio, &n);
-        if( im->qblob[o]==0 || words_blob_parse(im->qblob[o], n, &im->qwords[o], 0) ){
-          fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
-        }
-      }
-      im->vblob[o] = im->blob[o];
-      im->vwords[o] = im->words[o];
-      if( S.verify_near>1 && (queries || im->group>=0) ){
-        im->vblob[o] = words_blob_encode(&V, &b, o, S.verify_near, S.near_ratio, &n);
-        if( im->vblob[o]==0 || words_blob_parse(im->vblob[o], n, &im->vwords[o], 0) ){
-          fprintf(stderr, "scale_eval: words of %s failed\n", im->path); exit(1);
-        }
+      encode_words(im, &b, o, 1, &im->blob[o], &im->words[o]);
+      im->qblob[o] = im->vblob[o] = im->blob[o];
+      im->qwords[o] = im->vwords[o] = im->words[o];
+      if( S.near>1 && query ) encode_words(im, &b, o, S.near, &im->qblob[o], &im->qwords[o]);
+      if( S.verify_near>1 && query ){
+        encode_words(im, &b, o, S.verify_near, &im->vblob[o], &im->vwords[o]);
       }
     }
     if( S.fuse>0 ) im->vlad = image_vlad(&b);
@@ -360,12 +362,12 @@ static int by_score(const void *a, const void *b){
 /* Inliers of q's orientation o against c: its words, then, if they find
 ** fewer than MIN_INLIERS, its words with VERIFY_NEAR words a feature (as
 ** search_words.c does). */
-static int verify(const Image *q, const Image *c, int o){
+static int verify(const Image *q, const Image *c, int o, int position){
   int inliers = 0;
   if( words_match(&q->words[o], &c->words[0], S.verify_hamming, S.min_inliers, &inliers, 0, 0, 0) ){
     return 0;
   }
-  if( inliers<S.min_inliers && S.verify_near>1
+  if( inliers<S.min_inliers && S.verify_near>1 && position<S.near_top
    && words_match(&q->vwords[o], &c->words[0], S.verify_hamming, S.min_inliers, &inliers, 0, 0, 0) ){
     return 0;
   }
@@ -485,7 +487,7 @@ static int rank(const Index *x, const Image *q, Scratch *s, Ranked *out,
     const Image *c = &x->L->img[out[i].image];
     if( i<S.verify ){
       /* the orientation that gave most of the votes */
-      int inliers = verify(q, c, out[i].mirrored);
+      int inliers = verify(q, c, out[i].mirrored, i);
       if( inliers<S.min_inliers && i<S.verify_sift ) inliers = verify_sift(q, c);
       out[i].inliers = inliers>=S.min_inliers ? inliers : 0;
     }
@@ -547,6 +549,7 @@ int main(int argc, char **argv){
   S.fuse_abs = env_int("FUSE_ABS", 0);
   S.near = env_int("NEAR", 1);
   S.verify_near = env_int("VERIFY_NEAR", 1);
+  S.near_top = env_int("NEAR_TOP", 1000000);
   S.near_ratio = getenv("NEAR_RATIO") ? atof(getenv("NEAR_RATIO")) : 1.2;
 
   t0 = now();
